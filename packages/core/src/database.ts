@@ -1,0 +1,242 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { z } from 'zod'
+import { claimParameters, type JwtClaims, type RequestContext, SET_CLAIMS_SQL } from './claims'
+import { parseOptions } from './config'
+import { GroundworkError } from './errors'
+import { type Logger, SILENT_LOGGER } from './logger'
+import { type RoleNames, roleNamesSchema } from './roles'
+
+// biome-ignore lint/suspicious/noExplicitAny: the host's schema is unknown to us; callers may pass their own Kysely type.
+type AnyDB = any
+
+/** Options for {@link createDatabase}. Pass a `connectionString` or a `pool` of your own. */
+export interface DatabaseOptions {
+  /** A PostgreSQL URL, e.g. `postgres://user@localhost/app`. */
+  connectionString?: string
+  /** Your own `pg.Pool`; Groundwork then never ends it (`close()` leaves it open). */
+  pool?: pg.Pool
+  /** Maximum pool size when Groundwork creates the pool. @default 10 */
+  max?: number
+  /** Role names, if yours differ from Supabase's. @default { anon: 'anon', authenticated: 'authenticated', service: 'service_role' } */
+  roles?: Partial<RoleNames>
+  /** Where pool errors and migration notices go. @default silent */
+  logger?: Logger
+}
+
+/** A transaction (or a connection inside one) handed to callbacks. */
+export interface Transaction {
+  /** The checked-out `pg` client; the transaction is already open. */
+  readonly client: pg.PoolClient
+  /** Runs a parameterised query on this transaction. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string | pg.QueryConfig,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>
+  /** A Kysely instance bound to this transaction's connection (created on first use). */
+  readonly kysely: Kysely<AnyDB>
+}
+
+/** Options for {@link Database.withClaims}. */
+export interface WithClaimsOptions extends RequestContext {
+  /** Open the transaction `READ ONLY` (PostgREST does for GET and HEAD). @default false */
+  readOnly?: boolean
+  /** Run inside this caller's transaction instead of a new one; settings are restored afterwards. */
+  transaction?: Transaction
+}
+
+/** What {@link createDatabase} returns: a pool, Kysely, and the claims-scoped transaction every request uses. */
+export interface Database {
+  readonly pool: pg.Pool
+  readonly kysely: Kysely<AnyDB>
+  readonly roles: RoleNames
+  readonly logger: Logger
+  /**
+   * Runs `fn` in one transaction as the Postgres role named by `claims.role` (the anon role when
+   * absent), with `request.jwt.claims`, the legacy `request.jwt.claim.sub`/`.role`,
+   * `request.method`, `request.path` and `request.headers` set locally, so row-level security
+   * policies (`auth.uid()`, `auth.jwt()`) decide what `fn` may see and change.
+   *
+   * @example
+   * ```ts
+   * const todos = await db.withClaims({ role: 'authenticated', sub: userId }, (tx) =>
+   *   tx.query('select * from todos'),
+   * )
+   * ```
+   * @see https://docs.postgrest.org/en/v12/references/transactions.html
+   */
+  withClaims<T>(
+    claims: JwtClaims | null,
+    fn: (tx: Transaction) => Promise<T>,
+    options?: WithClaimsOptions,
+  ): Promise<T>
+  /** Runs `fn` in a transaction as the connecting user (no role switch): for trusted server code. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
+  /** Runs one parameterised query on the pool as the connecting user. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string | pg.QueryConfig,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>
+  /** Ends the pool if Groundwork created it. */
+  close(): Promise<void>
+}
+
+const optionsSchema = z
+  .object({
+    connectionString: z.string().min(1).optional(),
+    pool: z
+      .custom<pg.Pool>((value) => value instanceof pg.Pool || isPoolLike(value), 'must be a pg.Pool')
+      .optional(),
+    max: z.number().int().positive().optional(),
+    roles: roleNamesSchema,
+    logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+  })
+  .refine((o) => Boolean(o.connectionString) !== Boolean(o.pool), {
+    message: 'pass exactly one of `connectionString` or `pool`',
+    path: ['connectionString'],
+  })
+
+function isPoolLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as pg.Pool).connect === 'function'
+}
+
+/**
+ * Creates the database handle every Groundwork package accepts.
+ *
+ * @example
+ * ```ts
+ * const db = createDatabase({ connectionString: process.env.DATABASE_URL })
+ * await migrate(db, [coreMigrations])
+ * ```
+ */
+export function createDatabase(options: DatabaseOptions): Database {
+  const resolved = parseOptions(optionsSchema, options, 'createDatabase')
+  const logger = resolved.logger ?? SILENT_LOGGER
+  const ownsPool = !resolved.pool
+  const pool =
+    resolved.pool ?? new pg.Pool({ connectionString: resolved.connectionString, max: resolved.max ?? 10 })
+  // An idle client losing its connection emits 'error' on the pool; unhandled, that would crash the host.
+  if (pool.listenerCount('error') === 0) {
+    pool.on('error', (error) => logger.error('groundwork: idle database connection failed', error))
+  }
+  const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) })
+
+  async function inTransaction<T>(
+    begin: string,
+    setup: ((tx: Transaction) => Promise<void>) | null,
+    fn: (tx: Transaction) => Promise<T>,
+  ) {
+    const client = await pool.connect()
+    let released = false
+    try {
+      await client.query(begin)
+      const tx = transactionOn(client)
+      try {
+        if (setup) await setup(tx)
+        const result = await fn(tx)
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK')
+        } catch (rollbackError) {
+          // The connection is broken: destroy it rather than return it to the pool.
+          client.release(rollbackError as Error)
+          released = true
+        }
+        throw error
+      }
+    } finally {
+      if (!released) client.release()
+    }
+  }
+
+  const db: Database = {
+    pool,
+    kysely,
+    roles: resolved.roles,
+    logger,
+    async withClaims(claims, fn, opts = {}) {
+      const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : resolved.roles.anon
+      const params = claimParameters(role, claims, opts)
+      if (opts.transaction) return withClaimsInside(opts.transaction, params, fn)
+      return inTransaction(
+        opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN',
+        async (tx) => {
+          await tx.query({ name: 'groundwork_set_claims', text: SET_CLAIMS_SQL, values: params })
+        },
+        fn,
+      )
+    },
+    transaction(fn) {
+      return inTransaction('BEGIN', null, fn)
+    },
+    query(text, values) {
+      return pool.query(text as string, values)
+    },
+    async close() {
+      if (ownsPool && !pool.ended) await pool.end()
+    },
+  }
+  return db
+}
+
+/** Wraps a checked-out client as a {@link Transaction}. */
+export function transactionOn(client: pg.PoolClient): Transaction {
+  let bound: Kysely<AnyDB> | undefined
+  return {
+    client,
+    query: (text, values) => client.query(text as string, values),
+    get kysely() {
+      bound ??= new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool: singleConnectionPool(client) }) })
+      return bound
+    },
+  }
+}
+
+/** A pool-shaped view of one connection, so Kysely runs on a transaction we already opened. */
+function singleConnectionPool(client: pg.PoolClient) {
+  // Delegate rather than inherit: pg keeps connection state on `this`.
+  const connection = {
+    query: (...args: Parameters<pg.PoolClient['query']>) =>
+      (client.query as (...a: unknown[]) => unknown)(...args),
+    release: () => {},
+  }
+  return {
+    connect: async () => connection,
+    end: async () => {},
+  } as unknown as pg.Pool
+}
+
+/**
+ * Applies claims inside a transaction the caller owns. A savepoint scopes it: on error the
+ * savepoint is rolled back (undoing the role switch and leaving the caller's transaction usable);
+ * on success the previous settings are restored before the savepoint is released.
+ */
+async function withClaimsInside<T>(
+  tx: Transaction,
+  params: string[],
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  await tx.query('SAVEPOINT groundwork_claims')
+  const previous = await tx.query<{ settings: string[] }>(
+    "select array[current_setting('role'), coalesce(current_setting('request.jwt.claims', true), ''), " +
+      "coalesce(current_setting('request.jwt.claim.sub', true), ''), coalesce(current_setting('request.jwt.claim.role', true), ''), " +
+      "coalesce(current_setting('request.method', true), ''), coalesce(current_setting('request.path', true), ''), " +
+      "coalesce(current_setting('request.headers', true), '')] as settings",
+  )
+  const settings = previous.rows[0]?.settings
+  if (!settings)
+    throw new GroundworkError('CORE_CLAIMS_FAILED', 'Could not read the current transaction settings')
+  let result: T
+  try {
+    await tx.query({ name: 'groundwork_set_claims', text: SET_CLAIMS_SQL, values: params })
+    result = await fn(tx)
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT groundwork_claims')
+    throw error
+  }
+  await tx.query({ name: 'groundwork_set_claims', text: SET_CLAIMS_SQL, values: settings })
+  await tx.query('RELEASE SAVEPOINT groundwork_claims')
+  return result
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto'
+import { createTestDatabase, type TestDatabase } from '@groundwork/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+let t: TestDatabase
+const owner = randomUUID()
+const stranger = randomUUID()
+
+beforeAll(async () => {
+  t = await createTestDatabase()
+  await t.db.query(`
+    create table public.notes (
+      id serial primary key,
+      owner_id uuid not null default auth.uid(),
+      body text not null
+    );
+    alter table public.notes enable row level security;
+    create policy "owners read their notes" on public.notes for select to authenticated using (owner_id = auth.uid());
+    create policy "owners write their notes" on public.notes for insert to authenticated with check (owner_id = auth.uid());
+    grant select, insert on public.notes to anon, authenticated, service_role;
+    grant usage on sequence public.notes_id_seq to authenticated, service_role;
+  `)
+  await t.db.query('insert into public.notes (owner_id, body) values ($1, $2)', [owner, 'secret plans'])
+})
+
+afterAll(() => t.drop())
+
+describe('withClaims', () => {
+  it('lets an RLS policy using auth.uid() show the owner their rows', async () => {
+    const rows = await t.db.withClaims({ role: 'authenticated', sub: owner }, (tx) =>
+      tx.query('select body from public.notes'),
+    )
+    expect(rows.rows).toEqual([{ body: 'secret plans' }])
+  })
+
+  it('hides the rows from another user', async () => {
+    const rows = await t.db.withClaims({ role: 'authenticated', sub: stranger }, (tx) =>
+      tx.query('select body from public.notes'),
+    )
+    expect(rows.rows).toEqual([])
+  })
+
+  it('rejects a write that the policy does not allow', async () => {
+    await expect(
+      t.db.withClaims({ role: 'authenticated', sub: stranger }, (tx) =>
+        tx.query('insert into public.notes (owner_id, body) values ($1, $2)', [owner, 'forged']),
+      ),
+    ).rejects.toMatchObject({ code: '42501' })
+    const count = await t.db.query('select count(*)::int as n from public.notes')
+    expect(count.rows[0]?.n).toBe(1)
+  })
+
+  it('runs anonymous requests as the anon role, which has no policy here', async () => {
+    const result = await t.db.withClaims(null, async (tx) => {
+      const who = await tx.query(
+        "select current_user, auth.role() as role, auth.uid() as uid, current_setting('request.jwt.claims') as claims",
+      )
+      const notes = await tx.query('select * from public.notes')
+      return { who: who.rows[0], notes: notes.rows }
+    })
+    expect(result.who).toEqual({ current_user: 'anon', role: 'anon', uid: null, claims: '{"role":"anon"}' })
+    expect(result.notes).toEqual([])
+  })
+
+  it('lets service_role bypass RLS (BYPASSRLS, as in Supabase)', async () => {
+    const rows = await t.db.withClaims({ role: 'service_role' }, (tx) =>
+      tx.query('select body from public.notes'),
+    )
+    expect(rows.rows).toEqual([{ body: 'secret plans' }])
+  })
+
+  it('exposes claims, method, path and lower-cased headers to SQL, like PostgREST', async () => {
+    const claims = {
+      role: 'authenticated',
+      sub: owner,
+      email: 'a@example.com',
+      app_metadata: { plan: 'pro' },
+    }
+    const row = await t.db.withClaims(
+      claims,
+      async (tx) =>
+        (
+          await tx.query(`select auth.jwt() as jwt, auth.uid() as uid, auth.role() as role,
+            current_setting('request.jwt.claim.sub') as legacy_sub, current_setting('request.jwt.claim.role') as legacy_role,
+            current_setting('request.method') as method, current_setting('request.path') as path,
+            current_setting('request.headers')::jsonb as headers`)
+        ).rows[0],
+      {
+        method: 'GET',
+        path: '/notes',
+        headers: new Headers({ 'X-Client-Info': 'supabase-js/2', Accept: 'application/json' }),
+      },
+    )
+    expect(row).toEqual({
+      jwt: claims,
+      uid: owner,
+      role: 'authenticated',
+      legacy_sub: owner,
+      legacy_role: 'authenticated',
+      method: 'GET',
+      path: '/notes',
+      headers: { 'x-client-info': 'supabase-js/2', accept: 'application/json' },
+    })
+  })
+
+  it('keeps settings local to the transaction, so a pooled connection does not leak a role', async () => {
+    await t.db.withClaims({ role: 'authenticated', sub: owner }, (tx) => tx.query('select 1'))
+    const after = await t.db.query(
+      "select current_user = session_user as same, coalesce(current_setting('request.jwt.claims', true), '') as claims",
+    )
+    expect(after.rows[0]).toEqual({ same: true, claims: '' })
+  })
+
+  it('opens GET-style transactions read only', async () => {
+    await expect(
+      t.db.withClaims(
+        { role: 'service_role' },
+        (tx) => tx.query("insert into public.notes (owner_id, body) values (gen_random_uuid(), 'x')"),
+        {
+          readOnly: true,
+        },
+      ),
+    ).rejects.toMatchObject({ code: '25006' })
+  })
+
+  it('rolls back everything when the callback throws', async () => {
+    await expect(
+      t.db.withClaims({ role: 'service_role' }, async (tx) => {
+        await tx.query("insert into public.notes (owner_id, body) values (gen_random_uuid(), 'lost')")
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    const count = await t.db.query("select count(*)::int as n from public.notes where body = 'lost'")
+    expect(count.rows[0]?.n).toBe(0)
+  })
+
+  it('runs inside a caller transaction and restores the caller role afterwards', async () => {
+    await t.db
+      .transaction(async (outer) => {
+        await outer.query(
+          "insert into public.notes (owner_id, body) values ($1, 'from the outer transaction')",
+          [stranger],
+        )
+        const seen = await t.db.withClaims(
+          { role: 'authenticated', sub: stranger },
+          (tx) => tx.query('select body from public.notes'),
+          {
+            transaction: outer,
+          },
+        )
+        expect(seen.rows).toEqual([{ body: 'from the outer transaction' }])
+        const back = await outer.query('select current_user = session_user as same')
+        expect(back.rows[0]?.same).toBe(true)
+        // A failing inner call rolls back to its savepoint and leaves the outer transaction usable.
+        await expect(
+          t.db.withClaims(
+            { role: 'authenticated', sub: stranger },
+            (tx) => tx.query('select * from no_such_table'),
+            { transaction: outer },
+          ),
+        ).rejects.toMatchObject({ code: '42P01' })
+        const still = await outer.query('select count(*)::int as n from public.notes')
+        expect(still.rows[0]?.n).toBe(2)
+        throw Object.assign(new Error('rollback the outer transaction'), { expected: true })
+      })
+      .catch((error) => {
+        if (!error.expected) throw error
+      })
+    const count = await t.db.query('select count(*)::int as n from public.notes')
+    expect(count.rows[0]?.n).toBe(1)
+  })
+
+  it('exposes a Kysely instance bound to the transaction', async () => {
+    const rows = await t.db.withClaims({ role: 'authenticated', sub: owner }, (tx) =>
+      tx.kysely.selectFrom('notes').select(['body']).execute(),
+    )
+    expect(rows).toEqual([{ body: 'secret plans' }])
+  })
+})
