@@ -1,0 +1,6 @@
+export type { HarnessContext } from './global-setup'
+export { withDatabase } from './global-setup'
+export { ALL_MIGRATION_SETS } from './migration-sets'
+export type { TestDatabase } from './test-database'
+export { adminDatabaseUrl, createTestDatabase } from './test-database'
+export { signTestToken, TEST_JWT_SECRET } from './tokens'
