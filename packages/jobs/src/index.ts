@@ -1,0 +1,23 @@
+export type { AddJobOptions, JobRecord, Queryable } from './add-job'
+export { addJob } from './add-job'
+export type {
+  JobState,
+  JobStats,
+  JobSummary,
+  JobsApi,
+  ListJobsOptions,
+  ListRunsOptions,
+  Page,
+  RunSummary,
+} from './api'
+export type { Jobs, StopOptions, WorkerEvents } from './create-jobs'
+export { createJobs } from './create-jobs'
+export type { AnyTaskDefinition, TaskContext, TaskDefinition, TaskName, TaskPayload } from './define-task'
+export { defineTask } from './define-task'
+export type { JobsErrorCode } from './errors'
+export { JOBS_ERROR_STATUS } from './errors'
+export type { Matview, Matviews, RefreshResult, RegisterMatviewOptions } from './matviews'
+export { REFRESH_MATVIEW_TASK } from './matviews'
+export { migrations } from './migrations'
+export type { JobsOptions, ResolvedJobsOptions } from './options'
+export type { EnqueuedTick, Schedule, ScheduleInput, SchedulePatch, Schedules } from './schedules'

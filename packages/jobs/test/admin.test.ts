@@ -1,0 +1,174 @@
+import { createHmac } from 'node:crypto'
+import { GroundworkError, type Principal } from '@groundwork/core'
+import { createTestDatabase, signTestToken, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { addJob, createJobs, defineTask, type Jobs } from '../src/index'
+
+let t: TestDatabase
+let jobs: Jobs
+let serviceToken: string
+let userToken: string
+
+/** A minimal HS256 authenticator for the test (core's JWT authenticator is not published yet). */
+async function authenticate(request: Request): Promise<Principal> {
+  const header = request.headers.get('authorization')
+  if (!header?.startsWith('Bearer ')) return { kind: 'anonymous', role: 'anon', claims: { role: 'anon' } }
+  const [head, body, signature] = header.slice(7).split('.')
+  const expected = createHmac('sha256', TEST_JWT_SECRET).update(`${head}.${body}`).digest('base64url')
+  if (signature !== expected) throw new GroundworkError('TEST_BAD_TOKEN', 'bad token', { status: 401 })
+  const claims = JSON.parse(Buffer.from(body as string, 'base64url').toString('utf8'))
+  return { kind: 'jwt', role: String(claims.role), claims }
+}
+
+const noop = defineTask({ name: 'test:admin-noop', schema: z.object({ n: z.number() }), async run() {} })
+
+beforeAll(async () => {
+  t = await createTestDatabase()
+  jobs = createJobs({
+    db: t.db,
+    tasks: [noop],
+    authenticate,
+    onError: (error) => console.error('admin 500', error),
+  })
+  serviceToken = await signTestToken({ role: 'service_role' })
+  userToken = await signTestToken({ role: 'authenticated', sub: '00000000-0000-0000-0000-000000000001' })
+})
+afterAll(async () => {
+  await t.drop()
+})
+
+function call(method: string, path: string, body?: unknown, token: string | null = serviceToken) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (token) headers.authorization = `Bearer ${token}`
+  return jobs.handler(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  )
+}
+
+describe('admin API', () => {
+  it('lets only the service role in, with a JSON { code, message } 403', async () => {
+    for (const token of [userToken, null]) {
+      const response = await call('GET', '/jobs', undefined, token)
+      expect(response.status).toBe(403)
+      expect(response.headers.get('content-type')).toMatch(/application\/json/)
+      expect(await response.json()).toMatchObject({ code: 'JOBS_FORBIDDEN', message: expect.any(String) })
+    }
+    const closed = createJobs({ db: t.db })
+    const response = await closed.handler(new Request('http://localhost/jobs/stats'))
+    expect(response.status).toBe(403)
+  })
+
+  it('lists and filters jobs with pagination, and reports stats', async () => {
+    const now = await addJob(t.db, noop, { n: 1 })
+    await addJob(t.db, noop, { n: 2 }, { queue: 'serial' })
+    const later = await addJob(t.db, noop, { n: 3 }, { runAt: new Date(Date.now() + 3600_000) })
+    const failed = await addJob(t.db, noop, { n: 4 })
+    await jobs.api.cancel(failed.id, 'not needed')
+
+    const all = await (await call('GET', '/jobs?limit=2')).json()
+    expect(all.total).toBe(4)
+    expect(all.items).toHaveLength(2)
+    expect(all.limit).toBe(2)
+    const second = await (await call('GET', '/jobs?limit=2&offset=2')).json()
+    expect(second.items.map((job: { id: string }) => job.id)).not.toContain(all.items[0].id)
+
+    const scheduled = await (await call('GET', '/jobs?state=scheduled')).json()
+    expect(scheduled.items.map((job: { id: string }) => job.id)).toEqual([later.id])
+    const queued = await (await call('GET', '/jobs?state=queued&queue=serial')).json()
+    expect(queued.items).toHaveLength(1)
+    expect(queued.items[0]).toMatchObject({ queue: 'serial', task: 'test:admin-noop', state: 'queued' })
+    const failedList = await (await call('GET', '/jobs?state=failed')).json()
+    expect(failedList.items[0]).toMatchObject({ id: failed.id, lastError: 'not needed' })
+
+    const stats = await (await call('GET', '/jobs/stats')).json()
+    expect(stats).toMatchObject({ queued: 2, scheduled: 1, failed: 1, running: 0 })
+    expect(stats.oldestQueuedAgeSeconds).toBeGreaterThanOrEqual(0)
+
+    const bad = await call('GET', '/jobs?state=sleeping')
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ code: 'JOBS_INVALID_REQUEST' })
+    expect((await call('GET', `/jobs/${now.id}`)).status).toBe(200)
+  })
+
+  it('retries, cancels and reschedules jobs', async () => {
+    const job = await addJob(t.db, noop, { n: 10 }, { runAt: new Date(Date.now() + 86_400_000) })
+    const retried = await (await call('POST', `/jobs/${job.id}/retry`)).json()
+    expect(retried.state).toBe('queued')
+    const runAt = new Date(Date.now() + 7200_000).toISOString()
+    const rescheduled = await (
+      await call('POST', `/jobs/${job.id}/reschedule`, { runAt, priority: 5 })
+    ).json()
+    expect(rescheduled).toMatchObject({ state: 'scheduled', priority: 5, runAt })
+    const cancelled = await call('POST', `/jobs/${job.id}/cancel`, { reason: 'operator' })
+    expect(await cancelled.json()).toMatchObject({ state: 'failed', lastError: 'operator' })
+    // A permanently failed job gets one more attempt on retry.
+    const again = await (await call('POST', `/jobs/${job.id}/retry`)).json()
+    expect(again).toMatchObject({ state: 'queued' })
+    expect(again.attempts).toBeLessThan(again.maxAttempts)
+
+    const missing = await call('POST', '/jobs/999999/retry')
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({ code: 'JOBS_NOT_FOUND' })
+    await t.db.query(
+      "update graphile_worker._private_jobs set locked_at = now(), locked_by = 'someone' where id = $1",
+      [job.id],
+    )
+    const locked = await call('POST', `/jobs/${job.id}/cancel`)
+    expect(locked.status).toBe(409)
+    expect(await locked.json()).toMatchObject({ code: 'JOBS_JOB_LOCKED' })
+    expect((await call('POST', '/jobs/abc/retry')).status).toBe(400)
+  })
+
+  it('manages schedules over HTTP', async () => {
+    const created = await call('POST', '/schedules', {
+      name: 'nightly',
+      task: 'test:admin-noop',
+      cron: '0 2 * * *',
+      timeZone: 'America/New_York',
+      payload: { n: 1 },
+    })
+    expect(created.status).toBe(201)
+    expect(await created.json()).toMatchObject({
+      name: 'nightly',
+      timeZone: 'America/New_York',
+      enabled: true,
+    })
+    expect((await call('POST', '/schedules', { name: 'nightly', task: 'x', cron: '0 2 * * *' })).status).toBe(
+      409,
+    )
+    expect((await call('POST', '/schedules', { name: 'broken', task: 'x', cron: 'soon' })).status).toBe(400)
+    const disabled = await (await call('PATCH', '/schedules/nightly', { enabled: false })).json()
+    expect(disabled).toMatchObject({ enabled: false, nextRunAt: null })
+    const list = await (await call('GET', '/schedules')).json()
+    expect(list.items.map((s: { name: string }) => s.name)).toContain('nightly')
+    expect((await call('DELETE', '/schedules/nightly')).status).toBe(200)
+    expect((await call('DELETE', '/schedules/nightly')).status).toBe(404)
+  })
+
+  it('lists run history and matviews, refreshes a matview, rejects unknown routes', async () => {
+    await t.db.query(
+      `insert into jobs.runs (job_id, task, attempt, max_attempts, started_at, finished_at, duration_ms, outcome, error)
+       values (42, 'test:admin-noop', 1, 3, now(), now(), 12, 'failure', 'Error: nope')`,
+    )
+    const runs = await (await call('GET', '/runs?task=test:admin-noop&outcome=failure')).json()
+    expect(runs.items[0]).toMatchObject({ jobId: '42', error: 'Error: nope', durationMs: 12 })
+
+    await t.db.query('create materialized view public.admin_mv as select 1 as id')
+    expect((await call('POST', '/matviews', { name: 'admin_mv' })).status).toBe(201)
+    const refreshed = await call('POST', '/matviews/admin_mv/refresh', { concurrently: true })
+    expect(refreshed.status).toBe(409)
+    expect(await refreshed.json()).toMatchObject({ code: 'JOBS_MATVIEW_CONCURRENT_UNSUPPORTED' })
+    expect((await call('POST', '/matviews/public.admin_mv/refresh')).status).toBe(200)
+    const matviews = await (await call('GET', '/matviews')).json()
+    expect(matviews.items[0]).toMatchObject({ name: 'public.admin_mv', status: 'success' })
+
+    expect((await call('GET', '/nope')).status).toBe(404)
+    expect((await call('PATCH', '/schedules/%E0%A4%A')).status).toBe(400)
+    expect((await call('DELETE', '/jobs/stats')).status).toBe(405)
+  })
+})
