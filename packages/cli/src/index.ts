@@ -1,0 +1,8 @@
+export { intFlag, jsonFlag, positional, stringFlag } from './args'
+export { runCli } from './cli'
+export type { Command, CommandArgs, CommandGroup } from './command'
+export { defineGroup } from './command'
+export { COMMAND_GROUPS } from './commands/index'
+export type { CliIo, CommandContext } from './context'
+export { renderTable, UsageError } from './context'
+export { MIGRATION_SETS } from './migration-sets'
