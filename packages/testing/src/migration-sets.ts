@@ -1,4 +1,5 @@
 import type { MigrationSet } from '@groundwork/core'
+import { migrations as auth } from '@groundwork/auth'
 import { migrations as core } from '@groundwork/core'
 import { migrations as jobs } from '@groundwork/jobs'
 
@@ -6,4 +7,4 @@ import { migrations as jobs } from '@groundwork/jobs'
  * Every package's migrations, applied once to the template database each test file clones.
  * A package adds its set here when it gains migrations.
  */
-export const ALL_MIGRATION_SETS: MigrationSet[] = [core, jobs]
+export const ALL_MIGRATION_SETS: MigrationSet[] = [core, jobs, auth]

@@ -1,0 +1,94 @@
+import { AuthError, type GoTrueErrorCode, OAuthError } from './errors'
+import type { SessionResponse } from './sessions'
+
+/** Options of one in-process call. */
+export interface ApiCallOptions {
+  body?: unknown
+  query?: Record<string, string>
+  /** Sent as `Authorization: Bearer` (a user's access token, or the service-role key for admin calls). */
+  accessToken?: string
+  headers?: Record<string, string>
+}
+
+/** Calls a route of this handler in-process (no server) and answers its JSON; errors are thrown. */
+export type ApiCall = <T = unknown>(method: string, path: string, options?: ApiCallOptions) => Promise<T>
+
+/** A GoTrue user object. */
+export type UserJson = Record<string, unknown> & { id: string; email: string; aud: string; role: string }
+
+/**
+ * `auth.api`: the same endpoints as the handler, called in-process (like better-auth's
+ * `auth.api.*`), so scripts and server code get identical behaviour, validation and errors.
+ */
+export interface AuthApi {
+  /** Any route, by method and path (for routes without a typed wrapper). */
+  call: ApiCall
+  signUp(input: {
+    email?: string
+    password?: string
+    data?: Record<string, unknown>
+    redirectTo?: string
+  }): Promise<SessionResponse | UserJson>
+  signInWithPassword(input: { email: string; password: string }): Promise<SessionResponse>
+  refreshSession(refreshToken: string): Promise<SessionResponse>
+  getUser(accessToken: string): Promise<UserJson>
+  updateUser(
+    accessToken: string,
+    attributes: { email?: string; password?: string; data?: Record<string, unknown> },
+  ): Promise<UserJson>
+  signOut(accessToken: string, scope?: 'global' | 'local' | 'others'): Promise<void>
+}
+
+/** Builds {@link AuthApi} over `handler`. */
+export function createApi(handler: (request: Request) => Promise<Response>, basePath: string): AuthApi {
+  const call: ApiCall = async <T>(method: string, path: string, options: ApiCallOptions = {}) => {
+    const url = new URL(`http://groundwork.internal${basePath}${path}`)
+    for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value)
+    const headers: Record<string, string> = {
+      'x-supabase-api-version': '2024-01-01',
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.accessToken ? { authorization: `Bearer ${options.accessToken}` } : {}),
+      ...options.headers,
+    }
+    const response = await handler(
+      new Request(url, {
+        method,
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      }),
+    )
+    const text = await response.text()
+    const payload = text ? (JSON.parse(text) as Record<string, unknown>) : undefined
+    if (!response.ok) {
+      if (payload && typeof payload.error === 'string') {
+        throw new OAuthError(payload.error, String(payload.error_description ?? ''), response.status)
+      }
+      const extra = payload?.weak_password ? { weak_password: payload.weak_password } : undefined
+      throw new AuthError(
+        (payload?.code as GoTrueErrorCode) ?? 'unexpected_failure',
+        String(payload?.message ?? response.statusText),
+        {
+          status: response.status,
+          ...(extra ? { extra } : {}),
+        },
+      )
+    }
+    return payload as T
+  }
+  return {
+    call,
+    signUp: ({ redirectTo, ...body }) =>
+      call('POST', '/signup', { body, ...(redirectTo ? { query: { redirect_to: redirectTo } } : {}) }),
+    signInWithPassword: (body) => call('POST', '/token', { body, query: { grant_type: 'password' } }),
+    refreshSession: (refreshToken) =>
+      call('POST', '/token', {
+        body: { refresh_token: refreshToken },
+        query: { grant_type: 'refresh_token' },
+      }),
+    getUser: (accessToken) => call('GET', '/user', { accessToken }),
+    updateUser: (accessToken, body) => call('PUT', '/user', { accessToken, body }),
+    async signOut(accessToken, scope = 'global') {
+      await call('POST', '/logout', { accessToken, query: { scope } })
+    },
+  }
+}

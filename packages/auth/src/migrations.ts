@@ -1,0 +1,9 @@
+import { defineMigrations, type MigrationSet } from '@groundwork/core'
+import initial from '../migrations/0001_auth.sql?raw'
+
+/**
+ * The `auth` MigrationSet: GoTrue-shaped `auth.users`, identities, sessions, hashed refresh and
+ * one-time tokens, PKCE flow state, audit log and rate-limit counters. Needs core's migrations
+ * first (schema `auth`, the request roles). Apply with core's `migrate(db, [...])`.
+ */
+export const migrations: MigrationSet = defineMigrations('auth', { '0001_auth.sql': initial })

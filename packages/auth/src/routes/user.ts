@@ -1,0 +1,135 @@
+import type { Route } from '../context'
+import { AuthError } from '../errors'
+import { json } from '../http'
+import { mailOneTimeToken } from '../mail-flows'
+import { isValidEmail, normalizeEmail, toUserJson } from '../users'
+
+/** `GET /user`: the signed-in user. */
+export const getUserRoute: Route = {
+  method: 'GET',
+  path: '/user',
+  async handler(ctx) {
+    const { user } = await ctx.requireUser()
+    return json(toUserJson(user))
+  },
+}
+
+/**
+ * `PUT /user`: metadata (`data`, keys set to null are removed), password (policy-checked; other
+ * sessions end, as in GoTrue), email (a confirmation mail to the new address — and to the
+ * current one with `secureEmailChange` — confirmed by `/verify?type=email_change`; applied at
+ * once with `mailerAutoconfirm`).
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/api/user.go
+ */
+export const updateUserRoute: Route = {
+  method: 'PUT',
+  path: '/user',
+  async handler(ctx) {
+    const { services, body } = ctx
+    const { options } = services
+    const { user, session } = await ctx.requireUser()
+    const data = body.data
+    if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) {
+      throw new AuthError('validation_failed', 'data must be an object', { status: 400 })
+    }
+    const password = typeof body.password === 'string' ? body.password : undefined
+    const rawEmail = typeof body.email === 'string' ? body.email.trim() : undefined
+    if (typeof body.phone === 'string' && body.phone !== '' && body.phone !== user.phone) {
+      throw new AuthError('phone_provider_disabled', 'Phone logins are disabled', { status: 422 })
+    }
+    let passwordHash: string | null = null
+    if (password !== undefined) {
+      services.passwords.checkPolicy(password)
+      const same = await services.passwords.verify(password, user.encrypted_password)
+      if (same.valid) {
+        throw new AuthError('same_password', 'New password should be different from the old password.', {
+          status: 422,
+        })
+      }
+      passwordHash = await services.passwords.hash(password)
+    }
+    let newEmail: string | null = null
+    if (rawEmail !== undefined && rawEmail !== '') {
+      if (!isValidEmail(rawEmail)) {
+        throw new AuthError('email_address_invalid', 'Unable to validate email address: invalid format', {
+          status: 400,
+        })
+      }
+      const normalized = normalizeEmail(rawEmail)
+      if (normalized !== user.email) newEmail = normalized
+    }
+    const redirectTo = services.redirects.resolve(ctx.query.get('redirect_to') ?? body.redirect_to)
+
+    const updated = await services.transact(async (tx) => {
+      if (data) await services.users.updateUserMetadata(tx, user.id, data as Record<string, unknown>)
+      if (passwordHash) {
+        await services.users.updatePassword(tx, user.id, passwordHash)
+        await services.oneTimeTokens.clearForUser(tx, user.id)
+        await services.sessions.revokeAllExcept(tx, user.id, session?.id ?? null)
+        await services.audit(tx, 'user_updated_password', user, { ip: ctx.ip })
+      }
+      if (newEmail) {
+        const taken = await services.users.findByEmail(tx, newEmail)
+        if (taken && taken.id !== user.id) {
+          throw new AuthError('email_exists', 'A user with this email address has already been registered', {
+            status: 422,
+          })
+        }
+        if (options.mailerAutoconfirm) {
+          await services.users.update(tx, user.id, {
+            email: newEmail,
+            email_change: null,
+            is_anonymous: false,
+          })
+          await services.users.confirmEmail(tx, user.id)
+          await tx.query(
+            `update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text), updated_at = now()
+             where user_id = $1 and provider = 'email'`,
+            [user.id, newEmail],
+          )
+          if (!user.identities.some((identity) => identity.provider === 'email')) {
+            await tx.query(
+              `insert into auth.identities (provider_id, user_id, identity_data, provider)
+               values ($1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', true, 'phone_verified', false), 'email')`,
+              [user.id, newEmail],
+            )
+            await services.users.updateAppMetadata(tx, user.id, { provider: 'email', providers: ['email'] })
+          }
+        } else {
+          const current = await services.users.findById(tx, user.id, { forUpdate: true })
+          if (!current) throw new AuthError('user_not_found', 'User not found', { status: 404 })
+          await mailOneTimeToken(services, tx, {
+            user: current,
+            tokenType: 'email_change_token_new',
+            verifyType: 'email_change',
+            template: 'email_change',
+            to: newEmail,
+            redirectTo,
+            newEmail,
+          })
+          if (options.secureEmailChange && current.email && current.email_confirmed_at) {
+            await mailOneTimeToken(services, tx, {
+              user: current,
+              tokenType: 'email_change_token_current',
+              verifyType: 'email_change',
+              template: 'email_change',
+              to: current.email,
+              redirectTo,
+              newEmail,
+            })
+          }
+          await services.users.update(tx, user.id, {
+            email_change: newEmail,
+            email_change_sent_at: new Date(),
+            email_change_confirm_status: 0,
+          })
+        }
+      }
+      if (data || passwordHash || newEmail) await services.audit(tx, 'user_modified', user, { ip: ctx.ip })
+      return services.users.findById(tx, user.id)
+    })
+    if (!updated) throw new AuthError('user_not_found', 'User not found', { status: 404 })
+    return json(toUserJson(updated))
+  },
+}

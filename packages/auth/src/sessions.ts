@@ -1,0 +1,350 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import { AuthError } from './errors'
+import type { AccessTokenClaims, AmrEntry, TokenSigner } from './jwt'
+import type { ResolvedAuthOptions } from './options'
+import { hashToken, randomToken } from './tokens'
+import { isBanned, type Queryable, toUserJson, type User, type UsersRepository } from './users'
+
+/** A row of `auth.sessions`. */
+export interface SessionRow {
+  id: string
+  user_id: string
+  aal: string
+  amr: AmrEntry[]
+  created_at: Date
+  updated_at: Date
+  not_after: Date | null
+  refreshed_at: Date | null
+  user_agent: string | null
+  ip: string | null
+  refresh_token_hmac_key: string
+  refresh_token_counter: string
+}
+
+/**
+ * The session JSON GoTrue answers sign-ins and refreshes with (`AccessTokenResponse`), which
+ * auth-js stores as its `Session`.
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/api/token.go
+ */
+export interface SessionResponse {
+  access_token: string
+  token_type: 'bearer'
+  expires_in: number
+  expires_at: number
+  refresh_token: string
+  user: Record<string, unknown>
+  [field: string]: unknown
+}
+
+/** How a session was established; becomes the `amr` claim's `method`. */
+export type AuthenticationMethod =
+  | 'password'
+  | 'otp'
+  | 'magiclink'
+  | 'email/signup'
+  | 'email_change'
+  | 'recovery'
+  | 'invite'
+  | 'anonymous'
+  | 'pkce'
+  | 'token_refresh'
+  | (string & {})
+
+/** Options for {@link Sessions.issue}. */
+export interface IssueSessionOptions {
+  /** The `amr` method recorded for this sign-in. */
+  amr: AuthenticationMethod
+  /** @default 'aal1' */
+  aal?: 'aal1' | 'aal2'
+  ip?: string
+  userAgent?: string | null
+}
+
+/** Sessions, refresh-token rotation and access-token minting. */
+export interface Sessions {
+  /**
+   * Creates a session and its first refresh token on `tx`, records the sign-in, and answers the
+   * GoTrue session JSON.
+   */
+  issue(tx: Queryable, user: User, options: IssueSessionOptions): Promise<SessionResponse>
+  /**
+   * The `refresh_token` grant: rotates the token (row-locked so concurrent refreshes serialise),
+   * answers the current token again for the immediately previous one or within the reuse
+   * interval, and otherwise revokes the whole session and throws `refresh_token_already_used`.
+   */
+  refresh(tx: Queryable, refreshToken: string): Promise<SessionResponse>
+  /** Signs an access token for an existing session. */
+  accessToken(
+    user: User,
+    session: Pick<SessionRow, 'id' | 'aal' | 'amr'>,
+    method?: string,
+  ): Promise<{ token: string; expiresAt: number }>
+  find(tx: Queryable, id: string): Promise<SessionRow | null>
+  /** `scope`: `local` (this session), `others` (every other of the user), `global` (all of the user's). */
+  logout(
+    tx: Queryable,
+    userId: string,
+    sessionId: string | null,
+    scope: 'global' | 'local' | 'others',
+  ): Promise<void>
+  /** Deletes every session of the user except `keep` (after a password change, as GoTrue). */
+  revokeAllExcept(tx: Queryable, userId: string, keep: string | null): Promise<void>
+}
+
+const SESSION_COLUMNS =
+  'id, user_id, aal, amr, created_at, updated_at, not_after, refreshed_at, user_agent, host(ip) as ip, refresh_token_hmac_key, refresh_token_counter'
+
+/** The child token of `parent`: HMAC-SHA256 under the session's key, 32 base64url characters. */
+function deriveChild(key: string, parent: string): string {
+  return createHmac('sha256', key).update(parent).digest('base64url').slice(0, 32)
+}
+
+/** Builds the session service. */
+export function createSessions(deps: {
+  options: ResolvedAuthOptions
+  signer: TokenSigner
+  users: UsersRepository
+  issuer: string
+}): Sessions {
+  const { options, signer, users, issuer } = deps
+
+  async function accessToken(
+    user: User,
+    session: Pick<SessionRow, 'id' | 'aal' | 'amr'>,
+    method = 'token_refresh',
+  ) {
+    const iat = Math.floor(Date.now() / 1000)
+    const exp = iat + options.jwt.expiresIn
+    let claims: AccessTokenClaims = {
+      iss: issuer,
+      sub: user.id,
+      aud: user.aud,
+      exp,
+      iat,
+      email: user.email ?? '',
+      phone: user.phone ?? '',
+      app_metadata: user.raw_app_meta_data ?? {},
+      user_metadata: user.raw_user_meta_data ?? {},
+      role: user.role,
+      aal: session.aal,
+      amr: session.amr,
+      session_id: session.id,
+      is_anonymous: user.is_anonymous,
+    }
+    const hook = options.hooks.customAccessTokenClaims
+    if (hook) {
+      const custom = await hook({
+        userId: user.id,
+        claims: { ...claims },
+        authenticationMethod: method,
+        user,
+      })
+      // Required claims cannot be removed or rewritten (GoTrue validates the hook output likewise).
+      claims = {
+        ...custom,
+        iss: claims.iss,
+        sub: claims.sub,
+        aud: custom.aud ?? claims.aud,
+        exp: claims.exp,
+        iat: claims.iat,
+        role: typeof custom.role === 'string' ? custom.role : claims.role,
+        aal: claims.aal,
+        session_id: claims.session_id,
+        email: claims.email,
+        phone: claims.phone,
+        is_anonymous: claims.is_anonymous,
+        amr: claims.amr,
+        app_metadata: custom.app_metadata ?? claims.app_metadata,
+        user_metadata: custom.user_metadata ?? claims.user_metadata,
+      }
+    }
+    return { token: await signer.sign(claims), expiresAt: exp }
+  }
+
+  async function respond(
+    user: User,
+    session: Pick<SessionRow, 'id' | 'aal' | 'amr'>,
+    refreshToken: string,
+    method: string,
+  ) {
+    const { token, expiresAt } = await accessToken(user, session, method)
+    return {
+      access_token: token,
+      token_type: 'bearer' as const,
+      expires_in: options.jwt.expiresIn,
+      expires_at: expiresAt,
+      refresh_token: refreshToken,
+      user: toUserJson(user),
+    }
+  }
+
+  const invalid = (
+    code: 'refresh_token_not_found' | 'refresh_token_already_used' | 'session_expired' | 'user_banned',
+    message: string,
+  ) => new AuthError(code, message, { status: 400 })
+
+  const sessions: Sessions = {
+    accessToken,
+    async issue(tx, user, opts) {
+      const now = Math.floor(Date.now() / 1000)
+      const amr: AmrEntry[] = [{ method: opts.amr, timestamp: now }]
+      const notAfter =
+        options.sessionTimebox > 0 ? new Date(Date.now() + options.sessionTimebox * 1000) : null
+      const hmacKey = randomBytes(32).toString('base64url')
+      const { rows } = await tx.query<{ id: string; aal: string }>(
+        `insert into auth.sessions (user_id, aal, amr, not_after, user_agent, ip, refresh_token_hmac_key, refreshed_at)
+         values ($1, $2, $3, $4, $5, $6::inet, $7, now()) returning id, aal`,
+        [
+          user.id,
+          opts.aal ?? 'aal1',
+          JSON.stringify(amr),
+          notAfter,
+          opts.userAgent ?? null,
+          opts.ip && isIp(opts.ip) ? opts.ip : null,
+          hmacKey,
+        ],
+      )
+      const session = rows[0] as { id: string; aal: string }
+      const refreshToken = randomToken(24)
+      await tx.query(
+        'insert into auth.refresh_tokens (token_hash, user_id, session_id) values ($1, $2, $3)',
+        [hashToken(refreshToken), user.id, session.id],
+      )
+      await users.touchLastSignIn(tx, user.id)
+      const fresh = (await users.findById(tx, user.id)) ?? user
+      return respond(fresh, { id: session.id, aal: session.aal, amr }, refreshToken, opts.amr)
+    },
+
+    async refresh(tx, refreshToken) {
+      const presented = hashToken(refreshToken)
+      const found = await tx.query<{
+        id: string
+        session_id: string
+        user_id: string
+        revoked: boolean
+        updated_at: Date
+        reusable: boolean
+      }>(
+        `select id, session_id, user_id, revoked, updated_at,
+           updated_at + make_interval(secs => $2) > now() as reusable
+         from auth.refresh_tokens where token_hash = $1`,
+        [presented, options.refreshTokenReuseInterval],
+      )
+      const token = found.rows[0]
+      if (!token) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+      // Lock the session: every refresh of one session runs one after the other, so two tabs
+      // refreshing at once see each other's rotation instead of both rotating the same token.
+      const locked = await tx.query<SessionRow>(
+        `select ${SESSION_COLUMNS} from auth.sessions where id = $1 for update`,
+        [token.session_id],
+      )
+      const session = locked.rows[0]
+      if (!session) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+      const user = await users.findById(tx, token.user_id)
+      if (!user || user.deleted_at)
+        throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+      if (isBanned(user)) throw invalid('user_banned', 'Invalid Refresh Token: User Banned')
+      if (session.not_after && session.not_after <= new Date()) {
+        throw invalid('session_expired', 'Invalid Refresh Token: Session Expired')
+      }
+      // Re-read under the lock: a concurrent refresh may have rotated it meanwhile.
+      const current = await tx.query<{ revoked: boolean; reusable: boolean }>(
+        `select revoked, updated_at + make_interval(secs => $2) > now() as reusable from auth.refresh_tokens where id = $1`,
+        [token.id, options.refreshTokenReuseInterval],
+      )
+      const state = current.rows[0]
+      if (!state) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+
+      const active = await tx.query<{ id: string; token_hash: string; parent: string | null }>(
+        `select id, token_hash, parent from auth.refresh_tokens
+         where session_id = $1 and revoked = false order by id desc limit 1`,
+        [session.id],
+      )
+      const activeToken = active.rows[0]
+      if (state.revoked) {
+        // Walk the derivation chain from the presented token to the active one (bounded by the
+        // number of rotations since). The immediately previous token always qualifies (its
+        // holder missed the answer to its refresh); older ones only within the reuse interval.
+        let answer: string | null = null
+        if (activeToken) {
+          const newer = await tx.query<{ n: number }>(
+            'select count(*)::int as n from auth.refresh_tokens where session_id = $1 and id > $2',
+            [session.id, token.id],
+          )
+          const steps = newer.rows[0]?.n ?? 0
+          const allowed = activeToken.parent === presented || state.reusable
+          let candidate = refreshToken
+          for (let i = 0; allowed && i < steps; i++) {
+            candidate = deriveChild(session.refresh_token_hmac_key, candidate)
+            if (hashToken(candidate) === activeToken.token_hash) {
+              answer = candidate
+              break
+            }
+          }
+        }
+        if (!answer) {
+          // Reuse outside the grace: treat as theft. Revoke the whole family and end the session.
+          await tx.query(
+            'update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false',
+            [session.id],
+          )
+          await tx.query('update auth.sessions set not_after = now(), updated_at = now() where id = $1', [
+            session.id,
+          ])
+          throw new AuthError('refresh_token_already_used', 'Invalid Refresh Token: Already Used', {
+            status: 400,
+            commit: true,
+          })
+        }
+        await tx.query('update auth.sessions set refreshed_at = now(), updated_at = now() where id = $1', [
+          session.id,
+        ])
+        return respond(user, session, answer, 'token_refresh')
+      }
+
+      const child = deriveChild(session.refresh_token_hmac_key, refreshToken)
+      await tx.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [
+        token.id,
+      ])
+      await tx.query(
+        'insert into auth.refresh_tokens (token_hash, user_id, session_id, parent) values ($1, $2, $3, $4)',
+        [hashToken(child), user.id, session.id, presented],
+      )
+      await tx.query(
+        'update auth.sessions set refreshed_at = now(), updated_at = now(), refresh_token_counter = refresh_token_counter + 1 where id = $1',
+        [session.id],
+      )
+      return respond(user, session, child, 'token_refresh')
+    },
+
+    async find(tx, id) {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) return null
+      const { rows } = await tx.query<SessionRow>(
+        `select ${SESSION_COLUMNS} from auth.sessions where id = $1`,
+        [id],
+      )
+      return rows[0] ?? null
+    },
+
+    async logout(tx, userId, sessionId, scope) {
+      if (scope === 'global' || !sessionId) {
+        await tx.query('delete from auth.sessions where user_id = $1', [userId])
+      } else if (scope === 'local') {
+        await tx.query('delete from auth.sessions where id = $1 and user_id = $2', [sessionId, userId])
+      } else {
+        await tx.query('delete from auth.sessions where user_id = $1 and id <> $2', [userId, sessionId])
+      }
+    },
+
+    async revokeAllExcept(tx, userId, keep) {
+      if (keep) await tx.query('delete from auth.sessions where user_id = $1 and id <> $2', [userId, keep])
+      else await tx.query('delete from auth.sessions where user_id = $1', [userId])
+    },
+  }
+  return sessions
+}
+
+function isIp(value: string): boolean {
+  return /^[0-9a-f.:]+$/i.test(value) && value.length <= 45
+}
