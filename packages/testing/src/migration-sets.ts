@@ -2,9 +2,12 @@ import type { MigrationSet } from '@groundwork/core'
 import { migrations as auth } from '@groundwork/auth'
 import { migrations as core } from '@groundwork/core'
 import { migrations as jobs } from '@groundwork/jobs'
+import { migrations as mail } from '@groundwork/mail'
+import { migrations as rest } from '@groundwork/rest'
+import { migrations as realtime } from '@groundwork/realtime'
 
 /**
  * Every package's migrations, applied once to the template database each test file clones.
  * A package adds its set here when it gains migrations.
  */
-export const ALL_MIGRATION_SETS: MigrationSet[] = [core, jobs, auth]
+export const ALL_MIGRATION_SETS: MigrationSet[] = [core, jobs, mail, rest, realtime, auth]

@@ -1,0 +1,303 @@
+import type { Database, JwtClaims, Logger } from '@groundwork/core'
+import { matchesFilter } from '../filters'
+import type { Connection, TableSubscription } from './connection'
+import { sseMessage } from './sse'
+
+/** A row of `realtime.changes` as the page query returns it. */
+export interface ChangeRow {
+  id: number
+  schema_name: string
+  table_name: string
+  op: 'INSERT' | 'UPDATE' | 'DELETE'
+  pk: Record<string, unknown>
+  record: Record<string, unknown> | null
+  old_record: Record<string, unknown> | null
+  commit_timestamp: string
+}
+
+/** A table `realtime.enable()` was called on. */
+export interface PublishedTable {
+  schema: string
+  table: string
+  relid: number
+  pkColumns: string[]
+  visibleFunction: string
+}
+
+/** The JSON data of one change event (the wire contract). */
+export interface ChangePayload {
+  schema: string
+  table: string
+  type: 'INSERT' | 'UPDATE' | 'DELETE'
+  record: Record<string, unknown> | null
+  old_record: Record<string, unknown> | null
+  commit_timestamp: string
+}
+
+/** A change's SSE frame: `record` is the new row; `old_record` carries only the primary key. */
+export function changeFrame(row: ChangeRow): Uint8Array {
+  const payload: ChangePayload = {
+    schema: row.schema_name,
+    table: row.table_name,
+    type: row.op,
+    record: row.op === 'DELETE' ? null : row.record,
+    old_record: row.op === 'INSERT' ? null : row.pk,
+    commit_timestamp: row.commit_timestamp,
+  }
+  return sseMessage(row.op, payload, row.id)
+}
+
+/** Whether a connection's subscription wants this change (event type and filter). */
+export function wants(subscription: TableSubscription, row: ChangeRow): boolean {
+  if (subscription.event !== '*' && subscription.event !== row.op) return false
+  // DELETE: the filter is evaluated on the removed row as logged (only its primary key is sent).
+  return matchesFilter(subscription.filter, row.op === 'DELETE' ? row.old_record : row.record)
+}
+
+function tableKey(schema: string, table: string) {
+  return `${schema}\u0000${table}`
+}
+
+/**
+ * Fans changes out to connections. For each batch read from the log it collects, per distinct
+ * (role, claims) identity, the tables it is interested in, and asks Postgres once —
+ * `realtime.visible(groups, tables)` — which changes each identity may see. Then it writes each
+ * change's (once-encoded) frame to every interested connection whose identity may see it, in log
+ * order.
+ */
+export class ChangeHub {
+  readonly #byTable = new Map<string, Set<Connection>>()
+  #published = new Map<string, PublishedTable>()
+  /** Every change at or below this id has been assigned to the connections registered then. */
+  dispatchedThrough = 0
+  /** Deliveries written, for stats. */
+  delivered = 0
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  get published(): ReadonlyMap<string, PublishedTable> {
+    return this.#published
+  }
+
+  publishedTable(schema: string, table: string): PublishedTable | undefined {
+    return this.#published.get(tableKey(schema, table))
+  }
+
+  async loadPublished(): Promise<void> {
+    const { rows } = await this.db.query<{
+      schema_name: string
+      table_name: string
+      relid: number
+      pk_columns: string[]
+      visible_function: string
+    }>('select schema_name, table_name, relid::int8 as relid, pk_columns, visible_function from realtime.published')
+    const next = new Map<string, PublishedTable>()
+    for (const row of rows) {
+      next.set(tableKey(row.schema_name, row.table_name), {
+        schema: row.schema_name,
+        table: row.table_name,
+        relid: Number(row.relid),
+        pkColumns: row.pk_columns,
+        visibleFunction: row.visible_function,
+      })
+    }
+    this.#published = next
+  }
+
+  get connectionCount(): number {
+    let n = 0
+    for (const set of this.#byTable.values()) n += set.size
+    return n
+  }
+
+  add(connection: Connection): void {
+    for (const sub of connection.tables) {
+      const key = tableKey(sub.schema, sub.table)
+      let set = this.#byTable.get(key)
+      if (!set) this.#byTable.set(key, (set = new Set()))
+      set.add(connection)
+    }
+  }
+
+  remove(connection: Connection): void {
+    for (const sub of connection.tables) {
+      const key = tableKey(sub.schema, sub.table)
+      const set = this.#byTable.get(key)
+      set?.delete(connection)
+      if (set?.size === 0) this.#byTable.delete(key)
+    }
+  }
+
+  /** Dispatches a batch of settled log rows (called by the log reader, one batch at a time). */
+  async dispatch(rows: ChangeRow[]): Promise<void> {
+    const last = rows[rows.length - 1]
+    if (!last) return
+    // Assign interest synchronously, then move the horizon: a connection registering from now on
+    // gets later changes live and earlier ones by replay.
+    const interest = this.#interest(rows)
+    this.dispatchedThrough = last.id
+    if (interest.groups.length === 0) return
+    let visible: Map<number, Set<number>>
+    try {
+      visible = await this.#visible(interest.groups, interest.tables)
+    } catch (error) {
+      // Never a silent gap: every connection that was due one of these changes is ended with its
+      // resume point, and replays them (visibility re-checked) when it reconnects.
+      this.failed(error)
+      for (const list of interest.perRow) for (const [connection] of list ?? []) connection.end('error')
+      return
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const interested = interest.perRow[i]
+      if (!interested || interested.length === 0) continue
+      const row = rows[i] as ChangeRow
+      let frame: Uint8Array | null = null
+      for (const [connection, group] of interested) {
+        if (connection.closed || !visible.get(group)?.has(row.id)) continue
+        frame ??= changeFrame(row)
+        deliver(connection, frame, row.id)
+        this.delivered++
+      }
+    }
+  }
+
+  #interest(rows: ChangeRow[]) {
+    const groups: VisibilityGroup[] = []
+    const groupIndex = new Map<string, { index: number; relids: Set<number> }>()
+    const tables: Record<string, VisibilityTable> = {}
+    const perRow: ([Connection, number][] | undefined)[] = new Array(rows.length)
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as ChangeRow
+      const connections = this.#byTable.get(tableKey(row.schema_name, row.table_name))
+      if (!connections) continue
+      const published = this.#published.get(tableKey(row.schema_name, row.table_name))
+      if (!published) continue
+      let list: [Connection, number][] | undefined
+      let added = false
+      for (const connection of connections) {
+        if (connection.closed || row.id <= connection.lastId) continue
+        if (!connection.tables.some((sub) => sub.schema === row.schema_name && sub.table === row.table_name && wants(sub, row))) {
+          continue
+        }
+        let group = groupIndex.get(connection.claimsKey)
+        if (!group) {
+          group = { index: groups.length, relids: new Set() }
+          groupIndex.set(connection.claimsKey, group)
+          groups.push({ role: connection.role, claims: connection.claims, relids: [] })
+        }
+        if (!group.relids.has(published.relid)) {
+          group.relids.add(published.relid)
+          ;(groups[group.index] as VisibilityGroup).relids.push(String(published.relid))
+        }
+        if (!added) {
+          added = true
+          const table = (tables[published.relid] ??= {
+            visible: published.visibleFunction,
+            changes: [],
+            deletes: [],
+          })
+          if (row.op === 'DELETE') table.deletes.push(row.id)
+          else table.changes.push({ id: row.id, pk: row.pk })
+        }
+        list ??= []
+        list.push([connection, group.index])
+      }
+      perRow[i] = list
+    }
+    return { groups, tables, perRow }
+  }
+
+  async #visible(groups: VisibilityGroup[], tables: Record<string, VisibilityTable>) {
+    const { rows } = await this.db.query<{ grp: number; change_id: string }>({
+      name: 'realtime_visible',
+      text: 'select grp, change_id from realtime.visible($1::jsonb, $2::jsonb)',
+      values: [JSON.stringify(groups), JSON.stringify(tables)],
+    })
+    const visible = new Map<number, Set<number>>()
+    for (const row of rows) {
+      let set = visible.get(row.grp)
+      if (!set) visible.set(row.grp, (set = new Set()))
+      set.add(Number(row.change_id))
+    }
+    return visible
+  }
+
+  /**
+   * Replays, for one connection, the changes after `after` up to `through` that it may see,
+   * page by page, waiting for its buffer to drain between pages.
+   */
+  async replay(connection: Connection, after: number, through: number, pageSize: number): Promise<void> {
+    const schemas = connection.tables.map((sub) => sub.schema)
+    const names = connection.tables.map((sub) => sub.table)
+    let cursor = after
+    while (cursor < through && !connection.closed) {
+      const { rows } = await this.db.query<{ rows: ChangeRow[] }>(
+        `select coalesce((select json_agg(c order by c.id) from (
+           select id, schema_name, table_name, op, pk, record, old_record, commit_timestamp
+             from realtime.changes
+            where id > $1 and id <= $2
+              and (schema_name, table_name) in (select * from unnest($3::text[], $4::text[]))
+            order by id limit $5) c), '[]') as rows`,
+        [cursor, through, schemas, names, pageSize],
+      )
+      const page = rows[0]?.rows ?? []
+      if (page.length === 0) break
+      cursor = (page[page.length - 1] as ChangeRow).id
+      const tables: Record<string, VisibilityTable> = {}
+      const relids = new Set<string>()
+      const candidates: ChangeRow[] = []
+      for (const row of page) {
+        const published = this.#published.get(tableKey(row.schema_name, row.table_name))
+        if (!published) continue
+        if (!connection.tables.some((sub) => sub.schema === row.schema_name && sub.table === row.table_name && wants(sub, row))) {
+          continue
+        }
+        candidates.push(row)
+        relids.add(String(published.relid))
+        const table = (tables[published.relid] ??= { visible: published.visibleFunction, changes: [], deletes: [] })
+        if (row.op === 'DELETE') table.deletes.push(row.id)
+        else table.changes.push({ id: row.id, pk: row.pk })
+      }
+      if (candidates.length === 0) continue
+      const visible = await this.#visible(
+        [{ role: connection.role, claims: connection.claims, relids: [...relids] }],
+        tables,
+      )
+      for (const row of candidates) {
+        if (!visible.get(0)?.has(row.id)) continue
+        connection.send(changeFrame(row), row.id)
+        this.delivered++
+      }
+      await connection.waitForRoom()
+    }
+  }
+
+  /** Reports a failed dispatch. */
+  failed(error: unknown): void {
+    this.logger.error('realtime: dispatching changes failed; affected subscribers will resume', error)
+  }
+}
+
+function deliver(connection: Connection, frame: Uint8Array, id: number) {
+  if (connection.replaying) {
+    connection.backlog.push({ id, frame })
+    if (connection.backlog.length > connection.bufferSize) connection.end('slow_consumer')
+    return
+  }
+  connection.send(frame, id)
+}
+
+interface VisibilityGroup {
+  role: string
+  claims: JwtClaims
+  relids: string[]
+}
+
+interface VisibilityTable {
+  visible: string
+  changes: { id: number; pk: Record<string, unknown> }[]
+  deletes: number[]
+}

@@ -1,0 +1,202 @@
+import type { JwtClaims } from '@groundwork/core'
+import type { FilterCondition } from '../filters'
+import { sseComment, sseMessage } from './sse'
+
+/** One table subscription of a connection. */
+export interface TableSubscription {
+  schema: string
+  table: string
+  /** `*` or one of INSERT / UPDATE / DELETE. */
+  event: string
+  filter: FilterCondition[]
+  /** The filter text as given, echoed in `ready`. */
+  filterText: string | null
+}
+
+/** One channel (broadcast + presence) joined by a connection. */
+export interface ChannelSubscription {
+  topic: string
+  /** May receive broadcast messages (SELECT on realtime.messages, extension broadcast). */
+  broadcast: boolean
+  /** May receive presence (SELECT on realtime.messages, extension presence). */
+  presence: boolean
+  /** Tracked presence of this connection, if it asked to be tracked (and was allowed to). */
+  track: { key: string; ref: string; state: Record<string, unknown> } | null
+}
+
+/** Why a stream ended from the server side. */
+export type CloseReason = 'slow_consumer' | 'token_expired' | 'shutdown' | 'error'
+
+/**
+ * A subscriber's SSE stream with a bounded buffer.
+ *
+ * Frames go straight into the response stream while the consumer keeps up (the stream's own
+ * high-water mark), then into a queue of at most `bufferSize` frames. A consumer that lets the
+ * queue overflow is disconnected: queued frames are dropped (never sent, so never skipped —
+ * the client resumes before them), a final `disconnect` event names the id of the last change
+ * that did go out, and the stream ends. Nobody else waits for it, and nothing is silently lost.
+ */
+export class Connection {
+  readonly stream: ReadableStream<Uint8Array>
+  readonly tables: TableSubscription[]
+  readonly channels: ChannelSubscription[]
+  readonly role: string
+  readonly claims: JwtClaims
+  /** Role + claims identity; connections with the same key share one visibility check. */
+  readonly claimsKey: string
+  /** Changes at or below this id are never sent (the resume point, or the horizon at connect). */
+  lastId: number
+  /** Replaying from the log: live changes wait in `backlog`. */
+  replaying = false
+  backlog: { id: number; frame: Uint8Array }[] = []
+  closed = false
+
+  #controller!: ReadableStreamDefaultController<Uint8Array>
+  #queue: Uint8Array[] = []
+  #queueIds: number[] = []
+  #lastSentId: number
+  #heartbeat: NodeJS.Timeout | null = null
+  #expiry: NodeJS.Timeout | null = null
+  #onClose: (connection: Connection) => void
+  #drainWaiters: (() => void)[] = []
+
+  constructor(settings: {
+    role: string
+    claims: JwtClaims
+    claimsKey: string
+    tables: TableSubscription[]
+    channels: ChannelSubscription[]
+    lastId: number
+    bufferSize: number
+    heartbeatMs: number
+    expiresAt: number | null
+    onClose: (connection: Connection) => void
+  }) {
+    this.role = settings.role
+    this.claims = settings.claims
+    this.claimsKey = settings.claimsKey
+    this.tables = settings.tables
+    this.channels = settings.channels
+    this.lastId = settings.lastId
+    this.#lastSentId = settings.lastId
+    this.#onClose = settings.onClose
+    this.bufferSize = settings.bufferSize
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller
+        },
+        pull: () => this.#drain(),
+        cancel: () => this.#finish(),
+      },
+      new CountQueuingStrategy({ highWaterMark: 32 }),
+    )
+    this.#heartbeat = setInterval(() => {
+      if ((this.#controller.desiredSize ?? 0) > 0) this.#controller.enqueue(sseComment('heartbeat'))
+    }, settings.heartbeatMs)
+    this.#heartbeat.unref?.()
+    if (settings.expiresAt !== null) {
+      const ms = Math.max(0, settings.expiresAt - Date.now())
+      // setTimeout's limit is ~24.8 days; longer-lived tokens simply outlive the check.
+      if (ms < 2 ** 31 - 1) {
+        this.#expiry = setTimeout(() => this.end('token_expired'), ms)
+        this.#expiry.unref?.()
+      }
+    }
+  }
+
+  readonly bufferSize: number
+
+  /** The id of the last change handed to the response stream. */
+  get lastSentId(): number {
+    return this.#lastSentId
+  }
+
+  /** Frames waiting in the bounded buffer. */
+  get buffered(): number {
+    return this.#queue.length
+  }
+
+  /** Sends a change (skipped unless `id` > lastId) or, with `id` undefined, a control message. */
+  send(frame: Uint8Array, id?: number): void {
+    if (this.closed) return
+    if (id !== undefined) {
+      if (id <= this.lastId) return
+      this.lastId = id
+    }
+    this.#push(frame, id)
+  }
+
+  /** Sends a control message that carries a resume point (`ready`, `resync-required`). */
+  sendMarker(frame: Uint8Array, id: number): void {
+    if (this.closed) return
+    if (id > this.lastId) this.lastId = id
+    this.#push(frame, id)
+  }
+
+  #push(frame: Uint8Array, id: number | undefined): void {
+    if (this.#queue.length === 0 && (this.#controller.desiredSize ?? 0) > 0) {
+      this.#controller.enqueue(frame)
+      if (id !== undefined) this.#lastSentId = id
+      return
+    }
+    if (this.#queue.length >= this.bufferSize) {
+      this.end('slow_consumer')
+      return
+    }
+    this.#queue.push(frame)
+    this.#queueIds.push(id ?? -1)
+  }
+
+  /** Waits until the buffer is at most half full (used while replaying, which must not overflow it). */
+  async waitForRoom(): Promise<void> {
+    while (!this.closed && this.#queue.length > this.bufferSize / 2) {
+      await new Promise<void>((resolve) => this.#drainWaiters.push(resolve))
+    }
+  }
+
+  /** Ends the stream with a final `disconnect` event carrying the resume point. */
+  end(reason: CloseReason): void {
+    if (this.closed) return
+    this.#queue = []
+    this.#queueIds = []
+    try {
+      this.#controller.enqueue(
+        sseMessage('disconnect', {
+          reason,
+          last_event_id: this.#lastSentId > 0 ? String(this.#lastSentId) : null,
+        }),
+      )
+      this.#controller.close()
+    } catch {
+      // The consumer already went away.
+    }
+    this.#finish()
+  }
+
+  #drain() {
+    while (this.#queue.length > 0 && (this.#controller.desiredSize ?? 0) > 0) {
+      const frame = this.#queue.shift() as Uint8Array
+      const id = this.#queueIds.shift() as number
+      this.#controller.enqueue(frame)
+      if (id >= 0) this.#lastSentId = id
+    }
+    if (this.#queue.length <= this.bufferSize / 2) {
+      const waiters = this.#drainWaiters
+      this.#drainWaiters = []
+      for (const resolve of waiters) resolve()
+    }
+  }
+
+  #finish() {
+    if (this.#heartbeat) clearInterval(this.#heartbeat)
+    if (this.#expiry) clearTimeout(this.#expiry)
+    this.#heartbeat = null
+    this.#expiry = null
+    const wasClosed = this.closed
+    this.closed = true
+    for (const resolve of this.#drainWaiters) resolve()
+    this.#drainWaiters = []
+    if (!wasClosed) this.#onClose(this)
+  }
+}
