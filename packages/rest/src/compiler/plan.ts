@@ -1,0 +1,227 @@
+import { pgrstError, RestError } from '../errors'
+import type { EmbedPath, Filter, LogicTree, OrderTerm, ParsedQuery, SelectItem } from '../parser/ast'
+import type { Relation, Relationship, SchemaCache } from '../schema-cache/types'
+import { qualifiedKey } from '../schema-cache/types'
+
+/** One relation of a read: the root or an embed, with what applies to it. */
+export interface PlanNode {
+  relation: Relation
+  /** Its SQL alias (unquoted). */
+  alias: string
+  select: SelectItem[]
+  embeds: EmbedNode[]
+  filters: Filter[]
+  logic: LogicTree[]
+  order: OrderTerm[]
+  limit: number | null
+  offset: number | null
+}
+
+/** An embedded relation under its parent. */
+export interface EmbedNode {
+  /** The JSON key (alias, else the name as written). */
+  key: string
+  name: string
+  relationship: Relationship
+  /** Many-to-one / one-to-one: an object (or null) rather than an array. */
+  toOne: boolean
+  inner: boolean
+  spread: boolean
+  /** `rel=is.null` / `rel=not.is.null` filters on the parent. */
+  nullFilters: Array<'null' | 'not_null'>
+  node: PlanNode
+  /** The SQL alias of the lateral join holding the embed's JSON (`body`). */
+  joinAlias: string
+}
+
+/** Builds the plan of a read over `relation` from the parsed query, resolving relationships. */
+export function buildPlan(
+  cache: SchemaCache,
+  relation: Relation,
+  query: ParsedQuery,
+  options: { rootAlias?: string; aggregates: boolean },
+): PlanNode {
+  let counter = 0
+  const nextAlias = () => `pgrst_${++counter}`
+  const root = node(cache, relation, query.select, options.rootAlias ?? relation.name, nextAlias, options)
+
+  const find = (path: EmbedPath): PlanNode => {
+    let current = root
+    for (const segment of path) {
+      const embed =
+        current.embeds.find((e) => e.key === segment) ?? current.embeds.find((e) => e.name === segment)
+      if (!embed) {
+        throw pgrstError(
+          'PGRST108',
+          `'${segment}' is not an embedded resource in this request`,
+          null,
+          `Verify that '${segment}' is included in the 'select' query parameter.`,
+        )
+      }
+      current = embed.node
+    }
+    return current
+  }
+
+  for (const { path, filter } of query.filters) {
+    const target = find(path)
+    const embed =
+      filter.field.jsonPath.length === 0 && !target.relation.columnMap.has(filter.field.name)
+        ? (target.embeds.find((e) => e.key === filter.field.name) ??
+          target.embeds.find((e) => e.name === filter.field.name))
+        : undefined
+    if (embed) {
+      const op = filter.operation
+      if (op.kind !== 'is' || (op.value !== 'null' && op.value !== 'not_null')) {
+        throw pgrstError(
+          'PGRST120',
+          `Bad operator on the '${embed.key}' embedded resource`,
+          'Only is null or not is null filters are allowed on embedded resources',
+        )
+      }
+      const isNull = (op.value === 'null') !== filter.negated
+      embed.nullFilters.push(isNull ? 'null' : 'not_null')
+      continue
+    }
+    target.filters.push(filter)
+  }
+  for (const { path, tree } of query.logic) find(path).logic.push(tree)
+  for (const { path, terms } of query.order) find(path).order.push(...terms)
+  for (const { path, limit, offset } of query.limits) {
+    if (path.length === 0) continue
+    const target = find(path)
+    if (limit !== null) target.limit = limit
+    if (offset !== null) target.offset = offset
+  }
+  return root
+}
+
+function node(
+  cache: SchemaCache,
+  relation: Relation,
+  select: SelectItem[],
+  alias: string,
+  nextAlias: () => string,
+  options: { aggregates: boolean },
+): PlanNode {
+  const plan: PlanNode = {
+    relation,
+    alias,
+    select,
+    embeds: [],
+    filters: [],
+    logic: [],
+    order: [],
+    limit: null,
+    offset: null,
+  }
+  for (const item of select) {
+    if ((item.kind === 'count' || (item.kind === 'field' && item.aggregate)) && !options.aggregates) {
+      throw pgrstError('PGRST123', 'Use of aggregate functions is not allowed')
+    }
+    if (item.kind !== 'embed') continue
+    const relationship = resolveRelationship(cache, relation, item.name, item.hint)
+    const target = cache.relations.get(qualifiedKey(relationship.target.schema, relationship.target.name))
+    if (!target) {
+      throw pgrstError(
+        'PGRST200',
+        `Could not find a relationship between '${relation.name}' and '${item.name}' in the schema cache`,
+      )
+    }
+    const toOne = relationship.cardinality === 'many-to-one' || relationship.cardinality === 'one-to-one'
+    if (item.spread && !toOne) {
+      throw pgrstError(
+        'PGRST119',
+        `A spread operation on '${item.name}' is not possible`,
+        `'${relation.name}' and '${item.name}' do not form a many-to-one or one-to-one relationship`,
+      )
+    }
+    const embedAlias = nextAlias()
+    plan.embeds.push({
+      key: item.alias ?? item.name,
+      name: item.name,
+      relationship,
+      toOne,
+      inner: item.joinType === 'inner',
+      spread: item.spread,
+      nullFilters: [],
+      node: node(cache, target, item.select, embedAlias, nextAlias, options),
+      joinAlias: `${embedAlias}_j`,
+    })
+  }
+  return plan
+}
+
+/**
+ * Finds the one relationship `rel[!hint]` names from `source`, the way PostgREST does: by target
+ * table/view name, by FK constraint name, or by FK column; the hint narrows by constraint,
+ * column or junction. None → PGRST200; several → 300 PGRST201 listing them.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/resource_embedding.html#disambiguation
+ */
+export function resolveRelationship(
+  cache: SchemaCache,
+  source: Relation,
+  name: string,
+  hint: string | null,
+): Relationship {
+  const all = cache.relationships.get(qualifiedKey(source.schema, source.name)) ?? []
+  const matchesHint = (r: Relationship): boolean => {
+    if (hint === null) return true
+    if (r.constraint === hint) return true
+    if (r.junction) {
+      return (
+        r.junction.table.name === hint ||
+        r.junction.sourceConstraint === hint ||
+        r.junction.targetConstraint === hint
+      )
+    }
+    // A column on either side of a single-column FK.
+    return (
+      (r.sourceColumns.length === 1 && r.sourceColumns[0] === hint) ||
+      (r.targetColumns.length === 1 && r.targetColumns[0] === hint)
+    )
+  }
+  let candidates = all.filter(
+    (r) => r.target.name === name && r.target.schema === source.schema && matchesHint(r),
+  )
+  if (candidates.length === 0) {
+    // `rel` as a FK constraint name or a FK column (to-one and to-many both) with an optional target hint.
+    candidates = all.filter(
+      (r) =>
+        !r.junction &&
+        (r.constraint === name ||
+          (r.cardinality !== 'one-to-many' && r.sourceColumns.length === 1 && r.sourceColumns[0] === name)) &&
+        (hint === null || r.target.name === hint),
+    )
+  }
+  if (candidates.length === 1) return candidates[0] as Relationship
+  if (candidates.length === 0) {
+    throw new RestError(
+      'PGRST200',
+      `Could not find a relationship between '${source.name}' and '${name}' in the schema cache`,
+      {
+        details: `Searched for a foreign key relationship between '${source.name}' and '${name}'${hint ? ` using the hint '${hint}'` : ''} in the schema '${source.schema}', but no matches were found.`,
+        hint: null,
+      },
+    )
+  }
+  // Prefer direct relationships over junction ones only when PostgREST would (it does not): ambiguous.
+  throw new RestError(
+    'PGRST201',
+    `Could not embed because more than one relationship was found for '${source.name}' and '${name}'`,
+    {
+      status: 300,
+      details: candidates.map((r) => ({
+        cardinality: r.cardinality,
+        embedding: `${source.name} with ${r.target.name}`,
+        relationship: r.junction
+          ? `${r.junction.table.name} using ${r.junction.sourceConstraint}(${r.junction.junctionSourceColumns.join(', ')}) and ${r.junction.targetConstraint}(${r.junction.junctionTargetColumns.join(', ')})`
+          : `${r.constraint} using ${r.cardinality === 'one-to-many' ? `${source.name}(${r.sourceColumns.join(', ')}) and ${r.target.name}(${r.targetColumns.join(', ')})` : `${source.name}(${r.sourceColumns.join(', ')}) and ${r.target.name}(${r.targetColumns.join(', ')})`}`,
+      })),
+      hint: `Try changing '${name}' to one of the following: ${candidates
+        .map((r) => `'${name}!${r.junction ? r.junction.table.name : r.constraint}'`)
+        .join(', ')}. Find the desired relationship in the 'details' key.`,
+    },
+  )
+}

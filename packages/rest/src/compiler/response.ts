@@ -1,0 +1,49 @@
+import type { MediaType } from '../context'
+
+/**
+ * Wraps a row source into the single row every request reads back, PostgREST-style:
+ * `total` (exact count or NULL), `page_total`, the `body` already rendered by Postgres as JSON
+ * (`json_agg`) or CSV, and the `response.headers`/`response.status` GUCs set by the query.
+ *
+ * `source` is a SELECT producing the response rows (column names are the JSON keys); `ctes`
+ * are prepended (`pgrst_mutation AS (INSERT … RETURNING *)` for writes).
+ */
+export function compileResponse(options: {
+  source: string
+  media: MediaType
+  countSql?: string | null
+  ctes?: string[]
+}): string {
+  const { media } = options
+  const row = media.stripNulls ? 'json_strip_nulls(row_to_json(_postgrest_t))' : '_postgrest_t'
+  let body: string
+  switch (media.kind) {
+    case 'object':
+      body = `coalesce((json_agg(${row})->0)::text, 'null')`
+      break
+    case 'csv':
+      body =
+        `(SELECT coalesce(string_agg(pgrst_k.k, ','), '') FROM (SELECT '"' || replace(json_object_keys(row_to_json(pgrst_h)), '"', '""') || '"' AS k FROM (SELECT * FROM pgrst_source LIMIT 1) AS pgrst_h) AS pgrst_k)` +
+        ` || coalesce(E'\\n' || string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), E'\\n'), '')`
+      break
+    default:
+      body = `coalesce(json_agg(${row}), '[]')::text`
+  }
+  const ctes = [...(options.ctes ?? []), `pgrst_source AS (${options.source})`]
+  return (
+    `WITH ${ctes.join(', ')} SELECT ${options.countSql ? `(${options.countSql})` : 'NULL::bigint'} AS total,` +
+    ` pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body,` +
+    ` nullif(current_setting('response.headers', true), '') AS response_headers,` +
+    ` nullif(current_setting('response.status', true), '') AS response_status` +
+    ` FROM pgrst_source AS _postgrest_t`
+  )
+}
+
+/** The row {@link compileResponse} produces. */
+export interface ResponseRow {
+  total: string | null
+  page_total: string
+  body: string
+  response_headers: string | null
+  response_status: string | null
+}

@@ -1,0 +1,100 @@
+import type { Filter, LogicTree, Operation } from '../parser/ast'
+import type { Relation, SchemaCache } from '../schema-cache/types'
+import { fieldSql, isTsvector } from './expressions'
+import type { SqlParams } from './sql'
+
+const OPERATORS: Record<string, string> = {
+  eq: '=',
+  neq: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  like: 'LIKE',
+  ilike: 'ILIKE',
+  match: '~',
+  imatch: '~*',
+  isdistinct: 'IS DISTINCT FROM',
+  cs: '@>',
+  cd: '<@',
+  ov: '&&',
+  sl: '<<',
+  sr: '>>',
+  nxr: '&<',
+  nxl: '&>',
+  adj: '-|-',
+}
+
+const FTS_FUNCTIONS: Record<string, string> = {
+  fts: 'to_tsquery',
+  plfts: 'plainto_tsquery',
+  phfts: 'phraseto_tsquery',
+  wfts: 'websearch_to_tsquery',
+}
+
+/** Where a filter's columns live. */
+export interface FilterScope {
+  cache: SchemaCache
+  relation: Relation
+  alias: string
+}
+
+/**
+ * A filter as SQL; values always become parameters (untyped, so Postgres infers them from the
+ * column, as PostgREST's unknown-typed literals are).
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#operators
+ */
+export function filterSql(scope: FilterScope, filter: Filter, params: SqlParams): string {
+  const column = fieldSql(scope.cache, scope.relation, scope.alias, filter.field)
+  const sql = operationSql(scope, filter, column, filter.operation, params)
+  return filter.negated ? `NOT (${sql})` : sql
+}
+
+function operationSql(
+  scope: FilterScope,
+  filter: Filter,
+  column: string,
+  op: Operation,
+  params: SqlParams,
+): string {
+  switch (op.kind) {
+    case 'simple': {
+      const value = op.op === 'like' || op.op === 'ilike' ? op.value.replaceAll('*', '%') : op.value
+      return `${column} ${OPERATORS[op.op]} ${params.add(value)}`
+    }
+    case 'quantified': {
+      const value = op.op === 'like' || op.op === 'ilike' ? op.value.replaceAll('*', '%') : op.value
+      return `${column} ${OPERATORS[op.op]} ${op.quantifier.toUpperCase()}(${params.add(value)})`
+    }
+    case 'in':
+      return `${column} = ANY(${params.add(op.values)})`
+    case 'is':
+      switch (op.value) {
+        case 'null':
+          return `${column} IS NULL`
+        case 'not_null':
+          return `${column} IS NOT NULL`
+        case 'true':
+          return `${column} IS TRUE`
+        case 'false':
+          return `${column} IS FALSE`
+        default:
+          return `${column} IS UNKNOWN`
+      }
+    case 'fts': {
+      const config = op.config === null ? '' : `${params.add(op.config)}::regconfig, `
+      const vector = isTsvector(scope.relation, filter.field) ? column : `to_tsvector(${config}${column})`
+      return `${vector} @@ ${FTS_FUNCTIONS[op.op]}(${config}${params.add(op.value)})`
+    }
+  }
+}
+
+/** An `or`/`and` tree as SQL. */
+export function logicSql(scope: FilterScope, tree: LogicTree, params: SqlParams): string {
+  const parts = tree.children.map((child) =>
+    child.kind === 'logic' ? logicSql(scope, child, params) : filterSql(scope, child.filter, params),
+  )
+  const joined = `(${parts.join(tree.op === 'or' ? ' OR ' : ' AND ')})`
+  return tree.negated ? `NOT ${joined}` : joined
+}

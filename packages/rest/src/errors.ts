@@ -1,0 +1,257 @@
+import { GroundworkError, isGroundworkError } from '@groundwork/core'
+
+/**
+ * PostgREST's own error codes (`PGRSTgxx`) and the HTTP status each answers with.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/errors.html#postgrest-error-codes
+ */
+export const PGRST_STATUS = {
+  PGRST000: 503,
+  PGRST001: 503,
+  PGRST002: 503,
+  PGRST003: 504,
+  PGRST100: 400,
+  PGRST101: 405,
+  PGRST102: 400,
+  PGRST103: 416,
+  PGRST105: 405,
+  PGRST106: 406,
+  /** 415 for a bad `Content-Type`; 406 when no `Accept`ed media type can be produced. */
+  PGRST107: 415,
+  PGRST108: 400,
+  PGRST111: 500,
+  PGRST112: 500,
+  PGRST114: 400,
+  PGRST115: 400,
+  PGRST116: 406,
+  PGRST117: 405,
+  PGRST118: 400,
+  PGRST119: 400,
+  PGRST120: 400,
+  PGRST121: 500,
+  PGRST122: 400,
+  PGRST123: 400,
+  PGRST124: 400,
+  PGRST125: 404,
+  PGRST126: 404,
+  PGRST127: 400,
+  PGRST128: 400,
+  PGRST200: 400,
+  PGRST201: 300,
+  PGRST202: 404,
+  PGRST203: 300,
+  PGRST204: 400,
+  PGRST205: 404,
+  PGRST301: 401,
+  PGRST302: 401,
+  PGRST303: 401,
+  PGRSTX00: 500,
+} as const
+
+/** A PostgREST error code. */
+export type PgrstCode = keyof typeof PGRST_STATUS
+
+/** The JSON body every error answers with, exactly PostgREST's shape. */
+export interface PostgrestErrorBody {
+  code: string
+  /** Text, or (PGRST201, PGRST203) a JSON array describing the candidates. */
+  details: unknown
+  hint: string | null
+  message: string
+}
+
+/**
+ * An error rendered as PostgREST's `{code, details, hint, message}`. `code` is the PGRST code (or
+ * a SQLSTATE for database errors); `status` the HTTP status; `headers` extra response headers
+ * (`WWW-Authenticate`, headers raised with `RAISE SQLSTATE 'PGRST'`).
+ */
+export class RestError extends GroundworkError {
+  override readonly name = 'RestError'
+  readonly headers: Record<string, string>
+
+  constructor(
+    code: string,
+    message: string,
+    options: {
+      status?: number
+      details?: unknown
+      hint?: string | null
+      headers?: Record<string, string>
+      cause?: unknown
+    } = {},
+  ) {
+    super(code, message, {
+      status: options.status ?? PGRST_STATUS[code as PgrstCode] ?? 400,
+      ...(options.details != null ? { details: options.details } : {}),
+      ...(options.hint != null ? { hint: options.hint } : {}),
+      ...(options.cause !== undefined ? { cause: options.cause } : {}),
+    })
+    this.headers = options.headers ?? {}
+  }
+
+  /** The wire body. */
+  toJSON(): PostgrestErrorBody {
+    return {
+      code: this.code,
+      details: this.details ?? null,
+      hint: this.hint ?? null,
+      message: this.message,
+    }
+  }
+}
+
+/** Creates a PostgREST error with the status its code implies. */
+export function pgrstError(
+  code: PgrstCode,
+  message: string,
+  details: string | null = null,
+  hint: string | null = null,
+  status?: number,
+): RestError {
+  return new RestError(code, message, { details, hint, ...(status !== undefined ? { status } : {}) })
+}
+
+/** A query-string parse error (PGRST100), as PostgREST words it. */
+export function parseError(message: string, details: string | null = null): RestError {
+  return new RestError('PGRST100', `"failed to parse ${message}"`, { details })
+}
+
+/**
+ * The HTTP status for a PostgreSQL SQLSTATE, per PostgREST's table. `42501` (insufficient
+ * privilege) is 401 for the anonymous role and 403 otherwise.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/errors.html#http-status-codes
+ */
+export function sqlStateStatus(sqlState: string, anonymous: boolean): number {
+  switch (sqlState) {
+    case '23503':
+    case '23505':
+      return 409
+    case '25006':
+      return 405
+    case '53400':
+      return 500
+    case 'P0001':
+      return 400
+    case '42883':
+    case '42P01':
+      return 404
+    case '42P17':
+      return 500
+    case '42501':
+      return anonymous ? 401 : 403
+  }
+  const klass = sqlState.slice(0, 2)
+  switch (klass) {
+    case '08':
+    case '53':
+      return 503
+    case '0L':
+    case '0P':
+    case '28':
+      return 403
+    case '09':
+    case '25':
+    case '2D':
+    case '38':
+    case '39':
+    case '3B':
+    case '40':
+    case '54':
+    case '55':
+    case '57':
+    case '58':
+    case 'F0':
+    case 'HV':
+    case 'P0':
+    case 'XX':
+      return 500
+  }
+  // RAISE SQLSTATE 'PT402' answers 402.
+  if (/^PT\d{3}$/.test(sqlState)) return Number(sqlState.slice(2))
+  return 400
+}
+
+interface PgDatabaseError {
+  code: string
+  message: string
+  detail?: string
+  hint?: string
+}
+
+function isDatabaseError(error: unknown): error is PgDatabaseError {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    (error as { name?: string }).name === 'error' &&
+    'severity' in error
+  )
+}
+
+/**
+ * Converts anything thrown during a request into a {@link RestError}: Postgres errors keep their
+ * SQLSTATE, message, detail and hint (as PostgREST forwards them); `RAISE SQLSTATE 'PGRST'` errors
+ * use the JSON in their message/detail; anything unknown becomes an opaque 500 (`onError` sees it).
+ */
+export function toRestError(
+  error: unknown,
+  anonymous: boolean,
+  onError?: (error: unknown) => void,
+): RestError {
+  if (error instanceof RestError) return error
+  if (isDatabaseError(error)) {
+    if (error.code === 'PGRST') return raisedPgrstError(error)
+    const status = sqlStateStatus(error.code, anonymous)
+    const headers: Record<string, string> =
+      error.code === '42501' && anonymous ? { 'WWW-Authenticate': 'Bearer' } : {}
+    if (status >= 500 && !/^PT\d{3}$/.test(error.code)) onError?.(error)
+    return new RestError(error.code, error.message, {
+      status,
+      details: error.detail ?? null,
+      hint: error.hint ?? null,
+      headers,
+    })
+  }
+  if (isGroundworkError(error)) {
+    // Core's authenticator: bad or expired JWT → PostgREST's PGRST301/PGRST303.
+    if (error.code === 'CORE_JWT_INVALID' || error.code === 'CORE_JWT_EXPIRED') {
+      return new RestError(error.code === 'CORE_JWT_EXPIRED' ? 'PGRST303' : 'PGRST301', error.message, {
+        status: 401,
+        headers: {
+          'WWW-Authenticate': `Bearer error="invalid_token", error_description="${error.message.replaceAll('"', "'")}"`,
+        },
+      })
+    }
+    if (error.status < 500) {
+      return new RestError(error.code, error.message, {
+        status: error.status,
+        details: typeof error.details === 'string' ? error.details : null,
+        hint: error.hint ?? null,
+      })
+    }
+  }
+  onError?.(error)
+  return new RestError('PGRSTX00', 'Internal server error', { status: 500, cause: error })
+}
+
+/** `RAISE SQLSTATE 'PGRST' USING message = '{json}', detail = '{"status":…,"headers":{…}}'`. */
+function raisedPgrstError(error: PgDatabaseError): RestError {
+  try {
+    const body = JSON.parse(error.message) as Partial<PostgrestErrorBody> & { detail?: string }
+    const extra = JSON.parse(error.detail ?? '{}') as { status?: number; headers?: Record<string, string> }
+    if (typeof body.message !== 'string' || typeof body.code !== 'string') throw new Error('bad shape')
+    const status = Number.isInteger(extra.status) && extra.status ? extra.status : 400
+    return new RestError(body.code, body.message, {
+      status,
+      details: body.details ?? body.detail ?? null,
+      hint: body.hint ?? null,
+      headers: Object.fromEntries(Object.entries(extra.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    })
+  } catch {
+    return pgrstError(
+      'PGRST121',
+      'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error',
+      'Invalid JSON value for MESSAGE or DETAIL',
+    )
+  }
+}

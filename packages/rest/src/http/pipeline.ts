@@ -1,0 +1,288 @@
+import type { Principal, Transaction } from '@groundwork/core'
+import type { Executor, RestContext, RestMethod, RestResult } from '../context'
+import { pgrstError, RestError } from '../errors'
+import type { ResolvedRestOptions } from '../options'
+import type { ParsedQuery } from '../parser/ast'
+import { parseQuery } from '../parser/query'
+import type { FunctionInfo, Relation, SchemaCache } from '../schema-cache/types'
+import { qualifiedKey } from '../schema-cache/types'
+import { negotiate } from './media'
+import { parsePrefer } from './prefer'
+import { requestRange } from './range'
+
+/** A request in transport-neutral form (the handler and `api.query` both build one). */
+export interface RestRequest {
+  method: string
+  /** Mount-relative URL (path and query). */
+  url: URL
+  headers: Headers
+  body: string
+}
+
+/** What the pipeline needs from `createRest`. */
+export interface PipelineDeps {
+  options: ResolvedRestOptions
+  cache: () => Promise<SchemaCache>
+  executeRead: Executor
+  executeWrite: Executor
+  executeRpc: Executor
+  openapi: (cache: SchemaCache, schema: string, url: URL) => string
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'])
+
+/** Thrown inside the transaction to roll it back while still answering `result`. */
+class Rollback {
+  constructor(readonly result: RestResult) {}
+}
+
+/**
+ * Runs one request through routing, negotiation and the claims transaction; returns the result
+ * or throws a `RestError`. Headers common to every answer (CORS) are added by the handler.
+ */
+export async function runPipeline(
+  deps: PipelineDeps,
+  request: RestRequest,
+  principal: Principal,
+  transaction?: Transaction,
+): Promise<RestResult> {
+  const { options } = deps
+  const method = request.method.toUpperCase()
+  const path = decodePath(request.url.pathname)
+  const cache = await deps.cache()
+
+  const segments = path.split('/').filter((s) => s !== '')
+  const isRpc = segments.length === 2 && segments[0] === 'rpc'
+  if (segments.length > 1 && !isRpc) {
+    throw pgrstError('PGRST125', `Invalid path specified in request URL`)
+  }
+
+  if (method === 'OPTIONS' && segments.length === 0) {
+    return { status: 200, headers: { Allow: 'OPTIONS,GET,HEAD' }, body: null }
+  }
+  if (!METHODS.has(method) && method !== 'OPTIONS') {
+    throw pgrstError('PGRST117', `Unsupported HTTP method: ${method}`)
+  }
+
+  const readLike = method === 'GET' || method === 'HEAD'
+  const { schema, explicit } = pickSchema(options.schemas, request.headers, readLike || method === 'OPTIONS')
+
+  if (segments.length === 0) {
+    if (!readLike) throw pgrstError('PGRST117', `Unsupported HTTP method: ${method}`)
+    if (!options.openapi) throw pgrstError('PGRST126', 'Root endpoint metadata is disabled')
+    const body = deps.openapi(cache, schema, request.url)
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' },
+      body: method === 'HEAD' ? null : body,
+    }
+  }
+
+  let relation: Relation | null = null
+  let rpc: RestContext['rpc'] = null
+  if (isRpc) {
+    const name = segments[1] as string
+    const overloads = cache.functions.get(qualifiedKey(schema, name))
+    if (!overloads || overloads.length === 0) {
+      throw new RestError(
+        'PGRST202',
+        `Could not find the function ${schema}.${name} without parameters in the schema cache`,
+        {
+          hint: 'If a new function was created in the database with this name and parameters, try reloading the schema cache.',
+        },
+      )
+    }
+    rpc = { name, overloads }
+    if (method === 'OPTIONS') {
+      const allow = overloads.every((f) => f.volatility !== 'volatile')
+        ? 'OPTIONS,GET,HEAD,POST'
+        : 'OPTIONS,POST'
+      return { status: 200, headers: { Allow: allow }, body: null }
+    }
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      throw pgrstError('PGRST101', 'Only GET or POST requests are allowed for functions')
+    }
+  } else {
+    const name = segments[0] as string
+    relation = cache.relations.get(qualifiedKey(schema, name)) ?? null
+    if (!relation) {
+      throw new RestError('PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`, {
+        hint: suggestTable(cache, schema, name),
+      })
+    }
+    if (method === 'OPTIONS') return { status: 200, headers: { Allow: allowFor(relation) }, body: null }
+  }
+
+  const argNames = rpc && readLike ? rpcArgumentNames(rpc.overloads) : null
+  const query: ParsedQuery = parseQuery(
+    request.url.searchParams,
+    argNames ? (key) => argNames.has(key) : undefined,
+  )
+  const prefer = parsePrefer(request.headers.get('prefer'))
+  if (prefer.handling === 'strict' && prefer.invalid.length > 0) {
+    throw pgrstError(
+      'PGRST122',
+      'Invalid preferences given with handling=strict',
+      `Invalid preferences: ${prefer.invalid.join(', ')}`,
+    )
+  }
+  const scalarRpc = rpc?.overloads.every((f) => f.returnShape === 'scalar' || f.returnShape === 'void')
+  const media = negotiate(request.headers.get('accept'), {
+    csv: !scalarRpc,
+    scalarText: rpc !== null,
+    plan: options.planEnabled,
+  })
+  const rootLimit = query.limits.find((l) => l.path.length === 0)
+  const range = requestRange(
+    request.headers.get('range'),
+    rootLimit?.limit ?? null,
+    rootLimit?.offset ?? null,
+    method,
+  )
+  const contentType =
+    (request.headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase() ||
+    'application/json'
+
+  const restMethod = (method === 'OPTIONS' ? 'GET' : method) as RestMethod
+  const executor = rpc ? deps.executeRpc : readLike ? deps.executeRead : deps.executeWrite
+  const readOnly = readLike || rpc?.overloads.every((f) => f.volatility !== 'volatile')
+
+  // Prefer: tx= is honoured only when the configuration allows overriding (PostgREST's db-tx-end).
+  const allowOverride = options.txEnd.endsWith('allow-override')
+  let rollback = options.txEnd.startsWith('rollback')
+  const applied: string[] = []
+  if (allowOverride && prefer.tx) {
+    rollback = prefer.tx === 'rollback'
+    applied.push(`tx=${prefer.tx}`)
+  }
+
+  const claims = principal.claims
+  const work = async (tx: Transaction): Promise<RestResult> => {
+    const ctx: RestContext = {
+      method: restMethod,
+      path,
+      url: request.url,
+      headers: request.headers,
+      schema,
+      profileExplicit: explicit,
+      relation,
+      rpc,
+      query,
+      params: request.url.searchParams,
+      prefer,
+      media,
+      contentType,
+      body: request.body,
+      range,
+      principal,
+      tx,
+      cache,
+      options,
+      applied,
+    }
+    if (prefer.timezone) {
+      await tx.query("select set_config('timezone', $1, true)", [prefer.timezone])
+      applied.push(`timezone=${prefer.timezone}`)
+    }
+    const result = await executor(ctx)
+    if (rollback) throw new Rollback(result)
+    return result
+  }
+
+  let result: RestResult
+  try {
+    result = await options.db.withClaims(claims, work, {
+      method,
+      path,
+      headers: request.headers,
+      readOnly,
+      ...(transaction ? { transaction } : {}),
+    })
+  } catch (error) {
+    if (error instanceof Rollback) result = error.result
+    else throw error
+  }
+  if (applied.length > 0) {
+    const existing = result.headers['Preference-Applied']
+    result.headers['Preference-Applied'] = [existing, ...applied].filter(Boolean).join(', ')
+  }
+  if (explicit || options.schemas.length > 1) result.headers['Content-Profile'] ??= schema
+  if (method === 'HEAD') result.body = null
+  return result
+}
+
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname)
+  } catch {
+    throw pgrstError('PGRST125', 'Invalid path specified in request URL')
+  }
+}
+
+/**
+ * `Accept-Profile` (reads) / `Content-Profile` (writes) choose among the exposed schemas.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/schemas.html
+ */
+function pickSchema(
+  schemas: readonly string[],
+  headers: Headers,
+  readLike: boolean,
+): { schema: string; explicit: boolean } {
+  const requested = headers.get(readLike ? 'accept-profile' : 'content-profile')
+  if (requested === null) return { schema: schemas[0] as string, explicit: false }
+  if (!schemas.includes(requested)) {
+    throw pgrstError('PGRST106', `The schema must be one of the following: ${schemas.join(', ')}`)
+  }
+  return { schema: requested, explicit: true }
+}
+
+function allowFor(relation: Relation): string {
+  const verbs = ['OPTIONS', 'GET', 'HEAD']
+  if (relation.insertable) verbs.push('POST')
+  if (relation.insertable && relation.updatable) verbs.push('PUT')
+  if (relation.updatable) verbs.push('PATCH')
+  if (relation.deletable) verbs.push('DELETE')
+  return verbs.join(',')
+}
+
+function rpcArgumentNames(overloads: FunctionInfo[]): Set<string> {
+  const names = new Set<string>()
+  for (const fn of overloads) for (const arg of fn.args) if (arg.name) names.add(arg.name)
+  return names
+}
+
+function suggestTable(cache: SchemaCache, schema: string, name: string): string | null {
+  let best: string | null = null
+  let bestScore = Number.POSITIVE_INFINITY
+  for (const relation of cache.relations.values()) {
+    if (relation.schema !== schema) continue
+    const score = distance(relation.name, name)
+    if (score < bestScore) {
+      bestScore = score
+      best = relation.name
+    }
+  }
+  return best !== null && bestScore <= Math.max(2, name.length / 3)
+    ? `Perhaps you meant the table '${schema}.${best}'`
+    : null
+}
+
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 10) return 99
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+      prev = tmp
+    }
+  }
+  return row[b.length] as number
+}

@@ -1,0 +1,69 @@
+import type { ResponseRow } from '../compiler/response'
+import type { RestContext, RestResult } from '../context'
+import { pgrstError } from '../errors'
+
+/**
+ * Turns the response row into a result: the singular-object check (406 PGRST116), headers and
+ * status set by SQL through the `response.headers` / `response.status` GUCs (PGRST111/PGRST112).
+ *
+ * @see https://docs.postgrest.org/en/v12/references/transactions.html#response-headers
+ */
+export function resultFromRow(
+  ctx: RestContext,
+  row: ResponseRow,
+  status: number,
+  headers: Record<string, string>,
+): RestResult {
+  const pageTotal = Number(row.page_total)
+  if (ctx.media.kind === 'object' && pageTotal !== 1) {
+    throw pgrstError(
+      'PGRST116',
+      'JSON object requested, multiple (or no) rows returned',
+      `The result contains ${pageTotal} rows`,
+    )
+  }
+  const result: RestResult = {
+    status,
+    headers: { 'Content-Type': ctx.media.contentType, ...headers },
+    body: row.body,
+  }
+  applyGucs(result, row)
+  return result
+}
+
+/** Applies `response.headers` (a JSON array of single-key objects) and `response.status`. */
+export function applyGucs(
+  result: RestResult,
+  row: Pick<ResponseRow, 'response_headers' | 'response_status'>,
+): void {
+  if (row.response_headers) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(row.response_headers)
+    } catch {
+      parsed = null
+    }
+    if (!Array.isArray(parsed)) {
+      throw pgrstError(
+        'PGRST111',
+        'response.headers guc must be a JSON array composed of objects with a single key and a string value',
+      )
+    }
+    for (const entry of parsed) {
+      if (typeof entry !== 'object' || entry === null) {
+        throw pgrstError(
+          'PGRST111',
+          'response.headers guc must be a JSON array composed of objects with a single key and a string value',
+        )
+      }
+      for (const [key, value] of Object.entries(entry)) result.headers[key] = String(value)
+    }
+  }
+  if (row.response_status) {
+    const status = Number(row.response_status)
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      throw pgrstError('PGRST112', 'response.status guc must be a valid status code')
+    }
+    result.status = status
+  }
+}

@@ -1,0 +1,85 @@
+import type { Authenticate, Database, OnError } from '@groundwork/core'
+import { z } from 'zod'
+
+/** How a request's transaction ends; `*-allow-override` lets clients pick with `Prefer: tx=`. */
+export type TxEnd = 'commit' | 'rollback' | 'commit-allow-override' | 'rollback-allow-override'
+
+/** CORS settings; `true` allows any origin (PostgREST's default behaviour). */
+export interface CorsOptions {
+  /** Allowed origins; `'*'` or a list. @default '*' */
+  origins?: '*' | string[]
+  /** Extra response headers exposed to browsers. @default [] */
+  exposeHeaders?: string[]
+}
+
+/** Options for {@link createRest}. */
+export interface RestOptions {
+  /** The core database (`createDatabase()`); every request runs in `db.withClaims`. */
+  db: Database
+  /**
+   * Resolves the caller (core's `createJwtAuthenticator` or `auth.authenticate`). Without it every
+   * request runs as `anonRole`.
+   */
+  authenticate?: Authenticate
+  /** Exposed schemas; the first is the default (PostgREST's `db-schemas`). @default ['public'] */
+  schemas?: string[]
+  /** Role for requests without credentials when no `authenticate` is given. @default db.roles.anon */
+  anonRole?: string
+  /** Hard cap on rows returned by a read (PostgREST's `db-max-rows`). @default no limit */
+  maxRows?: number
+  /** Allow `count()`, `sum()`, `avg()`, `min()`, `max()` in `select` (PostgREST's `db-aggregates-enabled`). @default false */
+  aggregates?: boolean
+  /** Serve an OpenAPI 3.1 document at the root (`GET /`). @default true */
+  openapi?: boolean
+  /** Stripped from request paths before routing, for frameworks that pass the full URL. @default '' */
+  basePath?: string
+  /** How transactions end (PostgREST's `db-tx-end`). @default 'commit' */
+  txEnd?: TxEnd
+  /** Answer `Accept: application/vnd.pgrst.plan` with `EXPLAIN` output (PostgREST's `db-plan-enabled`). @default false */
+  planEnabled?: boolean
+  /** CORS handling; `false` sends no CORS headers. @default true */
+  cors?: boolean | CorsOptions
+  /** Milliseconds to wait after a DDL or reload notification before re-reading the catalogs. @default 100 */
+  reloadDebounce?: number
+  /** Listen for `NOTIFY pgrst` and DDL notifications to reload the schema cache. @default true */
+  listen?: boolean
+  /** Receives errors that were answered with a generic 500. */
+  onError?: OnError
+}
+
+/** The zod schema {@link RestOptions} is validated with. */
+export const restOptionsSchema = z.object({
+  db: z.custom<Database>(
+    (value) => typeof value === 'object' && value !== null && 'pool' in value && 'withClaims' in value,
+    'must be a Database from createDatabase()',
+  ),
+  authenticate: z
+    .custom<Authenticate>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
+  schemas: z.array(z.string().min(1)).min(1).default(['public']),
+  anonRole: z.string().min(1).optional(),
+  maxRows: z.number().int().positive().optional(),
+  aggregates: z.boolean().default(false),
+  openapi: z.boolean().default(true),
+  basePath: z
+    .string()
+    .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')
+    .default(''),
+  txEnd: z.enum(['commit', 'rollback', 'commit-allow-override', 'rollback-allow-override']).default('commit'),
+  planEnabled: z.boolean().default(false),
+  cors: z
+    .union([
+      z.boolean(),
+      z.object({
+        origins: z.union([z.literal('*'), z.array(z.string().min(1))]).optional(),
+        exposeHeaders: z.array(z.string().min(1)).optional(),
+      }),
+    ])
+    .default(true),
+  reloadDebounce: z.number().int().nonnegative().default(100),
+  listen: z.boolean().default(true),
+  onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
+})
+
+/** {@link RestOptions} after validation and defaults. */
+export type ResolvedRestOptions = z.output<typeof restOptionsSchema>

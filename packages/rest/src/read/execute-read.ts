@@ -1,0 +1,91 @@
+import type { ResponseRow } from '../compiler/response'
+import { statementName } from '../compiler/statement-names'
+import type { Executor, RestContext, RestResult } from '../context'
+import { RestError } from '../errors'
+import { contentRange } from '../http/range'
+import { resultFromRow } from '../http/response'
+import { type CompiledRead, compileRead } from './compile-read'
+
+/** Compiled reads by request shape; values come from the query string, so the key covers them. */
+const compiled = new Map<string, CompiledRead>()
+const MAX_CACHED = 1000
+
+function cachedCompile(ctx: RestContext): CompiledRead {
+  const key = `${ctx.cache.version}\u0000${ctx.schema}\u0000${ctx.path}\u0000${ctx.url.search}\u0000${ctx.media.contentType}\u0000${ctx.prefer.count}\u0000${ctx.range.offset}\u0000${ctx.range.limit}\u0000${ctx.options.maxRows}\u0000${ctx.options.aggregates}`
+  let entry = compiled.get(key)
+  if (!entry) {
+    entry = compileRead(ctx)
+    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value as string)
+    compiled.set(key, entry)
+  }
+  return entry
+}
+
+/**
+ * GET/HEAD on a table or view: one statement renders the page as JSON/CSV in Postgres; the
+ * answer carries `Content-Range`, 206 for a partial page with a known total, 416 past the end.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/pagination_count.html
+ */
+export const executeRead: Executor = async (ctx) => {
+  const read = cachedCompile(ctx)
+  if (ctx.media.kind === 'plan') return explain(ctx, read)
+  const name = statementName(read.text)
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(
+    name ? { name, text: read.text, values: read.values } : { text: read.text, values: read.values },
+  )
+  const row = rows[0] as ResponseRow
+  let total = row.total === null ? null : Number(row.total)
+  if (
+    read.countText !== null &&
+    (ctx.prefer.count === 'planned' ||
+      (total !== null && ctx.options.maxRows !== undefined && total > ctx.options.maxRows))
+  ) {
+    total = await plannedCount(ctx, read)
+  }
+  const pageTotal = Number(row.page_total)
+  const headers: Record<string, string> = {
+    'Content-Range': contentRange(read.offset, pageTotal, total),
+  }
+  if (ctx.prefer.count) ctx.applied.push(`count=${ctx.prefer.count}`)
+  let status = 200
+  if (total !== null) {
+    if (read.offset > 0 && read.offset >= total && pageTotal === 0 && total > 0) {
+      throw new RestError('PGRST103', 'Requested range not satisfiable', {
+        status: 416,
+        details: `An offset of ${read.offset} was requested, but there are only ${total} rows.`,
+        headers: { 'Content-Range': `*/${total}` },
+      })
+    }
+    if (pageTotal < total) status = 206
+  }
+  return resultFromRow(ctx, row, status, headers)
+}
+
+/** `Prefer: count=planned`: the planner's row estimate for the count query. */
+async function plannedCount(ctx: RestContext, read: CompiledRead): Promise<number> {
+  const { rows } = await ctx.tx.query<{
+    'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number; Plans?: Array<{ 'Plan Rows': number }> } }>
+  }>(`EXPLAIN (FORMAT JSON) ${read.countText}`, read.countValues)
+  const plan = rows[0]?.['QUERY PLAN'][0]?.Plan
+  // The top node is the count aggregate (1 row); its input carries the estimate.
+  return plan?.Plans?.[0]?.['Plan Rows'] ?? plan?.['Plan Rows'] ?? 0
+}
+
+/** `Accept: application/vnd.pgrst.plan`: the EXPLAIN of the response query (`planEnabled`). */
+async function explain(ctx: RestContext, read: CompiledRead): Promise<RestResult> {
+  const plan = ctx.media.plan
+  const options = [
+    `FORMAT ${plan?.format === 'json' ? 'JSON' : 'TEXT'}`,
+    ...(plan?.options ?? []).map((o) => o.toUpperCase()),
+  ]
+  const { rows } = await ctx.tx.query<{ 'QUERY PLAN': unknown }>(
+    `EXPLAIN (${options.join(', ')}) ${read.text}`,
+    read.values,
+  )
+  const body =
+    plan?.format === 'json'
+      ? JSON.stringify(rows[0]?.['QUERY PLAN'])
+      : rows.map((r) => String(r['QUERY PLAN'])).join('\n')
+  return { status: 200, headers: { 'Content-Type': ctx.media.contentType }, body }
+}

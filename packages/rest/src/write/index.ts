@@ -1,0 +1,272 @@
+/**
+ * POST (insert, upsert), PATCH (update), PUT (single-row upsert) and DELETE on a table or view.
+ *
+ * One statement per request: the data-modifying statement runs in a CTE (`pgrst_mutation`) and
+ * the response — the representation with `select=` and embeds, or only the count — is read from
+ * it by the same compilers as a GET, so embeds, casts and media types behave identically.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#insert
+ * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#update
+ * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#upsert
+ * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#delete
+ * @see https://docs.postgrest.org/en/v12/references/api/preferences.html
+ */
+import { buildPlan } from '../compiler/plan'
+import { compileResponse, type ResponseRow } from '../compiler/response'
+import { compileNode } from '../compiler/select'
+import { ident, qualified, SqlParams } from '../compiler/sql'
+import { filterSql, logicSql } from '../compiler/where'
+import type { Executor, RestContext, RestResult } from '../context'
+import { pgrstError } from '../errors'
+import { resultFromRow } from '../http/response'
+import type { ParsedQuery } from '../parser/ast'
+import type { Relation } from '../schema-cache/types'
+import { deleteStatement, insertStatement, type Returning, resolveColumns, updateStatement } from './mutation'
+import { type Payload, parsePayload, uniformKeys } from './payload'
+import { checkPut } from './put'
+
+/** The CTE holding the data-modifying statement. */
+const MUTATION = 'pgrst_mutation'
+
+/** What the client gets back, from `Prefer: return=` (PostgREST's default is minimal). */
+type ReturnMode = 'minimal' | 'headers-only' | 'representation'
+
+export const executeWrite: Executor = async (ctx) => {
+  const relation = ctx.relation
+  if (!relation) throw pgrstError('PGRST125', 'Invalid path specified in request URL')
+  const mode: ReturnMode = ctx.prefer.return ?? 'minimal'
+  if (ctx.prefer.return) ctx.applied.push(`return=${ctx.prefer.return}`)
+  const params = new SqlParams()
+
+  let mutation: string
+  switch (ctx.method) {
+    case 'POST':
+      mutation = insert(ctx, relation, params, mode)
+      break
+    case 'PUT':
+      mutation = put(ctx, relation, params, mode)
+      break
+    case 'PATCH':
+      mutation = update(ctx, relation, params, mode)
+      break
+    case 'DELETE':
+      mutation = remove(ctx, relation, params, mode)
+      break
+    default:
+      throw pgrstError('PGRST117', `Unsupported HTTP method: ${ctx.method}`)
+  }
+  return respond(ctx, relation, params, mutation, mode)
+}
+
+function returningFor(mode: ReturnMode): Returning {
+  return mode === 'minimal' ? 'count' : 'rows'
+}
+
+/** The body's rows and the columns to write (`columns=` or the keys). */
+function payloadColumns(ctx: RestContext, relation: Relation): { payload: Payload; names: string[] } {
+  const payload = parsePayload(ctx.body, ctx.contentType)
+  let names: string[]
+  if (ctx.query.columns) {
+    names = ctx.query.columns
+  } else {
+    if (!payload.single && payload.rows.length > 1 && !uniformKeys(payload)) {
+      throw pgrstError('PGRST102', 'All object keys must match')
+    }
+    names = payload.keys
+  }
+  return { payload, names: resolveColumns(relation, names).map((c) => c.name) }
+}
+
+function insert(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+  const { payload, names } = payloadColumns(ctx, relation)
+  const columns = resolveColumns(relation, names)
+  let onConflict: { action: 'merge' | 'ignore'; target: string[] } | null = null
+  if (ctx.prefer.resolution) {
+    const target = ctx.query.onConflict ?? relation.primaryKey
+    resolveColumns(relation, target)
+    onConflict = { action: ctx.prefer.resolution === 'merge-duplicates' ? 'merge' : 'ignore', target }
+    ctx.applied.push(`resolution=${ctx.prefer.resolution}`)
+  }
+  if (ctx.prefer.missing === 'default') ctx.applied.push('missing=default')
+  return insertStatement(params, {
+    relation,
+    payload,
+    columns,
+    missingDefault: ctx.prefer.missing === 'default',
+    onConflict,
+    returning: returningFor(mode),
+  })
+}
+
+function put(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+  const { payload, names } = payloadColumns(ctx, relation)
+  checkPut(ctx, relation, payload)
+  return insertStatement(params, {
+    relation,
+    payload,
+    columns: resolveColumns(relation, names),
+    missingDefault: false,
+    onConflict: { action: 'merge', target: relation.primaryKey },
+    returning: returningFor(mode),
+  })
+}
+
+function update(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+  const { payload, names } = payloadColumns(ctx, relation)
+  const row = payload.rows[0]
+  if (!row || names.length === 0) {
+    // PostgREST answers an empty PATCH body without touching any row.
+    return `SELECT ${qualified(relation.schema, relation.name)}.* FROM ${qualified(relation.schema, relation.name)} WHERE FALSE`
+  }
+  return updateStatement(params, {
+    relation,
+    row,
+    columns: resolveColumns(relation, names),
+    where: whereFor(ctx, relation, params),
+    returning: returningFor(mode),
+  })
+}
+
+function remove(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+  return deleteStatement({ relation, where: whereFor(ctx, relation, params), returning: returningFor(mode) })
+}
+
+/**
+ * The root filters as the WHERE of an UPDATE/DELETE. With `limit=` (and `order=`), only that
+ * many rows are affected, chosen by `ctid` as PostgREST does.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#limited-update-delete
+ */
+function whereFor(ctx: RestContext, relation: Relation, params: SqlParams): string {
+  const limited = ctx.range.limit !== null || ctx.range.offset > 0
+  const alias = limited ? 'pgrst_limited' : relation.name
+  const scope = { cache: ctx.cache, relation, alias }
+  const conditions: string[] = []
+  for (const { path, filter } of ctx.query.filters)
+    if (path.length === 0) conditions.push(filterSql(scope, filter, params))
+  for (const { path, tree } of ctx.query.logic)
+    if (path.length === 0) conditions.push(logicSql(scope, tree, params))
+  if (!limited) return conditions.join(' AND ')
+  if (relation.kind !== 'table' && relation.kind !== 'partitioned_table') {
+    throw pgrstError('PGRST127', 'limit on PATCH/DELETE is only supported on tables')
+  }
+  const plan = buildPlan(
+    ctx.cache,
+    relation,
+    { ...rootOnly(ctx.query), select: [] },
+    {
+      rootAlias: alias,
+      aggregates: false,
+    },
+  )
+  const order = compileNode(ctx.cache, plan, params).orderBy
+  const inner =
+    `SELECT ${ident(alias)}.ctid FROM ${qualified(relation.schema, relation.name)} AS ${ident(alias)}` +
+    (conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '') +
+    (order ? ` ORDER BY ${order}` : '') +
+    (ctx.range.limit !== null ? ` LIMIT ${ctx.range.limit}` : '') +
+    (ctx.range.offset > 0 ? ` OFFSET ${ctx.range.offset}` : '')
+  return `${qualified(relation.schema, relation.name)}.ctid = ANY(ARRAY(${inner}))`
+}
+
+/** The query without its root filters (those went into the mutation's WHERE). */
+function rootOnly(query: ParsedQuery): ParsedQuery {
+  return {
+    ...query,
+    filters: query.filters.filter((f) => f.path.length > 0),
+    logic: query.logic.filter((l) => l.path.length > 0),
+    limits: query.limits.filter((l) => l.path.length > 0),
+  }
+}
+
+/** Reads the response (count, representation, Location) from the mutation CTE. */
+async function respond(
+  ctx: RestContext,
+  relation: Relation,
+  params: SqlParams,
+  mutation: string,
+  mode: ReturnMode,
+): Promise<RestResult> {
+  let source: string
+  if (mode === 'representation') {
+    const plan = buildPlan(ctx.cache, relation, rootOnly(ctx.query), {
+      rootAlias: relation.name,
+      aggregates: ctx.options.aggregates,
+    })
+    const node = compileNode(ctx.cache, plan, params)
+    source =
+      `SELECT ${node.columns} FROM ${MUTATION} AS ${ident(plan.alias)} ${node.joins}` +
+      (node.conditions.length > 0 ? ` WHERE ${node.conditions.join(' AND ')}` : '') +
+      (node.groupBy ? ` GROUP BY ${node.groupBy}` : '') +
+      (node.orderBy ? ` ORDER BY ${node.orderBy}` : '')
+  } else if (mode === 'headers-only' && relation.primaryKey.length > 0) {
+    source = `SELECT ${relation.primaryKey.map((k) => `${MUTATION}.${ident(k)}`).join(', ')} FROM ${MUTATION}`
+  } else {
+    source = `SELECT 1 FROM ${MUTATION}`
+  }
+  const text = compileResponse({
+    source,
+    media: mode === 'representation' ? ctx.media : { ...ctx.media, kind: 'json', stripNulls: false },
+    ctes: [`${MUTATION} AS (${mutation})`],
+  })
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(text, params.values)
+  const row = rows[0] as ResponseRow
+  const affected = Number(row.page_total)
+
+  // max-affected is a precondition: only honoured with handling=strict, checked before anything is
+  // answered so the thrown error rolls the transaction back.
+  if (
+    ctx.prefer.handling === 'strict' &&
+    ctx.prefer.maxAffected !== null &&
+    (ctx.method === 'PATCH' || ctx.method === 'DELETE')
+  ) {
+    ctx.applied.push('handling=strict', `max-affected=${ctx.prefer.maxAffected}`)
+    if (affected > ctx.prefer.maxAffected) {
+      throw pgrstError(
+        'PGRST124',
+        'Query result exceeds max-affected preference constraint',
+        `The query affects ${affected} rows`,
+      )
+    }
+  }
+
+  const counted = ctx.prefer.count !== null
+  if (counted) ctx.applied.push(`count=${ctx.prefer.count}`)
+  const total = counted ? affected : null
+  const headers: Record<string, string> = {
+    'Content-Range':
+      ctx.method === 'POST' || ctx.method === 'PUT'
+        ? `*/${total ?? '*'}`
+        : affected === 0
+          ? `*/${total ?? '*'}`
+          : `0-${affected - 1}/${total ?? '*'}`,
+  }
+  if (mode === 'headers-only' && ctx.method === 'POST') {
+    const location = locationOf(relation, row.body)
+    if (location) headers.Location = location
+  }
+  const status = ctx.method === 'POST' ? 201 : mode === 'representation' ? 200 : 204
+  const result = resultFromRow(ctx, row, status, headers)
+  if (mode !== 'representation') {
+    result.body = null
+    delete result.headers['Content-Type']
+  }
+  return result
+}
+
+/** `Location: /table?pk=eq.value` for the first inserted row (PostgREST's headers-only answer). */
+function locationOf(relation: Relation, body: string): string | null {
+  if (relation.primaryKey.length === 0) return null
+  let rows: Array<Record<string, unknown>>
+  try {
+    rows = JSON.parse(body) as Array<Record<string, unknown>>
+  } catch {
+    return null
+  }
+  const first = rows[0]
+  if (!first) return null
+  const query = relation.primaryKey
+    .map((k) => `${encodeURIComponent(k)}=eq.${encodeURIComponent(String(first[k]))}`)
+    .join('&')
+  return `/${encodeURIComponent(relation.name)}?${query}`
+}
