@@ -4,7 +4,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** GoTrue's `loadUser` check: 404 `validation_failed` for a malformed id. */
 export function userIdParam(value: string | undefined): string {
-  if (!value || !UUID.test(value)) throw new AuthError('validation_failed', 'user_id must be an UUID', { status: 404 })
+  if (!value || !UUID.test(value))
+    throw new AuthError('validation_failed', 'user_id must be an UUID', { status: 404 })
   return value
 }
 
@@ -42,9 +43,13 @@ export function banDurationParam(value: unknown): number | undefined {
   const text = typeof value === 'string' ? value : ''
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)]
   if (text === '' || parts.map((part) => part[0]).join('') !== text) {
-    throw new AuthError('validation_failed', `invalid format for ban duration: time: invalid duration "${text}"`, {
-      status: 400,
-    })
+    throw new AuthError(
+      'validation_failed',
+      `invalid format for ban duration: time: invalid duration "${text}"`,
+      {
+        status: 400,
+      },
+    )
   }
   return parts.reduce((total, part) => total + Number(part[1]) * (UNIT_MS[part[2] as string] as number), 0)
 }
@@ -65,9 +70,13 @@ export function paginationParams(query: URLSearchParams): { page: number; perPag
     if (raw === null || raw === '') return fallback
     const value = Number(raw)
     if (!Number.isInteger(value) || value < 1) {
-      throw new AuthError('validation_failed', `Bad Pagination Parameters: ${name} must be a positive integer`, {
-        status: 400,
-      })
+      throw new AuthError(
+        'validation_failed',
+        `Bad Pagination Parameters: ${name} must be a positive integer`,
+        {
+          status: 400,
+        },
+      )
     }
     return value
   }

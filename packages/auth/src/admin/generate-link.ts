@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto'
+import type { Transaction } from '@groundwork/core'
+import type { RouteHandler } from '../context'
+import { AuthError } from '../errors'
+import { issueOneTimeToken, type OneTimeTokenType } from '../flows/email-tokens'
+import { emailParam, redirectParam } from '../flows/request-params'
+import { json } from '../http'
+import { isValidEmail, normalizeEmail, toUserJson, type User } from '../users'
+import { metadataParam } from './params'
+import { adminActor } from './users'
+
+const DUPLICATE_EMAIL = 'A user with this email address has already been registered'
+
+/** `generate_link` types and what each issues. */
+const LINK_TYPES = {
+  signup: { token: 'confirmation_token', verify: 'signup', sentAt: 'confirmation_sent_at' },
+  invite: { token: 'confirmation_token', verify: 'invite', sentAt: 'confirmation_sent_at' },
+  magiclink: { token: 'recovery_token', verify: 'magiclink', sentAt: 'recovery_sent_at' },
+  recovery: { token: 'recovery_token', verify: 'recovery', sentAt: 'recovery_sent_at' },
+  email_change_current: {
+    token: 'email_change_token_current',
+    verify: 'email_change',
+    sentAt: 'email_change_sent_at',
+  },
+  email_change_new: {
+    token: 'email_change_token_new',
+    verify: 'email_change',
+    sentAt: 'email_change_sent_at',
+  },
+} as const satisfies Record<string, { token: OneTimeTokenType; verify: string; sentAt: string }>
+
+type LinkType = keyof typeof LINK_TYPES
+
+/**
+ * `POST /admin/generate_link` (auth-js `admin.generateLink`, GoTrue's `adminGenerateLink`): issues
+ * the token of a sign-up, invite, magic link, recovery or email change without sending mail, and
+ * answers the user together with `action_link`, `email_otp`, `hashed_token`, `verification_type`
+ * and `redirect_to`. `signup`, `invite` and `magiclink` create the account when needed (a magic
+ * link for a new address becomes a `signup` link, as in GoTrue).
+ */
+export const generateLink: RouteHandler = async (ctx) => {
+  const claims = await ctx.requireAdmin()
+  const { body, services } = ctx
+  let type = typeof body.type === 'string' ? body.type : ''
+  if (!Object.hasOwn(LINK_TYPES, type)) {
+    throw new AuthError('validation_failed', `Invalid email action link type requested: ${type}`, {
+      status: 400,
+    })
+  }
+  const email = emailParam(body.email, 'An email address is required')
+  const data = metadataParam(body.data, 'data')
+  const redirectTo = redirectParam(ctx)
+  let password = typeof body.password === 'string' && body.password !== '' ? body.password : undefined
+  let newEmail: string | undefined
+  if (type === 'email_change_current' || type === 'email_change_new') {
+    newEmail = normalizeEmail(typeof body.new_email === 'string' ? body.new_email : '')
+    if (!isValidEmail(newEmail)) {
+      throw new AuthError('validation_failed', 'Unable to validate email address: invalid format', {
+        status: 400,
+      })
+    }
+    if (type === 'email_change_current' && !services.options.secureEmailChange) {
+      throw new AuthError(
+        'validation_failed',
+        'Enable secure email change to generate link for current email',
+        { status: 400 },
+      )
+    }
+  }
+
+  const existing = await services.users.findByEmail(services.db, email)
+  if (!existing) {
+    if (type === 'magiclink') {
+      type = 'signup'
+      password ??= randomBytes(32).toString('base64url')
+    } else if (type !== 'signup' && type !== 'invite') {
+      throw new AuthError('user_not_found', 'User with this email not found', { status: 404 })
+    }
+  }
+  if (type === 'signup' && !existing) {
+    if (!password)
+      throw new AuthError('validation_failed', 'Signup requires a valid password', { status: 422 })
+    services.passwords.checkPolicy(password)
+  }
+  const passwordHash =
+    type === 'signup' && !existing && password ? await services.passwords.hash(password) : null
+  const linkType = type as LinkType
+  const spec = LINK_TYPES[linkType]
+
+  const result = await services.transact(async (tx) => {
+    let user = existing ? await services.users.findById(tx, existing.id, { forUpdate: true }) : null
+    if (user && (linkType === 'signup' || linkType === 'invite') && user.email_confirmed_at) {
+      throw new AuthError('email_exists', DUPLICATE_EMAIL, { status: 422 })
+    }
+    if (!user) user = await createFor(ctx.services, tx, email, linkType, data, passwordHash)
+    else if (linkType === 'signup' && data) await services.users.updateUserMetadata(tx, user.id, data)
+
+    let address = email
+    if (newEmail) {
+      const taken = await services.users.findByEmail(tx, newEmail)
+      if (taken && taken.id !== user.id) throw new AuthError('email_exists', DUPLICATE_EMAIL, { status: 422 })
+      await services.users.update(tx, user.id, { email_change: newEmail, email_change_confirm_status: 0 })
+      if (linkType === 'email_change_new') address = newEmail
+    }
+    const issued = await issueOneTimeToken(tx, {
+      userId: user.id,
+      type: spec.token,
+      address,
+      otpLength: services.options.otpLength,
+    })
+    await services.users.update(tx, user.id, {
+      [spec.sentAt]: new Date(),
+      ...(linkType === 'invite' ? { invited_at: new Date() } : {}),
+    })
+    if (linkType === 'invite') {
+      await services.audit(tx, 'user_invited', adminActor(claims), {
+        ip: ctx.ip,
+        traits: { user_id: user.id, user_email: user.email ?? '' },
+      })
+    } else if (linkType === 'magiclink' || linkType === 'recovery') {
+      await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
+    }
+    return { user: (await services.users.findById(tx, user.id)) as User, issued }
+  })
+
+  return json({
+    ...toUserJson(result.user),
+    action_link: services.verifyUrl(spec.verify, result.issued.tokenHash, redirectTo),
+    email_otp: result.issued.otp,
+    hashed_token: result.issued.tokenHash,
+    verification_type: linkType,
+    redirect_to: redirectTo,
+  })
+}
+
+async function createFor(
+  services: Parameters<RouteHandler>[0]['services'],
+  tx: Transaction,
+  email: string,
+  type: LinkType,
+  data: Record<string, unknown> | undefined,
+  passwordHash: string | null,
+): Promise<User> {
+  const user = await services.users.create(tx, {
+    email,
+    passwordHash,
+    ...(data ? { userMetadata: data } : {}),
+    ...(type === 'invite' ? { invitedAt: new Date() } : {}),
+  })
+  await services.audit(tx, 'user_signedup', user, { traits: { provider: 'email' } })
+  return user
+}
