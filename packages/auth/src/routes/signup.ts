@@ -1,7 +1,8 @@
 import type { Route } from '../context'
 import { AuthError } from '../errors'
+import { parsePkceParams } from '../flows/pkce'
+import { sendConfirmation } from '../flows/send'
 import { json } from '../http'
-import { assertMailFrequency, mailOneTimeToken } from '../mail-flows'
 import { isValidEmail, normalizeEmail, toUserJson } from '../users'
 
 function metadataOf(value: unknown): Record<string, unknown> {
@@ -67,6 +68,7 @@ export const signupRoute: Route = {
     services.passwords.checkPolicy(password)
     const email = normalizeEmail(rawEmail)
     const redirectTo = services.redirects.resolve(ctx.query.get('redirect_to') ?? body.redirect_to)
+    const pkce = parsePkceParams(body)
 
     const hooked = await options.hooks.beforeSignUp?.({
       email,
@@ -118,16 +120,7 @@ export const signupRoute: Route = {
           }),
         }
       }
-      assertMailFrequency(services, user.confirmation_sent_at)
-      await mailOneTimeToken(services, tx, {
-        user,
-        tokenType: 'confirmation_token',
-        verifyType: 'signup',
-        template: 'confirm_signup',
-        to: email,
-        redirectTo,
-      })
-      await services.users.update(tx, user.id, { confirmation_sent_at: new Date() })
+      await sendConfirmation(services, tx, user, { redirectTo, pkce })
       await services.audit(tx, 'user_confirmation_requested', user, {
         ip: ctx.ip,
         traits: { provider: 'email' },

@@ -1,7 +1,9 @@
 import type { Route } from '../context'
 import { AuthError } from '../errors'
+import { completeEmailChange } from '../flows/email-change'
+import { parsePkceParams } from '../flows/pkce'
+import { sendEmailChange } from '../flows/send'
 import { json } from '../http'
-import { mailOneTimeToken } from '../mail-flows'
 import { isValidEmail, normalizeEmail, toUserJson } from '../users'
 
 /** `GET /user`: the signed-in user. */
@@ -60,6 +62,7 @@ export const updateUserRoute: Route = {
       if (normalized !== user.email) newEmail = normalized
     }
     const redirectTo = services.redirects.resolve(ctx.query.get('redirect_to') ?? body.redirect_to)
+    const pkce = newEmail ? parsePkceParams(body) : null
 
     const updated = await services.transact(async (tx) => {
       if (data) await services.users.updateUserMetadata(tx, user.id, data as Record<string, unknown>)
@@ -77,53 +80,14 @@ export const updateUserRoute: Route = {
           })
         }
         if (options.mailerAutoconfirm) {
-          await services.users.update(tx, user.id, {
-            email: newEmail,
-            email_change: null,
-            is_anonymous: false,
-          })
-          await services.users.confirmEmail(tx, user.id)
-          await tx.query(
-            `update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text), updated_at = now()
-             where user_id = $1 and provider = 'email'`,
-            [user.id, newEmail],
-          )
-          if (!user.identities.some((identity) => identity.provider === 'email')) {
-            await tx.query(
-              `insert into auth.identities (provider_id, user_id, identity_data, provider)
-               values ($1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', true, 'phone_verified', false), 'email')`,
-              [user.id, newEmail],
-            )
-            await services.users.updateAppMetadata(tx, user.id, { provider: 'email', providers: ['email'] })
-          }
+          // GoTrue applies the change at once when mail confirmation is off.
+          await services.users.update(tx, user.id, { email_change: newEmail })
+          await completeEmailChange(services, tx, user.id)
         } else {
           const current = await services.users.findById(tx, user.id, { forUpdate: true })
           if (!current) throw new AuthError('user_not_found', 'User not found', { status: 404 })
-          await mailOneTimeToken(services, tx, {
-            user: current,
-            tokenType: 'email_change_token_new',
-            verifyType: 'email_change',
-            template: 'email_change',
-            to: newEmail,
-            redirectTo,
-            newEmail,
-          })
-          if (options.secureEmailChange && current.email && current.email_confirmed_at) {
-            await mailOneTimeToken(services, tx, {
-              user: current,
-              tokenType: 'email_change_token_current',
-              verifyType: 'email_change',
-              template: 'email_change',
-              to: current.email,
-              redirectTo,
-              newEmail,
-            })
-          }
-          await services.users.update(tx, user.id, {
-            email_change: newEmail,
-            email_change_sent_at: new Date(),
-            email_change_confirm_status: 0,
-          })
+          const secure = options.secureEmailChange && Boolean(current.email && current.email_confirmed_at)
+          await sendEmailChange(services, tx, current, newEmail, { redirectTo, pkce }, secure)
         }
       }
       if (data || passwordHash || newEmail) await services.audit(tx, 'user_modified', user, { ip: ctx.ip })
