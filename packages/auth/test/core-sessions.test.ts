@@ -292,7 +292,7 @@ describe('access tokens for the rest of the stack', () => {
   it("verify with core's createJwtAuthenticator, and RLS sees auth.uid()", async () => {
     const client = await signedIn('rls@example.com')
     const session = (await client.getSession()).data.session
-    const authenticate = createJwtAuthenticator({ secret: TEST_JWT_SECRET }, { audience: 'authenticated' })
+    const authenticate = createJwtAuthenticator({ secret: TEST_JWT_SECRET, audience: 'authenticated' })
     const principal = await authenticate(
       new Request('http://rest.test/', { headers: { authorization: `Bearer ${session?.access_token}` } }),
     )
