@@ -1,0 +1,201 @@
+import { type Logger, type MigrationSet, parseOptions } from '@groundwork/core'
+import { type AnyTaskDefinition, addJob, type Queryable } from '@groundwork/jobs'
+import { mailError } from './errors'
+import { createMailHandlers } from './handler'
+import {
+  parseMessage,
+  type RenderInput,
+  renderInputSchema,
+  type SendInput,
+  sendInputSchema,
+  templateInputSchema,
+  toList,
+} from './message'
+import { migrations } from './migrations'
+import { type MailOptions, mailOptionsSchema } from './options'
+import { createOutbox, type OutboxApi } from './outbox'
+import { Renderer, type RenderResult } from './renderer'
+import { createSendTask } from './send-task'
+import type { TemplateSource } from './templates/builtin'
+import { type RenderedTemplate, TemplateEngine } from './templates/engine'
+import { type StoredTemplate, type TemplateInput, TemplateStore } from './templates/store'
+import type { MailMessage, Transport } from './transports/transport'
+
+/** What `mail.send` returns: the delivery job. */
+export interface SendReceipt {
+  /** graphile-worker job id of the delivery. */
+  jobId: string
+  /** The rendered message as it will be delivered. */
+  message: MailMessage
+  /** Which template rendered it (and what was skipped on the way). */
+  rendered: Pick<RenderResult, 'origin' | 'locale' | 'version' | 'fallbacks'>
+}
+
+/** A template draft to preview (`mail.api.preview`). */
+export interface PreviewInput extends TemplateSource {
+  variables?: Record<string, unknown>
+}
+
+/** `mail.api.templates`: the stored templates. */
+export interface TemplatesApi {
+  /** Stored templates (all locales, enabled or not), optionally of one key. */
+  list(filter?: { key?: string }): Promise<StoredTemplate[]>
+  /** One stored template; `locale` omitted or null: the any-locale one. */
+  get(key: string, options?: { locale?: string | null }): Promise<StoredTemplate | null>
+  /** Creates or replaces a template (it must parse: `MAIL_TEMPLATE_ERROR` otherwise); bumps `version`. */
+  upsert(input: TemplateInput): Promise<StoredTemplate>
+  /** Deletes one locale's template; true when one was deleted. */
+  delete(key: string, options?: { locale?: string | null }): Promise<boolean>
+}
+
+/** The typed programmatic surface (the admin handler is a thin HTTP layer over it). */
+export interface MailApi {
+  send: Mail['send']
+  render: Mail['render']
+  /** Renders a draft template with variables, without storing it and without fallback. */
+  preview(input: PreviewInput): Promise<RenderedTemplate>
+  templates: TemplatesApi
+  /** Messages stored by the outbox transport. */
+  outbox: OutboxApi
+}
+
+/** What {@link createMail} returns. */
+export interface Mail {
+  /**
+   * Renders `message.template` now (unknown template or bad variables throw here, to the caller)
+   * and enqueues its delivery as a job, retried with backoff. Pass a transaction first to enqueue
+   * inside it: rolled back → never sent.
+   */
+  send(message: SendInput): Promise<SendReceipt>
+  send(executor: Queryable, message: SendInput): Promise<SendReceipt>
+  /** Renders a template (stored → `createMail` templates → built-in, with locale fallback). */
+  render(input: RenderInput): Promise<RenderResult>
+  /** Task definitions to run: `createJobs({ db, tasks: [...mail.tasks] })`. */
+  readonly tasks: readonly AnyTaskDefinition[]
+  /** The `mail` MigrationSet (apply after the jobs set). */
+  readonly migrations: MigrationSet
+  readonly api: MailApi
+  /** Admin HTTP handler (service role only): templates CRUD, render/preview, outbox JSON and mailbox page. */
+  readonly handler: (request: Request) => Promise<Response>
+  /** The dev mailbox without authentication (mailbox page + JSON list); 404 unless `devMailbox: true`. */
+  readonly mailboxHandler: (request: Request) => Promise<Response>
+  readonly transport: Transport
+  /** Closes the transport's connections (SMTP pool). */
+  close(): Promise<void>
+}
+
+/**
+ * Creates the mail service: Liquid templates (built-in for the auth flows, overridable in code and
+ * in the database), delivery as @groundwork/jobs jobs through a transport.
+ *
+ * @example
+ * ```ts
+ * const mail = createMail({ db, transport: outboxTransport(), from: 'App <no-reply@example.com>' })
+ * const jobs = createJobs({ db, tasks: [...mail.tasks] })
+ * await migrate(db, [core, jobs.migrations, mail.migrations])
+ * await jobs.start()
+ * await db.transaction((tx) =>
+ *   mail.send(tx, { template: 'confirm_signup', to: email, variables: { confirmation_url } }),
+ * )
+ * ```
+ */
+export function createMail(options: MailOptions): Mail {
+  const resolved = parseOptions(mailOptionsSchema, options, 'createMail')
+  const db = resolved.db
+  const logger: Logger = resolved.logger ?? db.logger
+  const engine = new TemplateEngine(resolved.liquid)
+  for (const [key, source] of Object.entries(resolved.templates)) {
+    try {
+      engine.compile(source)
+    } catch (error) {
+      throw mailError(
+        'MAIL_TEMPLATE_ERROR',
+        `createMail: template "${key}" does not parse: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      )
+    }
+  }
+  const store = new TemplateStore(db, resolved.cacheTtl)
+  const defaults = resolved.siteUrl ? { site_url: resolved.siteUrl } : {}
+  const renderer = new Renderer(engine, store, resolved.templates, defaults, logger)
+  const task = createSendTask(resolved.transport, db, logger, resolved.maxAttempts)
+  const outbox = createOutbox(db)
+
+  async function render(input: RenderInput): Promise<RenderResult> {
+    const parsed = parseMessage(renderInputSchema, input)
+    return renderer.render(parsed.template, parsed.locale, parsed.variables)
+  }
+
+  async function send(...args: [SendInput] | [Queryable, SendInput]): Promise<SendReceipt> {
+    const [executor, input] = args.length === 1 ? [db as Queryable, args[0]] : args
+    const parsed = parseMessage(sendInputSchema, input)
+    const rendered = await renderer.render(parsed.template, parsed.locale, parsed.variables)
+    const cc = toList(parsed.cc)
+    const bcc = toList(parsed.bcc)
+    const message: MailMessage = {
+      from: parsed.from ?? resolved.from,
+      to: toList(parsed.to) as string[],
+      ...(cc ? { cc } : {}),
+      ...(bcc ? { bcc } : {}),
+      ...(parsed.replyTo ? { replyTo: parsed.replyTo } : {}),
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: parsed.headers,
+      template: parsed.template,
+    }
+    const job = await addJob(executor, task, message, {
+      maxAttempts: resolved.maxAttempts,
+      ...(resolved.queue ? { queue: resolved.queue } : {}),
+    })
+    const { origin, locale, version, fallbacks } = rendered
+    return {
+      jobId: job.id,
+      message,
+      rendered: { origin, locale, ...(version === undefined ? {} : { version }), fallbacks },
+    }
+  }
+
+  const templates: TemplatesApi = {
+    list: (filter = {}) => store.list(filter),
+    get: (key, getOptions = {}) => store.get(key, getOptions.locale),
+    async upsert(input) {
+      const parsed = parseMessage(templateInputSchema, input)
+      renderer.check(parsed)
+      return store.upsert(parsed)
+    },
+    delete: (key, deleteOptions = {}) => store.delete(key, deleteOptions.locale),
+  }
+
+  const api: MailApi = {
+    send: send as Mail['send'],
+    render,
+    preview: ({ variables, ...source }) => renderer.renderSource(source, variables ?? {}),
+    templates,
+    outbox,
+  }
+  const { handler, mailboxHandler } = createMailHandlers({
+    api,
+    authenticate: resolved.authenticate,
+    serviceRole: db.roles.service,
+    basePath: resolved.basePath,
+    devMailbox: resolved.devMailbox,
+    onError: resolved.onError,
+  })
+
+  return {
+    send: send as Mail['send'],
+    render,
+    tasks: [task],
+    migrations,
+    api,
+    handler,
+    mailboxHandler,
+    transport: resolved.transport,
+    async close() {
+      await resolved.transport.close?.()
+    },
+  }
+}

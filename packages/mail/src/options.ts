@@ -1,0 +1,118 @@
+import type { Authenticate, Database, Logger, OnError } from '@groundwork/core'
+import { z } from 'zod'
+import type { TemplateSource } from './templates/builtin'
+import type { Transport } from './transports/transport'
+
+/** Liquid engine settings (limits guard against templates written to exhaust the server). */
+export interface LiquidOptions {
+  /** Rendering an undefined variable is an error (a stored template then falls back to the built-in one). @default false */
+  strictVariables?: boolean
+  /** Longest template source accepted, in characters (liquidjs `parseLimit`). @default 100000 */
+  parseLimit?: number
+  /** Longest render, in ms (liquidjs `renderLimit`). @default 1000 */
+  renderLimit?: number
+  /** Allocation budget of one render (liquidjs `memoryLimit`). @default 10000000 */
+  memoryLimit?: number
+  /** Parsed templates kept in memory. @default 500 */
+  cacheSize?: number
+}
+
+/** Options for {@link createMail}. */
+export interface MailOptions {
+  /** The core database: stored templates and the outbox live in its schema `mail`. */
+  db: Database
+  /** Delivers rendered messages: `smtpTransport(…)`, `outboxTransport()` or your own `{ send(message) }`. */
+  transport: Transport
+  /** Default sender, `Name <address>` or an address. */
+  from: string
+  /** Default `site_url` template variable (your app's URL). */
+  siteUrl?: string
+  /** Code-level templates by key: override built-ins (`confirm_signup`, …) or add your own. Validated at creation. */
+  templates?: Record<string, TemplateSource>
+  /** Liquid engine settings. */
+  liquid?: LiquidOptions
+  /** How long (ms) this instance trusts its cache of stored templates before re-checking for changes made elsewhere. @default 2000 */
+  cacheTtl?: number
+  /** Delivery attempts before a message is given up (retried with exponential backoff). @default 10 */
+  maxAttempts?: number
+  /** Delivery jobs go to this graphile-worker queue (run one at a time). @default none (parallel) */
+  queue?: string
+  /** Where fallbacks and delivery failures are logged. @default db.logger */
+  logger?: Logger
+  /** Resolves the caller of an admin request; only the service role is let in. Without it the admin handler answers 403. */
+  authenticate?: Authenticate
+  /** Serve `mailboxHandler` (the dev mailbox, without authentication). Never enable it in production. @default false */
+  devMailbox?: boolean
+  /** Receives errors the handlers could not map (they answer a generic 500). */
+  onError?: OnError
+  /** Stripped from request paths before routing, for frameworks that hand over the full URL. @default '' */
+  basePath?: string
+}
+
+const positiveInt = z.number().int().positive()
+
+/** A template key: lower-case letters, digits and `_ . : -`. */
+export const TEMPLATE_KEY = /^[a-z0-9][a-z0-9_.:-]{0,99}$/
+/** A BCP 47 language tag, loosely (`en`, `pt-BR`, `zh-Hant-TW`). */
+export const LOCALE = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/
+
+const templateSourceSchema = z.object({
+  subject: z.string().min(1),
+  html: z.string().min(1),
+  text: z.string().nullish(),
+})
+
+/** The zod schema {@link MailOptions} is validated with. */
+export const mailOptionsSchema = z.object({
+  db: z.custom<Database>(
+    (value) => typeof value === 'object' && value !== null && 'pool' in value && 'query' in value,
+    'must be a Database from createDatabase()',
+  ),
+  transport: z.custom<Transport>(
+    (value) => typeof value === 'object' && value !== null && typeof (value as Transport).send === 'function',
+    'must be a transport: smtpTransport(…), outboxTransport() or an object with send(message)',
+  ),
+  from: z
+    .string()
+    .min(3)
+    .max(320)
+    .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address or `Name <address>`'),
+  siteUrl: z.url().optional(),
+  templates: z
+    .record(
+      z.string().regex(TEMPLATE_KEY, 'template keys are lower-case letters, digits, _ . : -'),
+      templateSourceSchema,
+    )
+    .default({}),
+  liquid: z
+    .object({
+      strictVariables: z.boolean().default(false),
+      parseLimit: positiveInt.default(100_000),
+      renderLimit: positiveInt.default(1000),
+      memoryLimit: positiveInt.default(10_000_000),
+      cacheSize: positiveInt.default(500),
+    })
+    .default({
+      strictVariables: false,
+      parseLimit: 100_000,
+      renderLimit: 1000,
+      memoryLimit: 10_000_000,
+      cacheSize: 500,
+    }),
+  cacheTtl: z.number().int().nonnegative().default(2000),
+  maxAttempts: positiveInt.max(100).default(10),
+  queue: z.string().min(1).optional(),
+  logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+  authenticate: z
+    .custom<Authenticate>((value) => typeof value === 'function', 'must be a function')
+    .optional(),
+  devMailbox: z.boolean().default(false),
+  onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
+  basePath: z
+    .string()
+    .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')
+    .default(''),
+})
+
+/** {@link MailOptions} after validation and defaults. */
+export type ResolvedMailOptions = z.output<typeof mailOptionsSchema>
