@@ -141,7 +141,7 @@ describe('users', () => {
     const page1 = await admin.listUsers({ page: 1, perPage: 2 })
     expect(page1.error).toBeNull()
     expect(page1.data.users).toHaveLength(2)
-    expect(page1.data.aud).toBe('authenticated')
+    expect((page1.data as { aud?: string }).aud).toBe('authenticated')
     expect((page1.data as { total: number }).total).toBe(count)
     expect((page1.data as { nextPage: number | null }).nextPage).toBe(2)
     expect((page1.data as { lastPage: number }).lastPage).toBe(Math.ceil(count / 2) % 10)
