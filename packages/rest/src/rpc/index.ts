@@ -1,7 +1,225 @@
-import type { Executor } from '../context'
+/**
+ * `/rpc/<fn>`: POST with a JSON object of named arguments (or the whole body for a single
+ * json/jsonb parameter), GET/HEAD with arguments in the query string. The transaction is READ
+ * ONLY for GET/HEAD and for STABLE/IMMUTABLE functions (the pipeline decides), so a GET of a
+ * function that writes fails with 25006 → 405, as in PostgREST.
+ *
+ * Response shapes follow PostgREST: a scalar is the bare JSON value, a set of scalars an array of
+ * values, a single composite (or OUT parameters) an object, a set of rows an array of objects —
+ * filterable, orderable, paginable and embeddable like a table — and `void` answers 204.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/functions.html
+ */
+import { buildPlan } from '../compiler/plan'
+import { compileResponse, type ResponseRow } from '../compiler/response'
+import { compileNode } from '../compiler/select'
+import { ident, SqlParams } from '../compiler/sql'
+import { statementName } from '../compiler/statement-names'
+import type { Executor, RestContext, RestResult } from '../context'
 import { pgrstError } from '../errors'
+import { contentRange } from '../http/range'
+import { applyGucs, resultFromRow } from '../http/response'
+import type { Column, FunctionInfo, Relation } from '../schema-cache/types'
+import { qualifiedKey } from '../schema-cache/types'
+import { parseJson } from '../write/payload'
+import { callSource, queryArguments, SCALAR_COLUMN } from './call'
+import { resolveCall } from './resolve'
 
-/** `/rpc/<fn>` calls (owned by the RPC path; see context.ts). */
 export const executeRpc: Executor = async (ctx) => {
-  throw pgrstError('PGRST127', `Calling ${ctx.rpc?.name ?? 'functions'} is not implemented yet`)
+  const rpc = ctx.rpc
+  if (!rpc) throw pgrstError('PGRST125', 'Invalid path specified in request URL')
+  const post = ctx.method === 'POST'
+
+  let args: unknown = {}
+  let names: string[]
+  if (post) {
+    args = readBody(ctx)
+    if (isObject(args) && ctx.query.columns) {
+      const keep = new Set(ctx.query.columns)
+      args = Object.fromEntries(Object.entries(args).filter(([k]) => keep.has(k)))
+    }
+    names = isObject(args) ? Object.keys(args) : []
+  } else {
+    names = [...new Set(ctx.query.rest.map(([key]) => key))]
+  }
+  const singleObject = ctx.prefer.params === 'single-object'
+  if (singleObject) ctx.applied.push('params=single-object')
+  const { fn, style } = resolveCall(rpc.overloads, names, {
+    bodyIsObject: isObject(args),
+    singleObject,
+    post,
+  })
+  if (!post) args = queryArguments(fn, ctx.query.rest)
+
+  const params = new SqlParams()
+  const alias = fn.name
+  const from = callSource(params, fn, style, args, alias)
+
+  if (fn.returnShape === 'void') return callVoid(ctx, from, params)
+  if (fn.returnShape === 'scalar') return callScalar(ctx, fn, from, alias, params)
+  return callRows(ctx, fn, from, alias, params)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The POST body: JSON (empty means no arguments) or a urlencoded form. */
+function readBody(ctx: RestContext): unknown {
+  if (ctx.body.trim() === '') return {}
+  switch (ctx.contentType) {
+    case 'application/x-www-form-urlencoded':
+      return Object.fromEntries(new URLSearchParams(ctx.body))
+    case 'application/json':
+    case '*/*':
+      return parseJson(ctx.body)
+    default:
+      if (ctx.contentType.endsWith('+json')) return parseJson(ctx.body)
+      throw pgrstError('PGRST107', `Content-Type not acceptable: ${ctx.contentType}`, null, null, 415)
+  }
+}
+
+async function run(ctx: RestContext, text: string, values: unknown[]) {
+  const name = statementName(text)
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(
+    name ? { name, text, values } : { text, values },
+  )
+  return rows[0] as ResponseRow
+}
+
+const GUCS =
+  "nullif(current_setting('response.headers', true), '') AS response_headers, " +
+  "nullif(current_setting('response.status', true), '') AS response_status"
+
+/** `RETURNS void`: 204 No Content. */
+async function callVoid(ctx: RestContext, from: string, params: SqlParams): Promise<RestResult> {
+  const row = await run(ctx, `SELECT ${GUCS} FROM ${from}`, params.values)
+  const result: RestResult = { status: 204, headers: {}, body: null }
+  applyGucs(result, row)
+  return result
+}
+
+/** A scalar: the bare JSON value; a set of scalars: a JSON array of them, paginated. */
+async function callScalar(
+  ctx: RestContext,
+  fn: FunctionInfo,
+  from: string,
+  alias: string,
+  params: SqlParams,
+): Promise<RestResult> {
+  const value = `${ident(alias)}.${ident(SCALAR_COLUMN)}`
+  const asText = ctx.media.kind === 'text' || ctx.media.kind === 'xml' || ctx.media.kind === 'octet'
+  if (!fn.returnsSet) {
+    const body = asText ? `${value}::text` : `to_json(${value})::text`
+    const row = await run(
+      ctx,
+      `SELECT NULL::bigint AS total, 1::bigint AS page_total, ${body} AS body, ${GUCS} FROM ${from}`,
+      params.values,
+    )
+    return resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, 1, null) })
+  }
+  const { limit, offset } = pagination(ctx)
+  const counted =
+    ctx.prefer.count === 'exact' || ctx.prefer.count === 'estimated' || ctx.prefer.count === 'planned'
+  const source =
+    `SELECT ${value} AS ${ident(SCALAR_COLUMN)}, ${counted ? 'count(*) OVER ()' : 'NULL::bigint'} AS pgrst_total FROM ${from}` +
+    (limit !== null ? ` LIMIT ${limit}` : '') +
+    (offset > 0 ? ` OFFSET ${offset}` : '')
+  const body = asText
+    ? `coalesce(string_agg(${ident(SCALAR_COLUMN)}::text, E'\\n'), '')`
+    : `coalesce(json_agg(${ident(SCALAR_COLUMN)}), '[]')::text`
+  const row = await run(
+    ctx,
+    `WITH pgrst_source AS (${source}) SELECT max(pgrst_total) AS total, count(*) AS page_total, ${body} AS body, ${GUCS} FROM pgrst_source`,
+    params.values,
+  )
+  return paged(ctx, row, offset)
+}
+
+/** Rows (a table type, a composite, OUT parameters, `RETURNS TABLE`): filtered, embedded, paged. */
+async function callRows(
+  ctx: RestContext,
+  fn: FunctionInfo,
+  from: string,
+  alias: string,
+  params: SqlParams,
+): Promise<RestResult> {
+  const relation = resultRelation(ctx, fn)
+  const plan = buildPlan(ctx.cache, relation, ctx.query, {
+    rootAlias: alias,
+    aggregates: ctx.options.aggregates,
+  })
+  const node = compileNode(ctx.cache, plan, params)
+  const where = node.conditions.length > 0 ? ` WHERE ${node.conditions.join(' AND ')}` : ''
+  const { limit, offset } = fn.returnsSet ? pagination(ctx) : { limit: null, offset: 0 }
+  const counted = fn.returnsSet && ctx.prefer.count !== null
+  // Counting reads the call twice: materialise it once so a volatile function runs once.
+  const ctes = counted ? [`pgrst_call AS MATERIALIZED (SELECT ${ident(alias)}.* FROM ${from})`] : []
+  const source = counted ? `pgrst_call AS ${ident(alias)}` : from
+  const select =
+    `SELECT ${node.columns} FROM ${source} ${node.joins}${where}` +
+    (node.groupBy ? ` GROUP BY ${node.groupBy}` : '') +
+    (node.orderBy ? ` ORDER BY ${node.orderBy}` : '') +
+    (limit !== null ? ` LIMIT ${limit}` : '') +
+    (offset > 0 ? ` OFFSET ${offset}` : '')
+  const countSql = counted
+    ? `SELECT pg_catalog.count(*) FROM ${source} ${node.conditions.some((c) => c.includes('_j.')) ? node.joins : ''}${where}`
+    : null
+  // A function returning one composite answers an object, not a one-element array.
+  const media =
+    !fn.returnsSet && (ctx.media.kind === 'json' || ctx.media.kind === 'array')
+      ? { ...ctx.media, kind: 'object' as const }
+      : ctx.media
+  const text = compileResponse({ source: select, media, countSql, ctes })
+  const row = await run(ctx, text, params.values)
+  if (!fn.returnsSet)
+    return resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, Number(row.page_total), null) })
+  return paged(ctx, row, offset)
+}
+
+function paged(ctx: RestContext, row: ResponseRow, offset: number): RestResult {
+  const pageTotal = Number(row.page_total)
+  const total = ctx.prefer.count !== null && row.total !== null ? Number(row.total) : null
+  if (ctx.prefer.count !== null) ctx.applied.push(`count=${ctx.prefer.count}`)
+  const status = total !== null && pageTotal < total ? 206 : 200
+  return resultFromRow(ctx, row, status, { 'Content-Range': contentRange(offset, pageTotal, total) })
+}
+
+/** Root `limit`/`offset` and `Range`, capped by `maxRows`. */
+function pagination(ctx: RestContext): { limit: number | null; offset: number } {
+  const maxRows = ctx.options.maxRows ?? null
+  let limit = ctx.range.limit
+  if (maxRows !== null) limit = limit === null ? maxRows : Math.min(limit, maxRows)
+  return { limit, offset: ctx.range.offset }
+}
+
+/**
+ * The relation describing the function's rows: the returned table/view (so its relationships
+ * embed), else an open description whose columns Postgres itself checks (`RETURNS TABLE`, OUT
+ * parameters and named composite types are not relations in the cache).
+ */
+function resultRelation(ctx: RestContext, fn: FunctionInfo): Relation {
+  if (fn.returnRelation) {
+    const relation = ctx.cache.relations.get(qualifiedKey(fn.returnRelation.schema, fn.returnRelation.name))
+    if (relation) return relation
+  }
+  return {
+    schema: fn.schema,
+    name: fn.name,
+    kind: 'view',
+    columns: [],
+    columnMap: new OpenColumns(),
+    primaryKey: [],
+    insertable: false,
+    updatable: false,
+    deletable: false,
+    description: null,
+  }
+}
+
+/** A column map that admits every name: Postgres reports unknown ones (42703). */
+class OpenColumns extends Map<string, Column> {
+  override has(_name: string): boolean {
+    return true
+  }
 }

@@ -1,0 +1,134 @@
+/**
+ * The data-modifying statement of a write, as the body of the `pgrst_source` CTE the response is
+ * built from. Values always travel as one JSON parameter per statement (or per row with
+ * `missing=default`) and are typed by `json_to_recordset` with the columns' own types, so no
+ * value is ever spliced into SQL and Postgres does every conversion.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#insert
+ */
+
+import { ident, qualified, type SqlParams } from '../compiler/sql'
+import { pgrstError } from '../errors'
+import type { Column, Relation } from '../schema-cache/types'
+import type { Payload } from './payload'
+
+/** What the statement returns: whole rows (for a representation) or only a count. */
+export type Returning = 'rows' | 'count'
+
+/** Looks up the payload's columns on the relation (PGRST204 for an unknown one). */
+export function resolveColumns(relation: Relation, names: string[]): Column[] {
+  return names.map((name) => {
+    const column = relation.columnMap.get(name)
+    if (!column) {
+      throw pgrstError(
+        'PGRST204',
+        `Could not find the '${name}' column of '${relation.name}' in the schema cache`,
+      )
+    }
+    return column
+  })
+}
+
+function returningClause(relation: Relation, returning: Returning): string {
+  // `RETURNING 1` needs no SELECT privilege (nor SELECT policies): return=minimal must work for
+  // callers that may insert but not read, as in PostgREST.
+  return returning === 'rows' ? `RETURNING ${qualified(relation.schema, relation.name)}.*` : 'RETURNING 1'
+}
+
+/** `json_to_recordset(...) AS pgrst_body("a" int, …)` column definitions. */
+function recordDefinition(columns: Column[]): string {
+  return columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')
+}
+
+/** Options of {@link insertStatement}. */
+export interface InsertOptions {
+  relation: Relation
+  payload: Payload
+  columns: Column[]
+  /** `Prefer: missing=default`: absent keys take the column default instead of null. */
+  missingDefault: boolean
+  /** `Prefer: resolution=…` with its conflict target (`on_conflict=` or the primary key). */
+  onConflict: { action: 'merge' | 'ignore'; target: string[] } | null
+  returning: Returning
+}
+
+/**
+ * `INSERT INTO … SELECT … FROM json_to_recordset($n)`, or with `missing=default` a `VALUES` list
+ * whose absent cells are the `DEFAULT` keyword (the only place SQL accepts it).
+ */
+export function insertStatement(params: SqlParams, options: InsertOptions): string {
+  const { relation, payload, columns } = options
+  const target = qualified(relation.schema, relation.name)
+  const names = columns.map((c) => ident(c.name)).join(', ')
+  let source: string
+  if (columns.length === 0) {
+    // `{}` or `[{}, {}]`: one row of defaults per object.
+    source = `SELECT FROM json_array_elements(${params.add(JSON.stringify(payload.rows))}::json)`
+  } else if (options.missingDefault && !payload.rows.every((row) => columns.every((c) => c.name in row))) {
+    const definition = recordDefinition(columns)
+    const rows = payload.rows.map((row) => {
+      const placeholder = params.add(JSON.stringify(row))
+      const cells = columns.map((c) =>
+        c.name in row
+          ? `(SELECT pgrst_row.${ident(c.name)} FROM json_to_record(${placeholder}::json) AS pgrst_row(${definition}))`
+          : 'DEFAULT',
+      )
+      return `(${cells.join(', ')})`
+    })
+    source = `VALUES ${rows.join(', ')}`
+  } else {
+    const body = params.add(JSON.stringify(payload.rows))
+    source =
+      `SELECT ${columns.map((c) => `pgrst_body.${ident(c.name)}`).join(', ')} ` +
+      `FROM json_to_recordset(${body}::json) AS pgrst_body(${recordDefinition(columns)})`
+  }
+  const into = columns.length === 0 ? target : `${target} (${names})`
+  let conflict = ''
+  if (options.onConflict && options.onConflict.target.length > 0) {
+    const conflictTarget = options.onConflict.target.map(ident).join(', ')
+    if (options.onConflict.action === 'ignore' || columns.length === 0) {
+      conflict = ` ON CONFLICT (${conflictTarget}) DO NOTHING`
+    } else {
+      const keys = new Set(options.onConflict.target)
+      const updated = columns.filter((c) => !keys.has(c.name))
+      const set = (updated.length > 0 ? updated : columns)
+        .map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`)
+        .join(', ')
+      conflict = ` ON CONFLICT (${conflictTarget}) DO UPDATE SET ${set}`
+    }
+  }
+  return `INSERT INTO ${into} ${source}${conflict} ${returningClause(relation, options.returning)}`
+}
+
+/** Options of {@link updateStatement}. */
+export interface UpdateOptions {
+  relation: Relation
+  /** The one object of the body (PATCH applies the same values to every matched row). */
+  row: Record<string, unknown>
+  columns: Column[]
+  /** The compiled filter over the relation (referenced by its qualified name), or `''`. */
+  where: string
+  returning: Returning
+}
+
+/** `UPDATE … SET col = pgrst_body.col FROM json_to_record($n) … WHERE …`. */
+export function updateStatement(params: SqlParams, options: UpdateOptions): string {
+  const { relation, columns } = options
+  const target = qualified(relation.schema, relation.name)
+  const body = params.add(JSON.stringify(options.row))
+  const set = columns.map((c) => `${ident(c.name)} = pgrst_body.${ident(c.name)}`).join(', ')
+  return (
+    `UPDATE ${target} SET ${set} FROM (SELECT * FROM json_to_record(${body}::json) AS pgrst_body(${recordDefinition(columns)})) pgrst_body` +
+    `${options.where ? ` WHERE ${options.where}` : ''} ${returningClause(relation, options.returning)}`
+  )
+}
+
+/** `DELETE FROM … WHERE …`. */
+export function deleteStatement(options: {
+  relation: Relation
+  where: string
+  returning: Returning
+}): string {
+  const target = qualified(options.relation.schema, options.relation.name)
+  return `DELETE FROM ${target}${options.where ? ` WHERE ${options.where}` : ''} ${returningClause(options.relation, options.returning)}`
+}
