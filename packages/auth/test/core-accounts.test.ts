@@ -1,0 +1,188 @@
+import bcrypt from 'bcryptjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AuthError, type AuthMailer, type AuthMailMessage } from '../src/index'
+import { type CoreStack, createCoreStack } from './core-support'
+
+/**
+ * A mailer with the `Mail.send(tx, message)` shape that writes the message into a table on the
+ * caller's transaction: what @groundwork/mail's outbox does, so a rolled-back request leaves no mail.
+ */
+const outboxMailer: AuthMailer = {
+  async send(tx, message: AuthMailMessage) {
+    await tx.query('insert into public.test_outbox (recipient, template, variables) values ($1, $2, $3)', [
+      message.to,
+      message.template,
+      JSON.stringify(message.variables),
+    ])
+  },
+}
+
+let stack: CoreStack
+
+beforeAll(async () => {
+  stack = await createCoreStack({
+    mailerAutoconfirm: false,
+    mail: outboxMailer,
+    additionalRedirectUrls: ['https://*.example.org/**'],
+    hooks: {
+      beforeSignUp({ email, userMetadata }) {
+        if (email?.endsWith('@blocked.test')) {
+          throw new AuthError('email_address_not_authorized', 'Email address not authorized', { status: 403 })
+        }
+        return { userMetadata: { ...userMetadata, plan: 'free' } }
+      },
+      afterSignUp({ user }) {
+        if (user.email === 'rollback@example.com') throw new Error('downstream failure')
+      },
+      customAccessTokenClaims({ claims, user }) {
+        return { ...claims, tenant: 'acme', user_role: user.raw_app_meta_data.user_role ?? 'member' }
+      },
+    },
+  })
+  await stack.t.db.query(
+    'create table public.test_outbox (id serial primary key, recipient text, template text, variables jsonb, created_at timestamptz default now())',
+  )
+})
+afterAll(async () => {
+  await stack.close()
+})
+
+async function mailsTo(recipient: string) {
+  const { rows } = await stack.t.db.query<{ template: string; variables: Record<string, string> }>(
+    'select template, variables from public.test_outbox where recipient = $1 order by id',
+    [recipient],
+  )
+  return rows
+}
+
+describe('sign-up with email confirmation', () => {
+  it('creates an unconfirmed user, mails a confirmation link and code, and stores only hashes', async () => {
+    const { data, error } = await stack.client().signUp({
+      email: 'confirm@example.com',
+      password: 'correct horse',
+      options: { emailRedirectTo: 'https://app.example.org/welcome', data: { name: 'C' } },
+    })
+    expect(error).toBeNull()
+    expect(data.session).toBeNull()
+    expect(data.user?.email_confirmed_at).toBeUndefined()
+    expect(data.user?.confirmation_sent_at).toBeTruthy()
+    expect(data.user?.user_metadata).toMatchObject({ name: 'C', plan: 'free' })
+    const [mail] = await mailsTo('confirm@example.com')
+    expect(mail?.template).toBe('confirm_signup')
+    const link = new URL(mail?.variables.confirmation_url as string)
+    expect(link.origin + link.pathname).toBe('http://app.test:3000/auth/v1/verify')
+    expect(link.searchParams.get('type')).toBe('signup')
+    expect(link.searchParams.get('redirect_to')).toBe('https://app.example.org/welcome')
+    expect(link.searchParams.get('token')).toBe(mail?.variables.token_hash)
+    expect(mail?.variables.token).toMatch(/^\d{6}$/)
+    const { rows } = await stack.t.db.query<{ token_hash: string }>(
+      'select token_hash from auth.one_time_tokens',
+    )
+    expect(rows).toHaveLength(1)
+    expect(rows[0]?.token_hash).not.toBe(mail?.variables.token_hash)
+    // Unconfirmed users cannot sign in yet.
+    const signIn = await stack
+      .client()
+      .signInWithPassword({ email: 'confirm@example.com', password: 'correct horse' })
+    expect(signIn.error?.code).toBe('email_not_confirmed')
+  })
+
+  it('falls back to the site URL for a redirect outside the allow-list', async () => {
+    await stack.client().signUp({
+      email: 'redirect@example.com',
+      password: 'correct horse',
+      options: { emailRedirectTo: 'https://evil.test/steal' },
+    })
+    const [mail] = await mailsTo('redirect@example.com')
+    expect(new URL(mail?.variables.confirmation_url as string).searchParams.get('redirect_to')).toBe(
+      'http://app.test:3000',
+    )
+  })
+
+  it('throttles a repeated confirmation mail (over_email_send_rate_limit)', async () => {
+    const { error } = await stack.client().signUp({ email: 'confirm@example.com', password: 'correct horse' })
+    expect(error?.status).toBe(429)
+    expect(error?.code).toBe('over_email_send_rate_limit')
+  })
+
+  it('answers a sign-up for a confirmed address like a new one, without mailing or revealing it', async () => {
+    await stack.client().signUp({ email: 'taken@example.com', password: 'correct horse' })
+    await stack.t.db.query(
+      "update auth.users set email_confirmed_at = now() where email = 'taken@example.com'",
+    )
+    const { rows: before } = await stack.t.db.query(
+      "select id from auth.users where email = 'taken@example.com'",
+    )
+    const { data, error } = await stack
+      .client()
+      .signUp({ email: 'taken@example.com', password: 'another one' })
+    expect(error).toBeNull()
+    expect(data.user?.id).not.toBe(before[0]?.id)
+    expect(data.user?.identities).toEqual([])
+    expect(await mailsTo('taken@example.com')).toHaveLength(1)
+  })
+
+  it('rolls back the account and its mail when afterSignUp throws', async () => {
+    const { error } = await stack
+      .client()
+      .signUp({ email: 'rollback@example.com', password: 'correct horse' })
+    expect(error?.status).toBe(500)
+    const { rows } = await stack.t.db.query("select id from auth.users where email = 'rollback@example.com'")
+    expect(rows).toHaveLength(0)
+    expect(await mailsTo('rollback@example.com')).toHaveLength(0)
+  })
+
+  it('lets beforeSignUp refuse with its own GoTrue error', async () => {
+    const { error } = await stack.client().signUp({ email: 'x@blocked.test', password: 'correct horse' })
+    expect(error?.status).toBe(403)
+    expect(error?.code).toBe('email_address_not_authorized')
+  })
+
+  it('mails an email change (to the new address) when an anonymous user adds an email', async () => {
+    const client = stack.client()
+    const anon = await client.signInAnonymously()
+    expect(anon.error).toBeNull()
+    const { data, error } = await client.updateUser({ email: 'upgraded@example.com' })
+    expect(error).toBeNull()
+    expect(data.user?.new_email).toBe('upgraded@example.com')
+    const [mail] = await mailsTo('upgraded@example.com')
+    expect(mail?.template).toBe('email_change')
+    expect(new URL(mail?.variables.confirmation_url as string).searchParams.get('type')).toBe('email_change')
+  })
+})
+
+describe('imported users and password hashing', () => {
+  it('signs in a user imported with a bcrypt hash (Supabase export) and rehashes it with scrypt', async () => {
+    const hash = bcrypt.hashSync('imported secret', 10)
+    expect(hash.startsWith('$2')).toBe(true)
+    const { rows } = await stack.t.db.query<{ id: string }>(
+      `insert into auth.users (email, encrypted_password, email_confirmed_at, raw_app_meta_data)
+       values ('imported@example.com', $1, now(), '{"provider":"email","providers":["email"],"user_role":"admin"}') returning id`,
+      [hash],
+    )
+    const client = stack.client()
+    const { data, error } = await client.signInWithPassword({
+      email: 'imported@example.com',
+      password: 'imported secret',
+    })
+    expect(error).toBeNull()
+    expect(data.user?.id).toBe(rows[0]?.id)
+    const stored = await stack.t.db.query<{ encrypted_password: string }>(
+      'select encrypted_password from auth.users where id = $1',
+      [rows[0]?.id],
+    )
+    expect(stored.rows[0]?.encrypted_password).toMatch(/^\$scrypt\$ln=12,r=8,p=1\$/)
+    // The new hash verifies, the old one is gone.
+    const again = await stack
+      .client()
+      .signInWithPassword({ email: 'imported@example.com', password: 'imported secret' })
+    expect(again.error).toBeNull()
+    const wrong = await stack
+      .client()
+      .signInWithPassword({ email: 'imported@example.com', password: 'imported secreT' })
+    expect(wrong.error?.code).toBe('invalid_credentials')
+    // customAccessTokenClaims added its claims.
+    const { data: claims } = await client.getClaims()
+    expect(claims?.claims).toMatchObject({ tenant: 'acme', user_role: 'admin', role: 'authenticated' })
+  })
+})
