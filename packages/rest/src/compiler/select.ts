@@ -64,7 +64,9 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
   for (const embed of node.embeds) {
     const join = ident(embed.joinAlias)
     joins.push(`LEFT JOIN LATERAL (${embedSql(cache, node, embed, params)}) AS ${join} ON TRUE`)
-    if (embed.spread) {
+    if (embed.node.select.length === 0) {
+      // An empty embed (`rel()`) only filters (`rel=not.is.null`, `!inner`); it is not output.
+    } else if (embed.spread) {
       for (const name of outputNames(embed.node)) {
         columns.push(`${join}.${ident(name)} AS ${ident(name)}`)
         groupable.push(`${join}.${ident(name)}`)
@@ -103,6 +105,7 @@ export function outputNames(node: PlanNode): string[] {
     else if (item.kind === 'count') names.push(item.alias ?? 'count')
   }
   for (const embed of node.embeds) {
+    if (embed.node.select.length === 0) continue
     if (embed.spread) names.push(...outputNames(embed.node))
     else names.push(embed.key)
   }

@@ -36,34 +36,30 @@ const TYPE_KEYWORDS = new Set([
   'numeric',
   'char',
   'character',
-  'varying',
-  'double',
-  'precision',
   'time',
   'timestamp',
-  'with',
-  'without',
-  'zone',
-  'bit',
   'interval',
-  'national',
+  'bit',
+  'double precision',
+  'character varying',
+  'bit varying',
+  'time with time zone',
+  'time without time zone',
+  'timestamp with time zone',
+  'timestamp without time zone',
 ])
 
 /**
- * A type name from `::cast` in the query string, checked to be a plain (possibly array,
- * possibly multi-word SQL-standard) type name before it is spliced into SQL — a cast cannot be a
- * parameter. Ordinary names are quoted; SQL keywords (`integer`, `double precision`) are not.
- * Returns `null` for anything else.
+ * A type name from `::cast` in the query string, checked to be a plain (possibly array) type name
+ * before it is spliced into SQL — a cast cannot be a parameter. Ordinary names are quoted; the
+ * SQL-standard keyword types (`integer`, `double precision`) are not. Returns `null` otherwise.
  */
 export function safeTypeName(type: string): string | null {
-  const trimmed = type.trim().toLowerCase()
+  const trimmed = type.trim().toLowerCase().replace(/\s+/g, ' ')
   const match = /^([a-z_][a-z0-9_]*(?: [a-z_][a-z0-9_]*)*)((?:\[\])*)$/.exec(trimmed)
   if (!match) return null
-  const words = (match[1] as string).split(' ')
-  if (words.length > 1 && !words.every((w) => TYPE_KEYWORDS.has(w))) return null
-  const base =
-    words.length > 1 || TYPE_KEYWORDS.has(words[0] as string)
-      ? words.join(' ')
-      : quoteIdent(words[0] as string)
-  return base + (match[2] ?? '')
+  const name = match[1] as string
+  if (TYPE_KEYWORDS.has(name)) return name + (match[2] ?? '')
+  if (name.includes(' ')) return null
+  return quoteIdent(name) + (match[2] ?? '')
 }

@@ -62,6 +62,8 @@ export class Reader {
       }
       if (c === '"') {
         this.pos++
+        if (out.includes('\u0000'))
+          throw parseError(`${what} (${this.text})`, 'identifiers cannot contain NUL')
         return out
       }
       out += c
@@ -89,6 +91,7 @@ export class Reader {
       this.pos++
     }
     const name = this.text.slice(start, this.pos).trim()
+    if (name.includes('\u0000')) throw parseError(`${what} (${this.text})`, 'identifiers cannot contain NUL')
     if (name === '') {
       throw parseError(
         `${what} (${this.text})`,

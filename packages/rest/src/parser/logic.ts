@@ -19,24 +19,27 @@ export function parseLogic(op: 'and' | 'or', negated: boolean, value: string): L
   return tree
 }
 
-function group(reader: Reader, op: 'and' | 'or', negated: boolean, input: string): LogicTree {
+const MAX_DEPTH = 32
+
+function group(reader: Reader, op: 'and' | 'or', negated: boolean, input: string, depth = 0): LogicTree {
   const what = `logic tree (${input})`
+  if (depth > MAX_DEPTH) throw parseError(what, 'logic trees are nested too deeply')
   reader.expect('(', what)
   const children: LogicNode[] = []
   for (;;) {
-    children.push(node(reader, input))
+    children.push(node(reader, input, depth))
     if (reader.eat(',')) continue
     reader.expect(')', what)
     return { kind: 'logic', op, negated, children }
   }
 }
 
-function node(reader: Reader, input: string): LogicNode {
+function node(reader: Reader, input: string, depth: number): LogicNode {
   const what = `logic tree (${input})`
   const nested = /^(not\.)?(and|or)\(/.exec(reader.rest())
   if (nested) {
     reader.pos += (nested[1]?.length ?? 0) + (nested[2] as string).length
-    return group(reader, nested[2] as 'and' | 'or', Boolean(nested[1]), input)
+    return group(reader, nested[2] as 'and' | 'or', Boolean(nested[1]), input, depth + 1)
   }
   const field = reader.field(what)
   reader.expect('.', what)

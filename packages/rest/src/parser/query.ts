@@ -88,6 +88,7 @@ function names(value: string, key: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .map((s) => (s.startsWith('"') && s.endsWith('"') && s.length > 1 ? s.slice(1, -1) : s))
-  if (list.some((s) => s === '')) throw parseError(`${key} (${value})`, 'empty column name')
+  if (list.some((s) => s === '' || s.includes('\u0000')))
+    throw parseError(`${key} (${value})`, 'empty column name')
   return list
 }

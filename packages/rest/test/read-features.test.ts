@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RestHarness, startRest } from './support/server'
+
+let h: RestHarness
+beforeAll(async () => {
+  h = await startRest({ aggregates: true, maxRows: 4, planEnabled: true })
+})
+afterAll(async () => {
+  await h?.close()
+})
+
+async function get(path: string, init: RequestInit & { as?: keyof RestHarness['tokens'] } = {}) {
+  const response = await h.request(path, init)
+  const text = await response.text()
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {}
+  return { status: response.status, headers: response.headers, body }
+}
+
+describe('read features', () => {
+  it('computed fields are columns in select, filters and order', async () => {
+    const r = await get('/films?select=id,label&label=like.*Shining*')
+    expect(r.body).toEqual([{ id: 2, label: 'The Shining (1980)' }])
+  })
+
+  it('embeds through a view using the base table foreign keys', async () => {
+    const r = await get('/classic_films?select=title,directors(name)&order=id')
+    expect(r.status).toBe(200)
+    expect(r.body).toEqual([
+      { title: '2001: A Space Odyssey', directors: { name: 'Stanley Kubrick' } },
+      { title: 'Seven Samurai', directors: { name: 'Akira Kurosawa' } },
+    ])
+    const reverse = await get('/directors?select=name,classic_films(title)&id=eq.3')
+    expect(reverse.body).toEqual([{ name: 'Akira Kurosawa', classic_films: [{ title: 'Seven Samurai' }] }])
+  })
+
+  it('spreads a to-one embed and rejects spreading a to-many one', async () => {
+    const r = await get('/films?select=title,...directors(director:name)&id=eq.3')
+    expect(r.body).toEqual([{ title: 'Lost in Translation', director: 'Sofia Coppola' }])
+    const bad = await get('/directors?select=...films(title)')
+    expect(bad.status).toBe(400)
+    expect((bad.body as { code: string }).code).toBe('PGRST119')
+  })
+
+  it('orders by a to-one embed column and filters empty embeds', async () => {
+    const r = await get('/films?select=id,directors(name)&order=directors(name).desc.nullslast,id&limit=3')
+    expect((r.body as Array<{ id: number }>).map((f) => f.id)).toEqual([1, 2, 3])
+    const withoutDirector = await get('/films?select=id,directors()&directors=is.null')
+    expect(withoutDirector.body).toEqual([{ id: 5 }])
+    const bad = await get('/films?select=id,directors(name)&directors=eq.1')
+    expect((bad.body as { code: string }).code).toBe('PGRST120')
+    const missing = await get('/films?select=id&directors.name=eq.x')
+    expect((missing.body as { code: string }).code).toBe('PGRST108')
+  })
+
+  it('aggregates with automatic grouping', async () => {
+    const r = await get(
+      '/films?select=director_id,count(),rating.max()&director_id=not.is.null&order=director_id',
+    )
+    expect(r.body).toEqual([
+      { director_id: 1, count: 2, max: 8.4 },
+      { director_id: 2, count: 1, max: 7.7 },
+      { director_id: 3, count: 1, max: 8.6 },
+    ])
+  })
+
+  it('caps rows with maxRows and strips nulls on request', async () => {
+    const r = await get('/films?select=id&order=id', { headers: { Prefer: 'count=exact' } })
+    expect(r.body).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }])
+    expect(r.headers.get('content-range')).toBe('0-3/5')
+    const stripped = await get('/films?select=id,rating&id=eq.5', {
+      headers: { Accept: 'application/vnd.pgrst.array+json;nulls=stripped' },
+    })
+    expect(stripped.body).toEqual([{ id: 5 }])
+  })
+
+  it('negotiates media types, profiles and OPTIONS', async () => {
+    const unknown = await get('/films', { headers: { Accept: 'application/xml' } })
+    expect(unknown.status).toBe(406)
+    expect((unknown.body as { code: string }).code).toBe('PGRST107')
+    const profile = await get('/films', { headers: { 'Accept-Profile': 'private' } })
+    expect(profile.status).toBe(406)
+    expect((profile.body as { code: string }).code).toBe('PGRST106')
+    const options = await h.request('/films', { method: 'OPTIONS' })
+    expect(options.headers.get('allow')).toBe('OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE')
+    const view = await h.request('/film_cast_counts', { method: 'OPTIONS' })
+    expect(view.headers.get('allow')).toBe('OPTIONS,GET,HEAD')
+    const missing = await get('/flims')
+    expect(missing.status).toBe(404)
+    expect(missing.body).toMatchObject({
+      code: 'PGRST205',
+      hint: "Perhaps you meant the table 'public.films'",
+    })
+  })
+
+  it('answers CORS preflights and decorates responses', async () => {
+    const preflight = await h.request('/films', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
+    })
+    expect(preflight.status).toBe(200)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    const r = await h.request('/directors?select=id&limit=1', { headers: { Origin: 'https://app.example' } })
+    expect(r.headers.get('access-control-expose-headers')).toContain('Content-Range')
+  })
+
+  it('HEAD answers headers only; the plan media type EXPLAINs', async () => {
+    const head = await h.request('/films?select=id', { method: 'HEAD', headers: { Prefer: 'count=exact' } })
+    expect(head.status).toBe(206)
+    expect(head.headers.get('content-range')).toBe('0-3/5')
+    expect(await head.text()).toBe('')
+    const plan = await get('/films?select=id', { headers: { Accept: 'application/vnd.pgrst.plan+json' } })
+    expect(Array.isArray(plan.body)).toBe(true)
+  })
+
+  it('reports unknown columns and bad casts as 400s', async () => {
+    const col = await get('/films?select=nope')
+    expect(col.status).toBe(400)
+    expect((col.body as { code: string }).code).toBe('42703')
+    const cast = await get('/films?select=id::not a type')
+    expect(cast.status).toBe(400)
+    const value = await get('/films?id=eq.abc')
+    expect(value.status).toBe(400)
+    expect((value.body as { code: string }).code).toBe('22P02')
+  })
+})

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RestHarness, startRest } from './support/server'
+
+let h: RestHarness
+beforeAll(async () => {
+  h = await startRest({ reloadDebounce: 20 })
+})
+afterAll(async () => {
+  await h?.close()
+})
+
+async function eventually(check: () => Promise<boolean>, timeout = 5000): Promise<boolean> {
+  const until = Date.now() + timeout
+  while (Date.now() < until) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return false
+}
+
+describe('schema cache reloading', () => {
+  it('picks up DDL automatically through the event trigger', async () => {
+    expect((await h.request('/gadgets')).status).toBe(404)
+    await h.test.db.query(
+      "create table public.gadgets (id int primary key, name text); insert into public.gadgets values (1, 'lamp'); grant select on public.gadgets to anon",
+    )
+    expect(await eventually(async () => (await h.request('/gadgets')).status === 200)).toBe(true)
+    expect(await (await h.request('/gadgets?select=name')).json()).toEqual([{ name: 'lamp' }])
+  })
+
+  it("reloads on NOTIFY pgrst, 'reload schema'", async () => {
+    await h.test.db.query('alter event trigger groundwork_rest_schema_change disable')
+    try {
+      await h.test.db.query(
+        'create table public.widgets (id int primary key); grant select on public.widgets to anon',
+      )
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect((await h.request('/widgets')).status).toBe(404)
+      await h.test.db.query("notify pgrst, 'reload schema'")
+      expect(await eventually(async () => (await h.request('/widgets')).status === 200)).toBe(true)
+    } finally {
+      await h.test.db.query('alter event trigger groundwork_rest_schema_change enable')
+    }
+  })
+})
+
+describe('api.query', () => {
+  it('runs the pipeline in-process, as a given principal', async () => {
+    const result = await h.rest.api.query(
+      { method: 'GET', path: '/films', query: { select: 'title', id: 'eq.4' } },
+      { principal: { kind: 'anonymous', role: 'anon', claims: { role: 'anon' } } },
+    )
+    expect(result.status).toBe(200)
+    expect(result.data).toEqual([{ title: 'Seven Samurai' }])
+  })
+
+  it("runs inside the caller's transaction and sees its uncommitted writes", async () => {
+    const db = h.test.db
+    const seen = await db.transaction(async (tx) => {
+      await tx.query("insert into public.directors (id, name) values (99, 'Agnès Varda')")
+      const inside = await h.rest.api.query(
+        { method: 'GET', path: '/directors', query: 'select=name&id=eq.99' },
+        { transaction: tx },
+      )
+      // The caller's transaction is still usable after the request.
+      const role = await tx.query<{ role: string }>('select current_user as role')
+      return { data: inside.data, role: role.rows[0]?.role }
+    })
+    expect(seen.data).toEqual([{ name: 'Agnès Varda' }])
+    expect(seen.role).not.toBe('anon')
+    const after = await h.rest.api.query({ method: 'GET', path: '/directors', query: 'id=eq.99&select=id' })
+    expect(after.data).toEqual([{ id: 99 }])
+  })
+
+  it('renders errors in PostgREST shape', async () => {
+    const result = await h.rest.api.query({ method: 'GET', path: '/films', query: 'select=id,(' })
+    expect(result.status).toBe(400)
+    expect(result.data).toMatchObject({ code: 'PGRST100' })
+  })
+})
+
+describe('OpenAPI', () => {
+  it('describes tables, columns and functions as OpenAPI 3.1', async () => {
+    const response = await h.request('/')
+    expect(response.headers.get('content-type')).toContain('application/openapi+json')
+    const doc = (await response.json()) as {
+      openapi: string
+      paths: Record<string, Record<string, unknown>>
+      components: {
+        schemas: Record<string, { properties: Record<string, { type: unknown }>; required?: string[] }>
+      }
+    }
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/films', '/rpc/add', '/classic_films']))
+    expect(Object.keys(doc.paths['/films'] ?? {})).toEqual(['get', 'post', 'patch', 'put', 'delete'])
+    expect(Object.keys(doc.paths['/rpc/log_message'] ?? {})).toEqual(['post'])
+    expect(doc.components.schemas.films?.properties.rating?.type).toEqual(['number', 'null'])
+    expect(doc.components.schemas.films?.required).toEqual(['id', 'title', 'year'])
+  })
+})
