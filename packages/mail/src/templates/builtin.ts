@@ -20,7 +20,7 @@ export type BuiltinTemplateKey =
 
 /**
  * Built-in templates for the auth flows, modelled on Supabase's defaults (same subjects and
- * wording), with GoTrue's Go-template variables renamed to snake_case Liquid variables:
+ * wording; like GoTrue's own defaults, link mails also show the OTP code when `token` is given), with GoTrue's Go-template variables renamed to snake_case Liquid variables:
  * `{{ .ConfirmationURL }}` → `{{ confirmation_url }}`, `{{ .Token }}` → `{{ token }}`,
  * `{{ .TokenHash }}` → `{{ token_hash }}`, `{{ .SiteURL }}` → `{{ site_url }}`,
  * `{{ .Email }}` → `{{ email }}`, `{{ .NewEmail }}` → `{{ new_email }}`,
@@ -37,7 +37,8 @@ export const BUILTIN_TEMPLATES: Readonly<Record<BuiltinTemplateKey, Readonly<Tem
 
 <p>Follow this link to confirm your user:</p>
 <p><a href="{{ confirmation_url }}">Confirm your mail</a></p>
-`,
+{% if token %}<p>Alternatively, enter the code: {{ token }}</p>
+{% endif %}`,
     },
     invite: {
       subject: 'You have been invited',
@@ -71,7 +72,8 @@ export const BUILTIN_TEMPLATES: Readonly<Record<BuiltinTemplateKey, Readonly<Tem
 
 <p>Follow this link to reset the password for your user:</p>
 <p><a href="{{ confirmation_url }}">Reset Password</a></p>
-`,
+{% if token %}<p>Alternatively, enter the code: {{ token }}</p>
+{% endif %}`,
     },
     email_change: {
       subject: 'Confirm Email Change',
@@ -79,7 +81,8 @@ export const BUILTIN_TEMPLATES: Readonly<Record<BuiltinTemplateKey, Readonly<Tem
 
 <p>Follow this link to confirm the update of your email from {{ email }} to {{ new_email }}:</p>
 <p><a href="{{ confirmation_url }}">Change Email</a></p>
-`,
+{% if token %}<p>Alternatively, enter the code: {{ token }}</p>
+{% endif %}`,
     },
     reauthentication: {
       subject: 'Confirm reauthentication',
