@@ -16,6 +16,47 @@ export type ApiCall = <T = unknown>(method: string, path: string, options?: ApiC
 /** A GoTrue user object. */
 export type UserJson = Record<string, unknown> & { id: string; email: string; aud: string; role: string }
 
+/** Attributes of an admin create/update (GoTrue's `AdminUserParams`). */
+export interface AdminUserAttributes {
+  email?: string
+  phone?: string
+  password?: string
+  /** An existing hash (bcrypt or scrypt PHC) instead of `password`, for imports. */
+  password_hash?: string
+  email_confirm?: boolean
+  phone_confirm?: boolean
+  user_metadata?: Record<string, unknown>
+  app_metadata?: Record<string, unknown>
+  role?: string
+  /** e.g. `'24h'`, or `'none'` to lift a ban. */
+  ban_duration?: string
+  id?: string
+}
+
+/**
+ * `auth.api.admin`: the service-role endpoints, named as auth-js' `GoTrueAdminApi`. Calls carry a
+ * short-lived service-role token minted in-process.
+ */
+export interface AuthAdminApi {
+  listUsers(params?: { page?: number; perPage?: number }): Promise<{ users: UserJson[]; aud: string }>
+  createUser(attributes: AdminUserAttributes): Promise<UserJson>
+  getUserById(id: string): Promise<UserJson>
+  updateUserById(id: string, attributes: AdminUserAttributes): Promise<UserJson>
+  deleteUser(id: string, shouldSoftDelete?: boolean): Promise<void>
+  inviteUserByEmail(
+    email: string,
+    options?: { data?: Record<string, unknown>; redirectTo?: string },
+  ): Promise<UserJson>
+  generateLink(params: {
+    type: 'signup' | 'invite' | 'magiclink' | 'recovery' | 'email_change_current' | 'email_change_new'
+    email: string
+    password?: string
+    new_email?: string
+    data?: Record<string, unknown>
+    redirect_to?: string
+  }): Promise<Record<string, unknown>>
+}
+
 /**
  * `auth.api`: the same endpoints as the handler, called in-process (like better-auth's
  * `auth.api.*`), so scripts and server code get identical behaviour, validation and errors.
@@ -37,10 +78,15 @@ export interface AuthApi {
     attributes: { email?: string; password?: string; data?: Record<string, unknown> },
   ): Promise<UserJson>
   signOut(accessToken: string, scope?: 'global' | 'local' | 'others'): Promise<void>
+  admin: AuthAdminApi
 }
 
 /** Builds {@link AuthApi} over `handler`. */
-export function createApi(handler: (request: Request) => Promise<Response>, basePath: string): AuthApi {
+export function createApi(
+  handler: (request: Request) => Promise<Response>,
+  basePath: string,
+  serviceToken: () => Promise<string>,
+): AuthApi {
   const call: ApiCall = async <T>(method: string, path: string, options: ApiCallOptions = {}) => {
     const url = new URL(`http://groundwork.internal${basePath}${path}`)
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value)
@@ -90,5 +136,32 @@ export function createApi(handler: (request: Request) => Promise<Response>, base
     async signOut(accessToken, scope = 'global') {
       await call('POST', '/logout', { accessToken, query: { scope } })
     },
+    admin: createAdminApi(call, serviceToken),
+  }
+}
+
+function createAdminApi(call: ApiCall, serviceToken: () => Promise<string>): AuthAdminApi {
+  const as = async <T>(method: string, path: string, options: ApiCallOptions = {}) =>
+    call<T>(method, path, { ...options, accessToken: await serviceToken() })
+  return {
+    listUsers: ({ page, perPage } = {}) =>
+      as('GET', '/admin/users', {
+        query: { ...(page ? { page: String(page) } : {}), ...(perPage ? { per_page: String(perPage) } : {}) },
+      }),
+    createUser: (attributes) => as('POST', '/admin/users', { body: attributes }),
+    getUserById: (id) => as('GET', `/admin/users/${encodeURIComponent(id)}`),
+    updateUserById: (id, attributes) =>
+      as('PUT', `/admin/users/${encodeURIComponent(id)}`, { body: attributes }),
+    async deleteUser(id, shouldSoftDelete = false) {
+      await as('DELETE', `/admin/users/${encodeURIComponent(id)}`, {
+        body: { should_soft_delete: shouldSoftDelete },
+      })
+    },
+    inviteUserByEmail: (email, options = {}) =>
+      as('POST', '/invite', {
+        body: { email, data: options.data ?? {} },
+        ...(options.redirectTo ? { query: { redirect_to: options.redirectTo } } : {}),
+      }),
+    generateLink: (params) => as('POST', '/admin/generate_link', { body: params }),
   }
 }

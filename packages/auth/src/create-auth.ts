@@ -63,7 +63,11 @@ export function createAuth(input: AuthOptions): Auth {
   const handler = createRouter(services)
   return {
     handler,
-    api: createApi(handler, options.basePath),
+    api: createApi(handler, options.basePath, async () => {
+      // A 60-second service-role token for in-process admin calls (never leaves the process).
+      const iat = Math.floor(Date.now() / 1000)
+      return signer.sign({ role: 'service_role', iss: issuer, iat, exp: iat + 60 })
+    }),
     authenticate: createAuthenticate(options, signer),
     migrations,
     options,

@@ -1,4 +1,4 @@
-export type { ApiCall, ApiCallOptions, AuthApi, UserJson } from './api'
+export type { AdminUserAttributes, ApiCall, ApiCallOptions, AuthAdminApi, AuthApi, UserJson } from './api'
 export type { AuditAction } from './audit'
 export type { Route, RouteContext, RouteHandler, RouteMethod } from './context'
 export type { Auth } from './create-auth'

@@ -34,7 +34,7 @@ export interface AccessTokenClaims extends JWTPayload {
 /** Signs and verifies access tokens with the configured key(s); publishes the JWKS. */
 export interface TokenSigner {
   readonly algorithm: 'HS256' | 'ES256' | 'RS256'
-  sign(claims: AccessTokenClaims): Promise<string>
+  sign(claims: JWTPayload): Promise<string>
   /**
    * Verifies signature and `exp` (and `aud` unless `requireAudience: false`, for the service-role
    * key, which has none); throws 403 `bad_jwt` (GoTrue's answer) on failure.
