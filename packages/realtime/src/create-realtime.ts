@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { type Database, type JwtClaims, parseOptions, type Principal } from '@groundwork/core'
+import { type Database, type JwtClaims, type Principal, parseOptions } from '@groundwork/core'
 import { z } from 'zod'
 import { realtimeError } from './errors'
 import { parseFilter } from './filters'
 import { createRealtimeHandler } from './handler'
-import { type ChangeRow, ChangeHub } from './internal/change-hub'
+import { ChangeHub, type ChangeRow } from './internal/change-hub'
 import { ChannelHub, type MessageRow } from './internal/channel-hub'
 import { type ChannelSubscription, Connection, type TableSubscription } from './internal/connection'
 import { Listener } from './internal/listener'
@@ -155,11 +155,15 @@ export function createRealtime(options: RealtimeOptions): Realtime {
           if (channel === 'realtime_changes') changeTailer?.notify()
           else if (channel === 'realtime_messages') messageTailer?.notify()
           else
-            changes.loadPublished().catch((error) => logger.warn('realtime: reloading published tables failed', error))
+            changes
+              .loadPublished()
+              .catch((error) => logger.warn('realtime: reloading published tables failed', error))
         },
         onConnect: () => {
           // Catch up on whatever was appended while the LISTEN connection was down.
-          changes.loadPublished().catch((error) => logger.warn('realtime: reloading published tables failed', error))
+          changes
+            .loadPublished()
+            .catch((error) => logger.warn('realtime: reloading published tables failed', error))
           changeTailer?.notify()
           messageTailer?.notify()
         },
@@ -188,7 +192,9 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     await changeTailer?.idle()
     await messageTailer?.idle()
     if (wasStarted) {
-      await channels.leaveAll(instanceId).catch((error) => logger.warn('realtime: leaving presence failed', error))
+      await channels
+        .leaveAll(instanceId)
+        .catch((error) => logger.warn('realtime: leaving presence failed', error))
     }
   }
 
@@ -202,8 +208,13 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   }
 
   /** Opens a stream for an authenticated principal (the handler's `GET|POST /stream`). */
-  async function openStream(principal: Principal, request: StreamRequest, lastEventId: number | null): Promise<Connection> {
-    if (state !== 'started') throw realtimeError('REALTIME_NOT_STARTED', 'The realtime service is not started')
+  async function openStream(
+    principal: Principal,
+    request: StreamRequest,
+    lastEventId: number | null,
+  ): Promise<Connection> {
+    if (state !== 'started')
+      throw realtimeError('REALTIME_NOT_STARTED', 'The realtime service is not started')
     const role = principal.role
     const claims: JwtClaims = { ...principal.claims, role }
     const tables = await resolveTables(role, claims, request)
@@ -216,15 +227,21 @@ export function createRealtime(options: RealtimeOptions): Realtime {
         })
       }
       if (input.presence && !allowed.track) {
-        throw realtimeError('REALTIME_FORBIDDEN', `Not allowed to track presence on channel "${input.topic}"`, {
-          hint: "Add an INSERT policy on realtime.messages for extension = 'presence'",
-        })
+        throw realtimeError(
+          'REALTIME_FORBIDDEN',
+          `Not allowed to track presence on channel "${input.topic}"`,
+          {
+            hint: "Add an INSERT policy on realtime.messages for extension = 'presence'",
+          },
+        )
       }
       joined.push({
         topic: input.topic,
         broadcast: allowed.broadcast,
         presence: allowed.presence,
-        track: input.presence ? { key: input.presence.key, ref: randomUUID(), state: input.presence.state ?? {} } : null,
+        track: input.presence
+          ? { key: input.presence.key, ref: randomUUID(), state: input.presence.state ?? {} }
+          : null,
       })
     }
     let prunedThrough = 0
@@ -234,7 +251,8 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       )
       prunedThrough = Number(rows[0]?.changes_pruned_through ?? 0)
     }
-    if (state !== 'started') throw realtimeError('REALTIME_NOT_STARTED', 'The realtime service is not started')
+    if (state !== 'started')
+      throw realtimeError('REALTIME_NOT_STARTED', 'The realtime service is not started')
 
     const exp = typeof principal.claims.exp === 'number' ? principal.claims.exp * 1000 : null
     const identity: JwtClaims = {}
@@ -288,11 +306,15 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     }
     if (lastEventId !== null && lastEventId < prunedThrough) {
       connection.sendMarker(
-        sseMessage('resync-required', {
-          reason: 'retention',
-          last_event_id: String(lastEventId),
-          pruned_through: String(prunedThrough),
-        }, horizon),
+        sseMessage(
+          'resync-required',
+          {
+            reason: 'retention',
+            last_event_id: String(lastEventId),
+            pruned_through: String(prunedThrough),
+          },
+          horizon,
+        ),
         horizon,
       )
     }
@@ -311,7 +333,13 @@ export function createRealtime(options: RealtimeOptions): Realtime {
           connection.send(sseMessage('presence', { topic: channel.topic, type: 'sync', presences }))
         }
         if (channel.track) {
-          await channels.track(instanceId, channel.topic, channel.track.key, channel.track.ref, channel.track.state)
+          await channels.track(
+            instanceId,
+            channel.topic,
+            channel.track.key,
+            channel.track.ref,
+            channel.track.state,
+          )
         }
       }
       if (replayFrom !== null) {
@@ -329,7 +357,11 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     }
   }
 
-  async function resolveTables(role: string, claims: JwtClaims, request: StreamRequest): Promise<TableSubscription[]> {
+  async function resolveTables(
+    role: string,
+    claims: JwtClaims,
+    request: StreamRequest,
+  ): Promise<TableSubscription[]> {
     if (request.subscriptions.length === 0) return []
     const subs: TableSubscription[] = []
     const relids: number[] = []
@@ -337,16 +369,29 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       const schema = input.schema ?? 'public'
       const published = changes.publishedTable(schema, input.table)
       if (!published) {
-        throw realtimeError('REALTIME_TABLE_NOT_PUBLISHED', `Table ${schema}.${input.table} is not published`, {
-          hint: `Publish it with select realtime.enable('${schema}.${input.table}') or groundwork realtime enable`,
-        })
+        throw realtimeError(
+          'REALTIME_TABLE_NOT_PUBLISHED',
+          `Table ${schema}.${input.table} is not published`,
+          {
+            hint: `Publish it with select realtime.enable('${schema}.${input.table}') or groundwork realtime enable`,
+          },
+        )
       }
       const event = (input.event ?? '*').toUpperCase()
       if (event !== '*' && event !== 'INSERT' && event !== 'UPDATE' && event !== 'DELETE') {
-        throw realtimeError('REALTIME_INVALID_REQUEST', `Unknown event "${input.event}" (use *, INSERT, UPDATE or DELETE)`)
+        throw realtimeError(
+          'REALTIME_INVALID_REQUEST',
+          `Unknown event "${input.event}" (use *, INSERT, UPDATE or DELETE)`,
+        )
       }
       const filterText = input.filter && input.filter !== '' ? input.filter : null
-      subs.push({ schema, table: input.table, event, filter: filterText ? parseFilter(filterText) : [], filterText })
+      subs.push({
+        schema,
+        table: input.table,
+        event,
+        filter: filterText ? parseFilter(filterText) : [],
+        filterText,
+      })
       relids.push(published.relid)
     }
     const { rows } = await db.withClaims(
@@ -396,7 +441,12 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       await changes.loadPublished()
     },
     async list() {
-      const { rows } = await db.query<{ schema_name: string; table_name: string; pk_columns: string[]; enabled_at: Date }>(
+      const { rows } = await db.query<{
+        schema_name: string
+        table_name: string
+        pk_columns: string[]
+        enabled_at: Date
+      }>(
         'select schema_name, table_name, pk_columns, enabled_at from realtime.published order by schema_name, table_name',
       )
       return rows.map((row) => ({
@@ -418,7 +468,11 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       await channels.broadcast(message, opts.claims ?? null)
     },
     stats() {
-      return { connections: connections.size, delivered: changes.delivered, cursor: changes.dispatchedThrough }
+      return {
+        connections: connections.size,
+        delivered: changes.delivered,
+        cursor: changes.dispatchedThrough,
+      }
     },
   }
 
@@ -451,7 +505,9 @@ function normalise(table: string): string {
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`
   }
   return JSON.stringify(value) ?? 'null'

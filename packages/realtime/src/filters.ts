@@ -59,7 +59,10 @@ export function parseFilter(filter: string): FilterCondition[] {
  * when the column holds a number, as `true`/`false` for booleans, otherwise as text; a missing or
  * null column matches only `is.null` (as in SQL, where comparisons with NULL are not true).
  */
-export function matchesFilter(conditions: readonly FilterCondition[], row: Record<string, unknown> | null): boolean {
+export function matchesFilter(
+  conditions: readonly FilterCondition[],
+  row: Record<string, unknown> | null,
+): boolean {
   if (conditions.length === 0) return true
   if (!row) return false
   for (const condition of conditions) {

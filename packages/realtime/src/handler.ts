@@ -20,7 +20,11 @@ export interface RealtimeHandlerSettings {
   /** The service role's name: the only role let into the admin routes. */
   serviceRole: string
   maxQueryTokenTtl: number
-  openStream: (principal: Principal, request: StreamRequest, lastEventId: number | null) => Promise<Connection>
+  openStream: (
+    principal: Principal,
+    request: StreamRequest,
+    lastEventId: number | null,
+  ) => Promise<Connection>
   onError?: OnError | undefined
 }
 
@@ -80,7 +84,9 @@ function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
  *
  * Errors are JSON `{ code, message, hint? }` with the status of the code.
  */
-export function createRealtimeHandler(settings: RealtimeHandlerSettings): (request: Request) => Promise<Response> {
+export function createRealtimeHandler(
+  settings: RealtimeHandlerSettings,
+): (request: Request) => Promise<Response> {
   const { api } = settings
 
   async function principalOf(request: Request, url: URL): Promise<Principal> {
@@ -187,7 +193,10 @@ export function createRealtimeHandler(settings: RealtimeHandlerSettings): (reque
         await admin(request, url)
         if (method !== 'POST') throw notAllowed('POST')
         const input = validate(pruneInput, await readJson(request))
-        return json(200, await api.prune(input.olderThanMs === undefined ? {} : { olderThanMs: input.olderThanMs }))
+        return json(
+          200,
+          await api.prune(input.olderThanMs === undefined ? {} : { olderThanMs: input.olderThanMs }),
+        )
       }
       throw realtimeError('REALTIME_NOT_FOUND', `No route for ${method} ${path}`)
     } catch (error) {
@@ -198,7 +207,9 @@ export function createRealtimeHandler(settings: RealtimeHandlerSettings): (reque
 }
 
 function notAllowed(allow: string) {
-  return realtimeError('REALTIME_METHOD_NOT_ALLOWED', `Method not allowed; use ${allow}`, { details: { allow } })
+  return realtimeError('REALTIME_METHOD_NOT_ALLOWED', `Method not allowed; use ${allow}`, {
+    details: { allow },
+  })
 }
 
 /** Database errors a caller can cause (a bad table name for enable/disable) become 4xx, others stay unknown. */
@@ -206,6 +217,7 @@ function fromDatabaseError(error: unknown): unknown {
   const code = (error as { code?: unknown })?.code
   if (isGroundworkError(error) || typeof code !== 'string') return error
   if (code === '42P01') return realtimeError('REALTIME_NOT_FOUND', (error as Error).message)
-  if (code === '22023' || code === '55000') return realtimeError('REALTIME_INVALID_REQUEST', (error as Error).message)
+  if (code === '22023' || code === '55000')
+    return realtimeError('REALTIME_INVALID_REQUEST', (error as Error).message)
   return error
 }

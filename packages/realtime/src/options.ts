@@ -13,9 +13,9 @@ export interface RealtimeOptions {
   heartbeatMs?: number
   /** The `retry:` reconnection hint (ms) sent at the start of every stream. @default 2000 */
   retryMs?: number
-  /** Messages one subscriber may have waiting; past it the slow consumer is disconnected with its resume point. @default 1000 */
+  /** Messages one subscriber may have waiting; past it the slow consumer is disconnected with its resume point. Keep it well above `batchSize`: one batch is written at once. @default 5000 */
   bufferSize?: number
-  /** Log rows read (and visibility-checked) per round trip. @default 1000 */
+  /** Log rows read (and visibility-checked) per round trip. @default 500 */
   batchSize?: number
   /** How often (ms) a gap left by a still-running transaction is re-checked. @default 20 */
   gapPollMs?: number
@@ -51,8 +51,8 @@ export const realtimeOptionsSchema = z
       .default(''),
     heartbeatMs: positiveInt.default(15_000),
     retryMs: positiveInt.default(2000),
-    bufferSize: positiveInt.max(1_000_000).default(1000),
-    batchSize: positiveInt.max(100_000).default(1000),
+    bufferSize: positiveInt.max(1_000_000).default(5000),
+    batchSize: positiveInt.max(100_000).default(500),
     gapPollMs: positiveInt.default(20),
     maxQueryTokenTtl: positiveInt.default(3600),
     retentionMs: positiveInt.default(24 * 3600 * 1000),

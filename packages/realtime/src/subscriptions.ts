@@ -65,7 +65,8 @@ export function parseStreamRequest(url: URL, body: unknown): StreamRequest {
   } else if (params.has('filter') || params.has('event')) {
     throw realtimeError('REALTIME_INVALID_REQUEST', '`filter` and `event` need a `table`')
   }
-  for (const raw of params.getAll('subscriptions')) collected.subscriptions.push(...jsonArray(raw, 'subscriptions'))
+  for (const raw of params.getAll('subscriptions'))
+    collected.subscriptions.push(...jsonArray(raw, 'subscriptions'))
   for (const topic of params.getAll('channel')) collected.channels.push({ topic })
   for (const raw of params.getAll('channels')) collected.channels.push(...jsonArray(raw, 'channels'))
   if (body !== undefined) {
@@ -108,6 +109,7 @@ function jsonArray(raw: string, name: string): unknown[] {
 }
 
 function asArray(value: unknown, name: string): unknown[] {
-  if (!Array.isArray(value)) throw realtimeError('REALTIME_INVALID_REQUEST', `\`${name}\` must be a JSON array`)
+  if (!Array.isArray(value))
+    throw realtimeError('REALTIME_INVALID_REQUEST', `\`${name}\` must be a JSON array`)
   return value
 }

@@ -76,7 +76,10 @@ export interface SseEvent {
 }
 
 /** Opens an SSE stream with fetch and collects its events; `until` waits for a condition. */
-export async function openStream(url: string, init: { headers?: Record<string, string>; method?: string; body?: string } = {}) {
+export async function openStream(
+  url: string,
+  init: { headers?: Record<string, string>; method?: string; body?: string } = {},
+) {
   const controller = new AbortController()
   const events: SseEvent[] = []
   const waiters: (() => void)[] = []
@@ -111,9 +114,11 @@ export async function openStream(url: string, init: { headers?: Record<string, s
     async until(check: (events: SseEvent[]) => boolean, timeout = 10_000) {
       const deadline = Date.now() + timeout
       while (!check(events)) {
-        if (ended) throw new Error(`stream ended before the condition held; events: ${JSON.stringify(events)}`)
+        if (ended)
+          throw new Error(`stream ended before the condition held; events: ${JSON.stringify(events)}`)
         const remaining = deadline - Date.now()
-        if (remaining <= 0) throw new Error(`timed out; events so far: ${JSON.stringify(events).slice(0, 2000)}`)
+        if (remaining <= 0)
+          throw new Error(`timed out; events so far: ${JSON.stringify(events).slice(0, 2000)}`)
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, remaining)
           waiters.push(() => {

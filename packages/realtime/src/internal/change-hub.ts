@@ -93,7 +93,9 @@ export class ChangeHub {
       relid: number
       pk_columns: string[]
       visible_function: string
-    }>('select schema_name, table_name, relid::int8 as relid, pk_columns, visible_function from realtime.published')
+    }>(
+      'select schema_name, table_name, relid::int8 as relid, pk_columns, visible_function from realtime.published',
+    )
     const next = new Map<string, PublishedTable>()
     for (const row of rows) {
       next.set(tableKey(row.schema_name, row.table_name), {
@@ -117,7 +119,10 @@ export class ChangeHub {
     for (const sub of connection.tables) {
       const key = tableKey(sub.schema, sub.table)
       let set = this.#byTable.get(key)
-      if (!set) this.#byTable.set(key, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        this.#byTable.set(key, set)
+      }
       set.add(connection)
     }
   }
@@ -179,7 +184,11 @@ export class ChangeHub {
       let added = false
       for (const connection of connections) {
         if (connection.closed || row.id <= connection.lastId) continue
-        if (!connection.tables.some((sub) => sub.schema === row.schema_name && sub.table === row.table_name && wants(sub, row))) {
+        if (
+          !connection.tables.some(
+            (sub) => sub.schema === row.schema_name && sub.table === row.table_name && wants(sub, row),
+          )
+        ) {
           continue
         }
         let group = groupIndex.get(connection.claimsKey)
@@ -194,11 +203,8 @@ export class ChangeHub {
         }
         if (!added) {
           added = true
-          const table = (tables[published.relid] ??= {
-            visible: published.visibleFunction,
-            changes: [],
-            deletes: [],
-          })
+          tables[published.relid] ??= { visible: published.visibleFunction, changes: [], deletes: [] }
+          const table = tables[published.relid] as VisibilityTable
           if (row.op === 'DELETE') table.deletes.push(row.id)
           else table.changes.push({ id: row.id, pk: row.pk })
         }
@@ -219,7 +225,10 @@ export class ChangeHub {
     const visible = new Map<number, Set<number>>()
     for (const row of rows) {
       let set = visible.get(row.grp)
-      if (!set) visible.set(row.grp, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        visible.set(row.grp, set)
+      }
       set.add(Number(row.change_id))
     }
     return visible
@@ -252,12 +261,17 @@ export class ChangeHub {
       for (const row of page) {
         const published = this.#published.get(tableKey(row.schema_name, row.table_name))
         if (!published) continue
-        if (!connection.tables.some((sub) => sub.schema === row.schema_name && sub.table === row.table_name && wants(sub, row))) {
+        if (
+          !connection.tables.some(
+            (sub) => sub.schema === row.schema_name && sub.table === row.table_name && wants(sub, row),
+          )
+        ) {
           continue
         }
         candidates.push(row)
         relids.add(String(published.relid))
-        const table = (tables[published.relid] ??= { visible: published.visibleFunction, changes: [], deletes: [] })
+        tables[published.relid] ??= { visible: published.visibleFunction, changes: [], deletes: [] }
+        const table = tables[published.relid] as VisibilityTable
         if (row.op === 'DELETE') table.deletes.push(row.id)
         else table.changes.push({ id: row.id, pk: row.pk })
       }

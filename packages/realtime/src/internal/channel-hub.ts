@@ -37,7 +37,10 @@ export class ChannelHub {
   add(connection: Connection): void {
     for (const channel of connection.channels) {
       let set = this.#byTopic.get(channel.topic)
-      if (!set) this.#byTopic.set(channel.topic, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        this.#byTopic.set(channel.topic, set)
+      }
       set.add(connection)
     }
   }
@@ -79,7 +82,12 @@ export class ChannelHub {
    *
    * @see https://supabase.com/docs/guides/realtime/authorization
    */
-  async authorize(role: string, claims: JwtClaims, topic: string, track: boolean): Promise<ChannelPermissions> {
+  async authorize(
+    role: string,
+    claims: JwtClaims,
+    topic: string,
+    track: boolean,
+  ): Promise<ChannelPermissions> {
     const client = await this.db.pool.connect()
     try {
       await client.query('begin')
@@ -158,7 +166,10 @@ export class ChannelHub {
       [topic, staleMs],
     )
     const presences: Record<string, Record<string, unknown>[]> = {}
-    for (const row of rows) (presences[row.key] ??= []).push({ ...row.state, presence_ref: row.ref })
+    for (const row of rows) {
+      presences[row.key] ??= []
+      presences[row.key]?.push({ ...row.state, presence_ref: row.ref })
+    }
     return presences
   }
 

@@ -46,7 +46,8 @@ export class Listener {
     client.on('notification', (message) => this.settings.onNotification(message.channel, message.payload))
     try {
       await client.connect()
-      for (const channel of this.settings.channels) await client.query(`listen ${pg.escapeIdentifier(channel)}`)
+      for (const channel of this.settings.channels)
+        await client.query(`listen ${pg.escapeIdentifier(channel)}`)
     } catch (error) {
       await client.end().catch(() => {})
       if (first) throw error
