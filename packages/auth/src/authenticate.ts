@@ -6,7 +6,7 @@ import type { ResolvedAuthOptions } from './options'
 /**
  * `auth.authenticate(request)` → core `Principal`, for REST, realtime and storage: reads
  * `Authorization: Bearer` (else the `apikey` header), verifies the JWT with auth's own keys, and
- * with `verifySessions` also checks in one query that the token's session still exists (not
+ * with `verifySessions` (the default) also checks in one query that the token's session still exists (not
  * logged out, not revoked by refresh-token reuse) and that its user is neither banned nor deleted.
  * No token → the anon role. A bad token → 401 `AUTH_BAD_JWT`.
  */
@@ -15,6 +15,9 @@ export function createAuthenticate(options: ResolvedAuthOptions, signer: TokenSi
   return async function authenticate(request: Request): Promise<Principal> {
     const header = request.headers.get('authorization')
     const bearer = header ? /^bearer\s+(.+)$/i.exec(header.trim())?.[1]?.trim() : undefined
+    // A present Authorization header that is not `Bearer <token>` is an error (core's rule), never anon.
+    if (header && !bearer)
+      throw new AuthError('bad_jwt', 'Authorization header must be "Bearer <token>"', { status: 401 })
     const token = bearer || request.headers.get('apikey')?.trim() || ''
     if (token === '') return { kind: 'anonymous', role: roles.anon, claims: { role: roles.anon } }
     let claims: Awaited<ReturnType<TokenSigner['verify']>>

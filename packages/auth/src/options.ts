@@ -113,7 +113,11 @@ export interface AuthOptions {
   otpLength?: number
   /** Typed hooks around sign-up and token issuance. */
   hooks?: AuthHooks
-  /** `authenticate()` also checks the token's session still exists (one query per request). @default false */
+  /**
+   * `authenticate()` also checks, in one indexed query per request, that a user token's session
+   * still exists (not signed out, not revoked by refresh-token reuse) and that the user is neither
+   * banned nor deleted. Turn off to trust the signature alone until `exp`. @default true
+   */
   verifySessions?: boolean
   /** Reads the client address from a request (rate limits, audit log). @default first `X-Forwarded-For` hop */
   clientIp?: (request: Request) => string
@@ -214,7 +218,7 @@ export const authOptionsSchema = z.object({
         .optional(),
     })
     .default({}),
-  verifySessions: z.boolean().default(false),
+  verifySessions: z.boolean().default(true),
   clientIp: z
     .custom<(request: Request) => string>((v) => typeof v === 'function', 'must be a function')
     .optional(),
