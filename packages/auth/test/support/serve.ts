@@ -53,18 +53,15 @@ async function bridge(
   const relative = rawUrl.slice(mount.length) || '/'
   const url = new URL(relative.startsWith('/') ? relative : `/${relative}`, `http://${req.headers.host}`)
   const headers = new Headers()
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item)
-    else if (value !== undefined) headers.set(name, value)
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+  let body: Buffer<ArrayBuffer> | undefined
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    if (chunks.length > 0) body = Buffer.concat(chunks)
   }
-  const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && chunks.length > 0
-  const request = new Request(url, {
-    method: req.method ?? 'GET',
-    headers,
-    ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
-  })
+  const request = new Request(url, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) })
   const response = await handler(request)
   res.statusCode = response.status
   response.headers.forEach((value, name) => {
