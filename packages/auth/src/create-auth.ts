@@ -2,6 +2,7 @@ import type { Authenticate, MigrationSet } from '@groundwork/core'
 import { parseOptions } from '@groundwork/core'
 import { type AuthApi, createApi } from './api'
 import { createAuthenticate } from './authenticate'
+import { type CleanupResult, cleanup, createCleanupTask } from './cleanup'
 import { createTokenSigner } from './jwt'
 import { migrations } from './migrations'
 import { createOneTimeTokens } from './one-time-tokens'
@@ -23,6 +24,10 @@ export interface Auth {
   authenticate: Authenticate
   /** The `auth` schema's migrations. */
   migrations: MigrationSet
+  /** Jobs tasks of this package (`auth:cleanup`): pass to `createJobs({ tasks: [...auth.tasks] })`. */
+  tasks: readonly [ReturnType<typeof createCleanupTask>]
+  /** Deletes expired tokens, flow states, ended sessions and old rate-limit windows now. */
+  cleanup(): Promise<CleanupResult>
   /** The validated options. */
   options: ResolvedAuthOptions
   /** Internals shared by route modules and tests (users repository, sessions, signer…). */
@@ -70,6 +75,8 @@ export function createAuth(input: AuthOptions): Auth {
     }),
     authenticate: createAuthenticate(options, signer),
     migrations,
+    tasks: [createCleanupTask(options.db, options)],
+    cleanup: () => cleanup(options.db, options),
     options,
     services,
   }

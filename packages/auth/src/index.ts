@@ -1,5 +1,7 @@
 export type { AdminUserAttributes, ApiCall, ApiCallOptions, AuthAdminApi, AuthApi, UserJson } from './api'
 export type { AuditAction } from './audit'
+export type { CleanupResult } from './cleanup'
+export { AUTH_CLEANUP_TASK } from './cleanup'
 export type { Route, RouteContext, RouteHandler, RouteMethod } from './context'
 export type { Auth } from './create-auth'
 export { createAuth } from './create-auth'

@@ -121,6 +121,12 @@ export interface AuthOptions {
   verifySessions?: boolean
   /** Reads the client address from a request (rate limits, audit log). @default first `X-Forwarded-For` hop */
   clientIp?: (request: Request) => string
+  /**
+   * CORS for browser clients on other origins: `true` allows any origin (GoTrue's default),
+   * a list allows those origins only, `false` sends no CORS headers (same-origin hosting, or the
+   * host's own CORS middleware). @default true
+   */
+  cors?: boolean | string[]
   /** Stripped from request paths before routing, for hosts that pass absolute URLs. @default '' */
   basePath?: string
   /** Receives errors the handler could not map (it answers a generic 500). */
@@ -222,6 +228,7 @@ export const authOptionsSchema = z.object({
   clientIp: z
     .custom<(request: Request) => string>((v) => typeof v === 'function', 'must be a function')
     .optional(),
+  cors: z.union([z.boolean(), z.array(z.url())]).default(true),
   basePath: z
     .string()
     .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')

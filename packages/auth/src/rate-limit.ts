@@ -20,6 +20,9 @@ export function createRateLimiter(db: Queryable): RateLimiter {
   let calls = 0
   return async (key, limit, kind = 'request') => {
     if (limit === false) return
+    // Unknown client address: a per-IP limit would throttle every client as one. Skip it (per-email
+    // limits still apply); set the `clientIp` option where no proxy supplies the address.
+    if (key.endsWith(':ip:')) return
     const { rows } = await db.query<{ count: number; retry_after: number }>(
       `insert into auth.rate_limits as r (key, window_start, count)
        values ($1, to_timestamp(floor(extract(epoch from now()) / $2) * $2), 1)

@@ -47,6 +47,7 @@
  */
 import { adminRoutes } from './admin/index'
 import { createContext, type Route, type RouteMethod } from './context'
+import { createCors } from './cors'
 import { AuthError, OAuthError } from './errors'
 import { flowRoutes } from './flows/index'
 import { defaultClientIp, readBody, renderError, requestApiVersion, unexpectedFailure } from './http'
@@ -77,8 +78,15 @@ function compile(route: Route): CompiledRoute {
 export function createRouter(services: AuthServices): (request: Request) => Promise<Response> {
   const routes = [...coreRoutes, ...flowRoutes, ...adminRoutes].map(compile)
   const { basePath, onError, clientIp } = services.options
+  const cors = createCors(services.options.cors)
 
   return async function handler(request) {
+    return cors.decorate(request, await route(request))
+  }
+
+  async function route(request: Request): Promise<Response> {
+    const preflight = cors.preflight(request)
+    if (preflight) return preflight
     const apiVersion = requestApiVersion(request)
     const url = new URL(request.url)
     let path = url.pathname
@@ -99,7 +107,6 @@ export function createRouter(services: AuthServices): (request: Request) => Prom
       matched = { route, params }
       break
     }
-    if (request.method.toUpperCase() === 'OPTIONS') return new Response(null, { status: 204 })
     if (!matched) {
       const error = pathExists
         ? new AuthError('validation_failed', 'Method not allowed', { status: 405 })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { AuthError } from './errors'
 
 /** Anything that runs a parameterised query: a core `Database` or `Transaction`. */
 export interface Queryable {
@@ -233,6 +234,34 @@ const UPDATABLE = new Set([
   'is_sso_user',
 ])
 
+/**
+ * Runs the account insert; a concurrent sign-up of the same address hits `users_email_key`
+ * (or `users_phone_key`) and becomes GoTrue's 422 instead of a 500.
+ */
+async function insertUser(tx: Queryable, text: string, values: unknown[]): Promise<void> {
+  try {
+    await tx.query(text, values)
+  } catch (error) {
+    const { code, constraint } = error as { code?: string; constraint?: string }
+    if (code === '23505' && constraint === 'users_email_key') {
+      throw new AuthError('email_exists', 'A user with this email address has already been registered', {
+        status: 422,
+        cause: error,
+      })
+    }
+    if (code === '23505' && constraint === 'users_phone_key') {
+      throw new AuthError('phone_exists', 'A user with this phone number has already been registered', {
+        status: 422,
+        cause: error,
+      })
+    }
+    if (code === '23505' && constraint === 'users_pkey') {
+      throw new AuthError('user_already_exists', 'User already registered', { status: 422, cause: error })
+    }
+    throw error
+  }
+}
+
 /** `column || $2` minus the top-level keys `$2` sets to JSON null (GoTrue's `UpdateUserMetaData`). */
 const MERGE = (column: string) =>
   `(${column} || $2::jsonb) - coalesce((select array_agg(key) from jsonb_each($2::jsonb) where value = 'null'::jsonb), '{}')`
@@ -283,7 +312,8 @@ export function createUsersRepository(defaults: { audience: string }): UsersRepo
               }
             : null
       const userMetadata = { ...(identityData ?? {}), ...(input.userMetadata ?? {}) }
-      await tx.query(
+      await insertUser(
+        tx,
         `insert into auth.users (id, aud, role, email, phone, encrypted_password, raw_user_meta_data, raw_app_meta_data,
            email_confirmed_at, phone_confirmed_at, is_anonymous, invited_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8,
