@@ -80,6 +80,8 @@ async function groundwork(db: Database, scrypt: typeof EQUAL_COST, email: string
     jwt: { secret: SECRET },
     mailerAutoconfirm: true,
     scrypt,
+    // Stateless verification for `authenticate` (the session-checking variant is measured apart).
+    verifySessions: false,
     rateLimits: {
       signIn: false,
       signInPerEmail: false,

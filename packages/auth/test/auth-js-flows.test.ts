@@ -234,6 +234,26 @@ describe('email OTP and magic links', () => {
     expect(error?.message).toBe('Token has expired or is invalid')
   })
 
+  it('redirects an expired link with the error in the fragment', async () => {
+    const email = address('expired-link')
+    await s.admin().createUser({ email, email_confirm: true })
+    await s.client().signInWithOtp({ email, options: { emailRedirectTo: `${SITE_URL}/in` } })
+    const link = linkOf(await s.nextMail(email))
+    await s.t.db.query(
+      `update auth.one_time_tokens set created_at = now() - interval '2 hours'
+        where user_id = (select id from auth.users where email = $1)`,
+      [email],
+    )
+    const { status, location } = await follow(link)
+    expect(status).toBe(303)
+    expect(location.pathname).toBe('/in')
+    expect(fragment(location)).toEqual({
+      error: 'access_denied',
+      error_code: 'otp_expired',
+      error_description: 'Email link is invalid or has expired',
+    })
+  })
+
   it('verifies by token_hash (POST /verify { token_hash, type })', async () => {
     const email = address('hash')
     await s.admin().createUser({ email, email_confirm: true })
@@ -269,6 +289,33 @@ describe('PKCE (flowType: "pkce")', () => {
     // The code is single use, and a verifier from another client never matches.
     const again = await client.exchangeCodeForSession(code)
     expect(again.error).not.toBeNull()
+  })
+
+  it('sign-up with PKCE: the confirmation link redirects with ?code=, exchanged for the session', async () => {
+    const email = address('pkce-signup')
+    const client = s.client({ flowType: 'pkce' })
+    const { data: signUp } = await client.signUp({
+      email,
+      password: 'password 123',
+      options: { emailRedirectTo: `${SITE_URL}/confirmed` },
+    })
+    expect(signUp.session).toBeNull()
+    const link = linkOf(await s.nextMail(email))
+    expect(new URL(link).searchParams.get('token')?.startsWith('pkce_')).toBe(true)
+    // Stripping the pkce_ prefix does not turn the link into an implicit-flow session.
+    const stripped = new URL(link)
+    stripped.searchParams.set('token', (stripped.searchParams.get('token') ?? '').replace(/^pkce_/, ''))
+    expect(fragment((await follow(stripped.toString())).location).error_code).toBe('otp_expired')
+
+    const { location } = await follow(link)
+    expect(location.pathname).toBe('/confirmed')
+    const { data, error } = await client.exchangeCodeForSession(location.searchParams.get('code') ?? '')
+    expect(error).toBeNull()
+    expect(data.user?.email_confirmed_at).toBeTruthy()
+    const claims = JSON.parse(
+      Buffer.from((data.session?.access_token ?? '').split('.')[1] ?? '', 'base64url').toString(),
+    )
+    expect(claims.amr?.[0]?.method).toBe('email/signup')
   })
 
   it('password recovery with PKCE', async () => {

@@ -63,18 +63,6 @@ export async function createStack(overrides: Partial<AuthOptions> = {}): Promise
     transport: outboxTransport(),
     from: 'Groundwork <no-reply@app.test>',
     siteUrl: SITE_URL,
-    // GoTrue's own default templates carry the code next to the link; Supabase's dashboard
-    // defaults (mail's built-ins) do not for these two, so the tests add it as users do.
-    templates: {
-      confirm_signup: {
-        subject: 'Confirm Your Signup',
-        html: '<p><a href="{{ confirmation_url }}">Confirm your mail</a></p><p>Alternatively, enter the code: {{ token }}</p>',
-      },
-      recovery: {
-        subject: 'Reset Your Password',
-        html: '<p><a href="{{ confirmation_url }}">Reset Password</a></p><p>Alternatively, enter the code: {{ token }}</p>',
-      },
-    },
   })
   const jobs = createJobs({ db: t.db, tasks: [...mail.tasks], pollInterval: 100 })
   // Idempotent: a no-op when the template database already carries these sets.
