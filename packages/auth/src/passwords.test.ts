@@ -11,7 +11,7 @@ describe('scrypt PHC hashes', () => {
     expect(a).not.toBe(b)
     expect(await verifyPassword('hunter2 hunter2', a)).toEqual({ valid: true, needsRehash: false })
     expect(await verifyPassword('hunter2 hunter3', a)).toEqual({ valid: false, needsRehash: false })
-  })
+  }, 60_000) // four 128 MiB scrypt runs: slow on a loaded CI machine
 
   it('asks for a rehash when the stored cost is below the configured one', async () => {
     const weak = await hashPassword('pw', { N: 2 ** 10, r: 8, p: 1 })
