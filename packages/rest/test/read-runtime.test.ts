@@ -79,6 +79,40 @@ describe('api.query', () => {
   })
 })
 
+describe('pipelined reads', () => {
+  it('never answers data when the claims cannot be applied, and keeps connections usable', async () => {
+    const { signTestToken } = await import('@groundwork/testing')
+    const token = await signTestToken({ role: 'no_such_role' })
+    for (let i = 0; i < 15; i++) {
+      const response = await h.request('/films?select=id', { headers: { Authorization: `Bearer ${token}` } })
+      expect(response.status).toBeGreaterThanOrEqual(400)
+      expect(await response.json()).toMatchObject({ code: '22023' })
+    }
+    // More failures than the pool has connections: every one was returned in a clean state.
+    const ok = await h.request('/films?select=id&id=eq.1')
+    expect(await ok.json()).toEqual([{ id: 1 }])
+  })
+
+  it('applies claims to the pipelined statement (RLS and request settings)', async () => {
+    const alice = await h.request('/todos?select=id&order=id', { as: 'alice' })
+    expect(await alice.json()).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }])
+    const bob = await h.request('/todos?select=id&order=id', { as: 'bob' })
+    expect(await bob.json()).toEqual([{ id: 3 }, { id: 4 }, { id: 5 }])
+  })
+
+  it('runs many concurrent reads without mixing results', async () => {
+    const ids = [1, 2, 3, 4, 5]
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        h
+          .request(`/films?select=id&id=eq.${ids[i % 5]}`)
+          .then((r) => r.json() as Promise<Array<{ id: number }>>),
+      ),
+    )
+    for (const [i, rows] of results.entries()) expect(rows).toEqual([{ id: ids[i % 5] }])
+  })
+})
+
 describe('OpenAPI', () => {
   it('describes tables, columns and functions as OpenAPI 3.1', async () => {
     const response = await h.request('/')

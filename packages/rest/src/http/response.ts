@@ -9,7 +9,7 @@ import { pgrstError } from '../errors'
  * @see https://docs.postgrest.org/en/v12/references/transactions.html#response-headers
  */
 export function resultFromRow(
-  ctx: RestContext,
+  ctx: Pick<RestContext, 'media'>,
   row: ResponseRow,
   status: number,
   headers: Record<string, string>,

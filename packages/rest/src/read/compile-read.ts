@@ -4,6 +4,9 @@ import { compileNode } from '../compiler/select'
 import { ident, qualified, SqlParams } from '../compiler/sql'
 import type { RestContext } from '../context'
 
+/** What compiling a read needs: the request context without the transaction. */
+export type ReadRequest = Omit<RestContext, 'tx'>
+
 /** A compiled read: the response query and, for `count=planned|estimated`, the query to EXPLAIN. */
 export interface CompiledRead {
   text: string
@@ -21,7 +24,7 @@ export interface CompiledRead {
  * `WITH pgrst_source AS (SELECT <projection> FROM <rel> <embed joins> WHERE … ORDER BY … LIMIT … OFFSET …)
  *  SELECT total, page_total, json_agg(…) …`.
  */
-export function compileRead(ctx: RestContext): CompiledRead {
+export function compileRead(ctx: ReadRequest): CompiledRead {
   const relation = ctx.relation
   if (!relation) throw new Error('compileRead needs a relation')
   const plan = buildPlan(ctx.cache, relation, ctx.query, { aggregates: ctx.options.aggregates })

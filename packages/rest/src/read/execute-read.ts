@@ -4,14 +4,24 @@ import type { Executor, RestContext, RestResult } from '../context'
 import { RestError } from '../errors'
 import { contentRange } from '../http/range'
 import { resultFromRow } from '../http/response'
-import { type CompiledRead, compileRead } from './compile-read'
+import type { SchemaCache } from '../schema-cache/types'
+import { type CompiledRead, compileRead, type ReadRequest } from './compile-read'
 
-/** Compiled reads by request shape; values come from the query string, so the key covers them. */
-const compiled = new Map<string, CompiledRead>()
+/**
+ * Compiled reads by request shape, per schema cache (a reload starts afresh). Values come from
+ * the query string and headers that are part of the key, so a hit reuses text and values.
+ */
+const compiledByCache = new WeakMap<SchemaCache, Map<string, CompiledRead>>()
 const MAX_CACHED = 1000
 
-function cachedCompile(ctx: RestContext): CompiledRead {
-  const key = `${ctx.cache.version}\u0000${ctx.schema}\u0000${ctx.path}\u0000${ctx.url.search}\u0000${ctx.media.contentType}\u0000${ctx.prefer.count}\u0000${ctx.range.offset}\u0000${ctx.range.limit}\u0000${ctx.options.maxRows}\u0000${ctx.options.aggregates}`
+/** Compiles (or reuses) the read for this request. Throws `RestError`s before any SQL runs. */
+export function prepareRead(ctx: ReadRequest): CompiledRead {
+  let compiled = compiledByCache.get(ctx.cache)
+  if (!compiled) {
+    compiled = new Map()
+    compiledByCache.set(ctx.cache, compiled)
+  }
+  const key = `${ctx.schema}\u0000${ctx.path}\u0000${ctx.url.search}\u0000${ctx.media.contentType}\u0000${ctx.prefer.count}\u0000${ctx.range.offset}\u0000${ctx.range.limit}\u0000${ctx.options.maxRows}\u0000${ctx.options.aggregates}`
   let entry = compiled.get(key)
   if (!entry) {
     entry = compileRead(ctx)
@@ -21,6 +31,17 @@ function cachedCompile(ctx: RestContext): CompiledRead {
   return entry
 }
 
+/** True when the read is one statement (no EXPLAIN-based count, no plan output). */
+export function isSingleStatement(ctx: ReadRequest, read: CompiledRead): boolean {
+  return ctx.media.kind !== 'plan' && read.countText === null
+}
+
+/** The query config for the read's statement (a named prepared statement while under the cap). */
+export function readStatement(read: CompiledRead): { name?: string; text: string; values: unknown[] } {
+  const name = statementName(read.text)
+  return name ? { name, text: read.text, values: read.values } : { text: read.text, values: read.values }
+}
+
 /**
  * GET/HEAD on a table or view: one statement renders the page as JSON/CSV in Postgres; the
  * answer carries `Content-Range`, 206 for a partial page with a known total, 416 past the end.
@@ -28,12 +49,9 @@ function cachedCompile(ctx: RestContext): CompiledRead {
  * @see https://docs.postgrest.org/en/v12/references/api/pagination_count.html
  */
 export const executeRead: Executor = async (ctx) => {
-  const read = cachedCompile(ctx)
+  const read = prepareRead(ctx)
   if (ctx.media.kind === 'plan') return explain(ctx, read)
-  const name = statementName(read.text)
-  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(
-    name ? { name, text: read.text, values: read.values } : { text: read.text, values: read.values },
-  )
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(readStatement(read))
   const row = rows[0] as ResponseRow
   let total = row.total === null ? null : Number(row.total)
   if (
@@ -43,6 +61,16 @@ export const executeRead: Executor = async (ctx) => {
   ) {
     total = await plannedCount(ctx, read)
   }
+  return finishRead(ctx, read, row, total)
+}
+
+/** Builds the answer from the response row: Content-Range, 200/206, 416 past the end. */
+export function finishRead(
+  ctx: ReadRequest,
+  read: CompiledRead,
+  row: ResponseRow,
+  total: number | null,
+): RestResult {
   const pageTotal = Number(row.page_total)
   const headers: Record<string, string> = {
     'Content-Range': contentRange(read.offset, pageTotal, total),

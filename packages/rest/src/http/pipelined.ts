@@ -1,0 +1,116 @@
+import type { Database, JwtClaims, RequestContext } from '@groundwork/core'
+import type pg from 'pg'
+
+/**
+ * The statement core's `withClaims` runs to set PostgREST's transaction-local settings, with the
+ * same parameters (see core's `claims.ts`): role, claims JSON, legacy `sub`/`role` keys, method,
+ * path and lower-cased headers.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/transactions.html
+ */
+const SET_CLAIMS_SQL =
+  "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
+  "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
+  "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
+  "set_config('request.headers', $7, true)"
+
+function claimParameters(role: string, claims: JwtClaims | null, context: RequestContext): string[] {
+  const headers: Record<string, string> = {}
+  const source = context.headers
+  if (source instanceof Headers) {
+    source.forEach((value, key) => {
+      headers[key.toLowerCase()] = value
+    })
+  } else if (source) {
+    for (const [key, value] of Object.entries(source)) {
+      if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+    }
+  }
+  return [
+    role,
+    JSON.stringify(claims ?? { role }),
+    typeof claims?.sub === 'string' ? claims.sub : '',
+    role,
+    context.method ?? '',
+    context.path ?? '',
+    JSON.stringify(headers),
+  ]
+}
+
+type PipelineClient = pg.PoolClient & { pipeline?: boolean }
+
+/**
+ * Runs one read-only statement exactly as `db.withClaims(claims, tx => tx.query(statement),
+ * { readOnly: true })` would — `BEGIN READ ONLY`, the claims statement, the statement, `COMMIT` —
+ * but written to the connection in ONE round trip using node-postgres' pipeline mode
+ * (https://node-postgres.com/features/pipelining), instead of four.
+ *
+ * Safety: Postgres executes the pipelined messages in order. If the claims statement fails, the
+ * transaction is aborted and the statement fails too (25P02); the final `COMMIT` then only rolls
+ * back. The result is used only when `BEGIN` and the claims statement both succeeded, so nothing
+ * read outside the caller's role is ever returned. Clients without pipeline support (pg-native,
+ * custom pools) get the same four statements sequentially.
+ */
+export async function pipelinedRead<R extends pg.QueryResultRow>(
+  db: Database,
+  claims: JwtClaims | null,
+  context: RequestContext,
+  statement: pg.QueryConfig,
+  rollback: boolean,
+): Promise<pg.QueryResult<R>> {
+  const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : db.roles.anon
+  const setClaims = {
+    name: 'gw_rest_set_claims',
+    text: SET_CLAIMS_SQL,
+    values: claimParameters(role, claims, context),
+  }
+  const end = rollback ? 'ROLLBACK' : 'COMMIT'
+  const client = (await db.pool.connect()) as PipelineClient
+  let broken: Error | undefined
+  try {
+    if (typeof client.pipeline !== 'boolean') {
+      await client.query('BEGIN READ ONLY')
+      try {
+        await client.query(setClaims)
+        const result = await client.query<R>(statement)
+        await client.query(end)
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError
+        })
+        throw error
+      }
+    }
+    client.pipeline = true
+    // Cork the socket so the four queries leave in one write (one syscall, one packet).
+    const stream = (client as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } })
+      .connection?.stream
+    stream?.cork?.()
+    const pending = [
+      client.query('BEGIN READ ONLY'),
+      client.query(setClaims),
+      client.query<R>(statement),
+      client.query(end),
+    ]
+    stream?.uncork?.()
+    const settled = await Promise.allSettled(pending)
+    client.pipeline = false
+    const [begin, claimsSet, main, finish] = settled
+    if (finish?.status === 'rejected') {
+      // COMMIT/ROLLBACK itself failed: the connection is unusable.
+      broken = finish.reason as Error
+    }
+    for (const step of [begin, claimsSet, main]) {
+      if (step?.status === 'rejected') throw step.reason
+    }
+    if (broken) throw broken
+    return (main as PromiseFulfilledResult<pg.QueryResult<R>>).value
+  } finally {
+    if (client.pipeline === true) {
+      client.pipeline = false
+      broken ??= new Error('pipeline interrupted')
+    }
+    client.release(broken)
+  }
+}
