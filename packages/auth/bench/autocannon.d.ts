@@ -1,31 +1,34 @@
-// The part of autocannon's API the bench uses (the package ships no types).
+// The part of autocannon's API the bench uses (the package ships no types). Declared with the same
+// interface names as packages/rest/bench/autocannon.d.ts so the two ambient declarations merge.
 declare module 'autocannon' {
-  interface AutocannonRequest {
+  export interface Request {
     method?: string
     path?: string
     headers?: Record<string, string>
     body?: string
-    setupRequest?: (request: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest
+    setupRequest?: (request: Request, context: Record<string, unknown>) => Request
     onResponse?: (status: number, body: string, context: Record<string, unknown>) => void
   }
-  interface AutocannonOptions {
+  export interface Options {
     url: string
-    connections?: number
-    duration?: number
     method?: string
     headers?: Record<string, string>
     body?: string
-    requests?: AutocannonRequest[]
+    connections?: number
+    duration?: number
+    requests?: Request[]
   }
-  interface AutocannonResult {
+  export interface Histogram {
+    average: number
+    p50: number
+    p99: number
+  }
+  export interface Result {
+    requests: Histogram
+    latency: Histogram
     errors: number
-    timeouts: number
     non2xx: number
-    requests: { average: number; total: number }
-    latency: { p50: number; p99: number; average: number }
+    timeouts: number
   }
-  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>
-
-  export type { AutocannonOptions, AutocannonRequest, AutocannonResult }
-  export default autocannon
+  export default function autocannon(options: Options): Promise<Result>
 }

@@ -22,7 +22,7 @@ import {
   migrate,
   quoteIdent,
 } from '@groundwork/core'
-import autocannon, { type AutocannonOptions } from 'autocannon'
+import autocannon, { type Options as AutocannonOptions } from 'autocannon'
 import { betterAuth } from 'better-auth'
 import { getMigrations } from 'better-auth/db/migration'
 import { jwtVerify, SignJWT } from 'jose'
