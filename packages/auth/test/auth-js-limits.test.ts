@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { codeOf, createStack, type Stack } from './support/stack'
+
+// Limits and races of the email flows: GoTrue's per-user mail frequency (SMTP_MAX_FREQUENCY),
+// per-IP limits on /otp and /verify held in Postgres, and single use of a code under concurrency.
+
+let s: Stack
+beforeAll(async () => {
+  s = await createStack({
+    rateLimits: {
+      emailFrequencySeconds: 60,
+      emailSent: false,
+      otp: { max: 3, windowSeconds: 60 },
+      verify: { max: 4, windowSeconds: 60 },
+    },
+  })
+})
+afterAll(async () => {
+  await s?.close()
+})
+
+const post = (path: string, body: unknown, ip: string) =>
+  fetch(`${s.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      apikey: s.anonKey,
+      'x-forwarded-for': ip,
+      'x-supabase-api-version': '2024-01-01',
+    },
+    body: JSON.stringify(body),
+  })
+
+describe('limits', () => {
+  it('refuses a second magic link to the same user within the frequency window (over_email_send_rate_limit)', async () => {
+    const email = `freq-${Date.now()}@example.com`
+    await s.admin().createUser({ email, email_confirm: true })
+    expect((await post('/otp', { email }, '10.0.0.1')).status).toBe(200)
+    const second = await post('/otp', { email }, '10.0.0.1')
+    expect(second.status).toBe(429)
+    expect(await second.json()).toMatchObject({
+      code: 'over_email_send_rate_limit',
+      message: expect.stringMatching(
+        /^For security purposes, you can only request this after \d+ seconds\.$/,
+      ),
+    })
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0)
+    // Recovery shares the window with magic links, as in GoTrue.
+    expect((await post('/recover', { email }, '10.0.0.1')).status).toBe(429)
+  })
+
+  it('limits /otp per IP with over_request_rate_limit and Retry-After, other IPs unaffected', async () => {
+    const ip = '10.0.0.2'
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) {
+      statuses.push(
+        (await post('/otp', { email: `ip-${i}-${Date.now()}@example.com`, create_user: false }, ip)).status,
+      )
+    }
+    expect(statuses).toEqual([200, 200, 200, 429])
+    const limited = await post('/otp', { email: 'x@example.com', create_user: false }, ip)
+    expect(limited.headers.get('x-sb-error-code')).toBe('over_request_rate_limit')
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await post('/otp', { email: 'y@example.com', create_user: false }, '10.0.0.3')).status).toBe(200)
+  })
+
+  it('limits /verify per IP, so codes cannot be brute-forced from one address', async () => {
+    const ip = '10.0.0.4'
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const response = await post(
+        '/verify',
+        { type: 'email', email: 'nobody@example.com', token: '123456' },
+        ip,
+      )
+      statuses.push(response.status)
+    }
+    expect(statuses).toEqual([403, 403, 403, 403, 429])
+  })
+})
+
+describe('single use under concurrency', () => {
+  it('of ten concurrent verifications of one code exactly one gets a session', async () => {
+    const email = `race-${Date.now()}@example.com`
+    await s.admin().createUser({ email, email_confirm: true })
+    expect((await post('/otp', { email }, '10.0.0.5')).status).toBe(200)
+    const code = codeOf(await s.nextMail(email))
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        post('/verify', { type: 'email', email, token: code }, `10.0.1.${i}`).then(
+          (response) => response.status,
+        ),
+      ),
+    )
+    expect(results.filter((status) => status === 200)).toHaveLength(1)
+    expect(results.filter((status) => status === 403)).toHaveLength(9)
+    const { rows } = await s.t.db.query(
+      'select count(*)::int as n from auth.sessions where user_id = (select id from auth.users where email = $1)',
+      [email],
+    )
+    expect(rows[0]).toEqual({ n: 1 })
+  })
+})
