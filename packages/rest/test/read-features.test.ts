@@ -25,6 +25,28 @@ describe('read features', () => {
     expect(r.body).toEqual([{ id: 2, label: 'The Shining (1980)' }])
   })
 
+  it('embeds computed relationships (functions taking the row) and reads arrays with arrows', async () => {
+    await h.test.db.query(`
+      create function public.film_director(public.films) returns setof public.directors rows 1
+      language sql stable as $$ select * from public.directors where id = $1.director_id $$;
+      create function public.director_films(public.directors) returns setof public.films
+      language sql stable as $$ select * from public.films where director_id = $1.id order by id $$;`)
+    await h.rest.api.reloadSchema()
+    const toOne = await get('/films?select=title,film_director(name)&id=eq.1')
+    expect(toOne.body).toEqual([
+      { title: '2001: A Space Odyssey', film_director: { name: 'Stanley Kubrick' } },
+    ])
+    const toMany = await get('/directors?select=name,director_films(title)&id=eq.1')
+    expect(toMany.body).toEqual([
+      {
+        name: 'Stanley Kubrick',
+        director_films: [{ title: '2001: A Space Odyssey' }, { title: 'The Shining' }],
+      },
+    ])
+    const arrays = await get('/films?select=id,first:genres->>0&id=eq.1&genres->>1=eq.drama')
+    expect(arrays.body).toEqual([{ id: 1, first: 'scifi' }])
+  })
+
   it('embeds through a view using the base table foreign keys', async () => {
     const r = await get('/classic_films?select=title,directors(name)&order=id')
     expect(r.status).toBe(200)

@@ -8,8 +8,13 @@ import { ident, qualified, safeTypeName } from './sql'
 /** SQL for a column (or computed field) of the relation aliased `alias`, with its JSON path. */
 export function fieldSql(cache: SchemaCache, relation: Relation, alias: string, field: Field): string {
   let sql: string
-  if (relation.columnMap.has(field.name)) {
+  const column = relation.columnMap.get(field.name)
+  if (column) {
     sql = `${ident(alias)}.${ident(field.name)}`
+    // Arrows on arrays and composite types work through their JSON form, as in PostgREST.
+    if (field.jsonPath.length > 0 && column.udtName !== 'json' && column.udtName !== 'jsonb') {
+      sql = `to_jsonb(${sql})`
+    }
   } else {
     const computed = cache.computedFields.get(qualifiedKey(relation.schema, relation.name))?.get(field.name)
     if (!computed) throw undefinedColumn(relation, field.name)

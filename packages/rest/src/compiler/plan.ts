@@ -182,6 +182,21 @@ export function resolveRelationship(
       (r.targetColumns.length === 1 && r.targetColumns[0] === hint)
     )
   }
+  // A computed relationship (a function taking the row) named like the embed wins, as in PostgREST.
+  const computed = cache.computedFields.get(qualifiedKey(source.schema, source.name))?.get(name)
+  if (computed?.returnRelation && (hint === null || hint === computed.returnRelation.name)) {
+    const toMany = computed.returnsSet && computed.rows !== 1
+    return {
+      cardinality: toMany ? 'one-to-many' : 'many-to-one',
+      source: { schema: source.schema, name: source.name },
+      target: computed.returnRelation,
+      constraint: computed.name,
+      sourceColumns: [],
+      targetColumns: [],
+      junction: null,
+      computed: computed.function,
+    }
+  }
   let candidates = all.filter(
     (r) => r.target.name === name && r.target.schema === source.schema && matchesHint(r),
   )

@@ -129,7 +129,11 @@ export function orderSql(cache: SchemaCache, node: PlanNode, terms: OrderTerm[])
           )
         }
         const inner = `${embed.joinAlias}_o`
-        sql = `(SELECT ${fieldSql(cache, embed.node.relation, inner, term.field)} FROM ${qualified(embed.node.relation.schema, embed.node.relation.name)} AS ${ident(inner)} WHERE ${joinCondition(embed.relationship, node.alias, inner)} LIMIT 1)`
+        const column = fieldSql(cache, embed.node.relation, inner, term.field)
+        const computed = embed.relationship.computed
+        sql = computed
+          ? `(SELECT ${column} FROM ${qualified(computed.schema, computed.name)}(${ident(node.alias)}) AS ${ident(inner)} LIMIT 1)`
+          : `(SELECT ${column} FROM ${qualified(embed.node.relation.schema, embed.node.relation.name)} AS ${ident(inner)} WHERE ${joinCondition(embed.relationship, node.alias, inner)} LIMIT 1)`
       } else {
         sql = fieldSql(cache, node.relation, node.alias, term.field)
       }
@@ -158,7 +162,10 @@ function embedSql(cache: SchemaCache, parent: PlanNode, embed: EmbedNode, params
   const relationship = embed.relationship
   let from: string
   const where = [...compiled.conditions]
-  if (relationship.junction) {
+  if (relationship.computed) {
+    const fn = relationship.computed
+    from = `${qualified(fn.schema, fn.name)}(${ident(parent.alias)}) AS ${ident(child.alias)}`
+  } else if (relationship.junction) {
     const j = relationship.junction
     const junctionAlias = ident(`${child.alias}_jt`)
     from = `${table} INNER JOIN ${qualified(j.table.schema, j.table.name)} AS ${junctionAlias} ON ${j.junctionTargetColumns
@@ -181,7 +188,7 @@ function embedSql(cache: SchemaCache, parent: PlanNode, embed: EmbedNode, params
   }
   const inner =
     `SELECT ${embed.spread ? `${compiled.columns}, TRUE AS pgrst_found` : compiled.columns} FROM ${from} ${compiled.joins}` +
-    ` WHERE ${where.join(' AND ')}` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     (compiled.groupBy ? ` GROUP BY ${compiled.groupBy}` : '') +
     (compiled.orderBy ? ` ORDER BY ${compiled.orderBy}` : '') +
     (child.limit !== null ? ` LIMIT ${child.limit}` : '') +

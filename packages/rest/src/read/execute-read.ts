@@ -78,7 +78,8 @@ export function finishRead(
   if (ctx.prefer.count) ctx.applied.push(`count=${ctx.prefer.count}`)
   let status = 200
   if (total !== null) {
-    if (read.offset > 0 && read.offset >= total && pageTotal === 0 && total > 0) {
+    // PostgREST's rangeStatus: past the end is 416, a page smaller than the total is 206.
+    if (read.offset > total) {
       throw new RestError('PGRST103', 'Requested range not satisfiable', {
         status: 416,
         details: `An offset of ${read.offset} was requested, but there are only ${total} rows.`,

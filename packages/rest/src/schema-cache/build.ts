@@ -59,6 +59,7 @@ export interface CatalogRows {
     returns_set: boolean
     nargdefaults: number
     variadic: boolean
+    rows: number
     return_type: string
     return_udt: string
     return_typtype: string
@@ -326,6 +327,7 @@ export function buildSchemaCache(
         returnsSet: f.returns_set,
         returnType: f.return_type,
         returnRelation: info.returnRelation,
+        rows: Number(f.rows),
       })
       computedFields.set(tableKey, fields)
     }

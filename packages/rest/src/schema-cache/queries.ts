@@ -79,7 +79,7 @@ where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped`
 export const FUNCTIONS_SQL = `
 select p.oid::int8 as oid, n.nspname as schema, p.proname as name,
   p.provolatile as volatility, p.proretset as returns_set, p.pronargdefaults as nargdefaults,
-  p.provariadic <> 0 as variadic,
+  p.provariadic <> 0 as variadic, p.prorows::float8 as rows,
   format_type(p.prorettype, null) as return_type, rt.typname as return_udt, rt.typtype as return_typtype,
   rn.nspname as return_rel_schema, rc.relname as return_rel_name,
   obj_description(p.oid, 'pg_proc') as description,

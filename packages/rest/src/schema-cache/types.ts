@@ -66,6 +66,11 @@ export interface Relationship {
     targetColumns: string[]
     junctionTargetColumns: string[]
   } | null
+  /**
+   * A computed relationship: a function `fn(source_row) returns [setof] target` used as the
+   * embed's source instead of a foreign-key join.
+   */
+  computed?: QualifiedName
 }
 
 /** A function argument. */
@@ -112,6 +117,8 @@ export interface ComputedField {
   returnType: string
   /** Returns a row type (embeddable like a relationship) rather than a scalar. */
   returnRelation: QualifiedName | null
+  /** The function's `ROWS` estimate; `1` makes a set-returning computed relationship to-one. */
+  rows: number
 }
 
 /** Everything the request path reads; built once per (re)load, never queried per request. */
