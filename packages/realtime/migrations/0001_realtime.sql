@@ -131,7 +131,6 @@ declare
   pk_types text[];
   pk_object text;
   pk_match text;
-  pk_match_rows text;
   suffix text;
   capture_fn text;
   visible_fn text;
@@ -158,8 +157,6 @@ begin
   pk_object := (select format('jsonb_build_object(%s)', string_agg(format('%L, %%1$s.%I', c, c), ', '))
                   from unnest(pk_columns) c);
   pk_match := (select string_agg(format('o.%1$I = n.%1$I', c), ' and ') from unnest(pk_columns) c);
-  pk_match_rows := (select string_agg(format('t.%1$I = (x.pk ->> %2$L)::%3$s', c, c, ty), ' and ')
-                      from unnest(pk_columns, pk_types) as u(c, ty));
 
   suffix := substr(md5(t.schema_name || '.' || t.table_name), 1, 12);
   capture_fn := format('realtime.%I', 'capture_' || suffix);
@@ -199,17 +196,53 @@ begin
     $body$
   $f$, capture_fn, t.schema_name, t.table_name, format(pk_object, 'n'), format(pk_object, 'o'), pk_match);
 
+  -- Visibility for this table: for each subscriber identity (sorted by role), set the claims and
+  -- run ONE static query joining the batch's primary keys to the table. RLS applies to that join,
+  -- so Postgres evaluates the policies; the plan is cached across identities of the same role.
   execute format($f$
-    create or replace function %1$s(changes jsonb) returns setof bigint
-    language plpgsql stable as $body$
+    create or replace function %1$s(groups jsonb, changes jsonb, deletes bigint[])
+    returns table (grp integer, change_id bigint)
+    -- One plan for every identity: custom plans would be re-planned (RLS included) per identity.
+    language plpgsql volatile set plan_cache_mode = force_generic_plan as $body$
+    declare
+      g jsonb;
+      current_role_name text := null;
+      allowed boolean := false;
+      ids bigint[];
+      %2$s
     begin
-      return query
-        select x.id from jsonb_to_recordset(changes) as x(id bigint, pk jsonb)
-         where exists (select 1 from %2$s t where %3$s);
+      select array_agg((x.value ->> 'id')::bigint order by x.ordinality), %3$s
+        into ids, %4$s
+        from jsonb_array_elements(changes) with ordinality as x;
+      for g in select value from jsonb_array_elements(groups) loop
+        if g ->> 'role' is distinct from current_role_name then
+          current_role_name := g ->> 'role';
+          perform set_config('role', current_role_name, true);
+          allowed := has_table_privilege(%5$L::regclass, 'SELECT');
+        end if;
+        continue when not allowed;
+        perform set_config('request.jwt.claims', (g -> 'claims')::text, true),
+                set_config('request.jwt.claim.sub', coalesce(g -> 'claims' ->> 'sub', ''), true),
+                set_config('request.jwt.claim.role', current_role_name, true);
+        if ids is not null then
+          return query select (g ->> 'i')::integer, u.id
+            from unnest(ids, %4$s) as u(id, %4$s) join %6$s t on %7$s;
+        end if;
+        if deletes is not null and cardinality(deletes) > 0 then
+          return query select (g ->> 'i')::integer, d from unnest(deletes) d;
+        end if;
+      end loop;
     end
     $body$
-  $f$, visible_fn, qualified, pk_match_rows);
-  execute format('grant execute on function %s(jsonb) to public', visible_fn);
+  $f$, visible_fn,
+    (select string_agg(format('k%s %s[];', o, ty), ' ') from unnest(pk_types) with ordinality as u(ty, o)),
+    (select string_agg(format('array_agg((x.value -> ''pk'' ->> %L)::%s order by x.ordinality)', c, ty), ', ')
+       from unnest(pk_columns, pk_types) as u(c, ty)),
+    (select string_agg(format('k%s', o), ', ') from unnest(pk_columns) with ordinality as u(c, o)),
+    qualified,
+    qualified,
+    (select string_agg(format('t.%I = u.k%s', c, o), ' and ') from unnest(pk_columns) with ordinality as u(c, o)));
+  execute format('revoke execute on function %s(jsonb, jsonb, bigint[]) from public', visible_fn);
 
   execute format('drop trigger if exists realtime_capture_insert on %s', qualified);
   execute format('drop trigger if exists realtime_capture_update on %s', qualified);
@@ -249,7 +282,7 @@ begin
     execute format('drop trigger if exists realtime_capture_delete on %s', qualified);
   end if;
   execute format('drop function if exists %s()', p.capture_function);
-  execute format('drop function if exists %s(jsonb)', p.visible_function);
+  execute format('drop function if exists %s(jsonb, jsonb, bigint[])', p.visible_function);
   delete from realtime.published where schema_name = t.schema_name and table_name = t.table_name;
   perform pg_notify('realtime_published', qualified);
 end
@@ -261,46 +294,41 @@ $disable$;
 
 /*
  * Decides a batch of changes for every distinct subscriber identity in ONE call.
+ *   groups: [ { "role": "authenticated", "claims": {...}, "relids": ["16390"] } ]  -- distinct (role, claims)
  *   tables: { "<relid>": { "visible": "realtime.visible_…",
  *                          "changes": [ { "id": 41, "pk": { "id": 7 } } ],   -- INSERT / UPDATE
  *                          "deletes": [ 42 ] } }                             -- DELETE
- *   groups: [ { "role": "authenticated", "claims": {...}, "relids": ["16390"] } ]  -- distinct (role, claims)
- * For each group the function switches role and claims exactly as a request does (transaction-local
- * set_config), so every RLS policy — including ones joining membership tables — is evaluated by
- * Postgres under that subscriber's identity, and returns the visible (group index, change id)
- * pairs. INSERT/UPDATE: the row with that primary key is visible to the role now. DELETE: the role
- * holds SELECT on the table (the row is gone; only its primary key is sent).
- * Not SECURITY DEFINER, and EXECUTE is revoked from PUBLIC: only the service's own role calls it.
+ * For each table, its generated visibility function switches role and claims exactly as a request
+ * does (transaction-local set_config) for each interested identity, so every RLS policy — also
+ * ones joining membership tables — is evaluated by Postgres under that subscriber's identity.
+ * Returns the visible (group index, change id) pairs. INSERT/UPDATE: the row with that primary key
+ * is visible to the identity now. DELETE: the role holds SELECT on the table (the row is gone; only
+ * its primary key is sent). Not SECURITY DEFINER; EXECUTE is revoked from PUBLIC.
  */
 create function realtime.visible(groups jsonb, tables jsonb) returns table (grp integer, change_id bigint)
 language plpgsql volatile as $$
 declare
-  g jsonb;
+  table_oid text;
   t jsonb;
-  relid text;
-  gi integer := -1;
+  fn text;
+  table_groups jsonb;
   saved_role text := current_setting('role');
   saved_claims text := coalesce(current_setting('request.jwt.claims', true), '');
   saved_sub text := coalesce(current_setting('request.jwt.claim.sub', true), '');
   saved_claim_role text := coalesce(current_setting('request.jwt.claim.role', true), '');
 begin
-  for g in select value from jsonb_array_elements(groups) loop
-    gi := gi + 1;
-    perform set_config('role', g ->> 'role', true),
-            set_config('request.jwt.claims', (g -> 'claims')::text, true),
-            set_config('request.jwt.claim.sub', coalesce(g -> 'claims' ->> 'sub', ''), true),
-            set_config('request.jwt.claim.role', g ->> 'role', true);
-    for relid in select value from jsonb_array_elements_text(g -> 'relids') loop
-      t := tables -> relid;
-      if t is not null and has_table_privilege(relid::oid, 'SELECT') then
-        if jsonb_array_length(coalesce(t -> 'deletes', '[]')) > 0 then
-          return query select gi, d::bigint from jsonb_array_elements_text(t -> 'deletes') d;
-        end if;
-        if jsonb_array_length(coalesce(t -> 'changes', '[]')) > 0 then
-          return query execute format('select $1, v from %s($2) v', t ->> 'visible') using gi, t -> 'changes';
-        end if;
-      end if;
-    end loop;
+  for table_oid, t in select key, value from jsonb_each(tables) loop
+    select p.visible_function into fn from realtime.published p where p.relid = table_oid::oid;
+    continue when fn is null;
+    select jsonb_agg(g.value || jsonb_build_object('i', g.ordinality - 1) order by g.value ->> 'role', g.ordinality)
+      into table_groups
+      from jsonb_array_elements(groups) with ordinality as g
+     where g.value -> 'relids' ? table_oid;
+    continue when table_groups is null;
+    return query execute format('select * from %s($1, $2, $3)', fn)
+      using table_groups, coalesce(t -> 'changes', '[]'),
+            array(select jsonb_array_elements_text(coalesce(t -> 'deletes', '[]'))::bigint);
+    perform set_config('role', saved_role, true);
   end loop;
   perform set_config('role', saved_role, true),
           set_config('request.jwt.claims', saved_claims, true),

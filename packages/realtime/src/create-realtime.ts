@@ -29,6 +29,12 @@ export interface RealtimeStats {
   delivered: number
   /** Highest change id this instance has dispatched. */
   cursor: number
+  /** Batches of changes dispatched since start. */
+  batches: number
+  /** (identity, change) visibility decisions made by Postgres since start. */
+  checks: number
+  /** Total time (ms) spent waiting for visibility round trips. */
+  visibilityMs: number
 }
 
 /** The programmatic surface of {@link createRealtime} (the admin handler and the CLI call it). */
@@ -97,7 +103,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   const db: Database = resolved.db
   const logger = resolved.logger ?? db.logger
   const instanceId = resolved.instanceId ?? randomUUID()
-  const changes = new ChangeHub(db, logger)
+  const changes = new ChangeHub(db, logger, resolved.visibilityConcurrency)
   const channels = new ChannelHub(db)
   const connections = new Set<Connection>()
   let changeTailer: LogTailer<ChangeRow> | null = null
@@ -191,6 +197,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     await listener?.close()
     await changeTailer?.idle()
     await messageTailer?.idle()
+    await changes.settled()
     if (wasStarted) {
       await channels
         .leaveAll(instanceId)
@@ -204,6 +211,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       messageTailer?.notify()
       await changeTailer?.idle()
       await messageTailer?.idle()
+      await changes.settled()
     }
   }
 
@@ -472,6 +480,9 @@ export function createRealtime(options: RealtimeOptions): Realtime {
         connections: connections.size,
         delivered: changes.delivered,
         cursor: changes.dispatchedThrough,
+        batches: changes.batches,
+        checks: changes.checks,
+        visibilityMs: changes.visibilityMs,
       }
     },
   }

@@ -17,6 +17,8 @@ export interface RealtimeOptions {
   bufferSize?: number
   /** Log rows read (and visibility-checked) per round trip. @default 500 */
   batchSize?: number
+  /** Visibility queries a batch may run in parallel (subscriber identities are split between them); each uses a pool connection. @default 2 */
+  visibilityConcurrency?: number
   /** How often (ms) a gap left by a still-running transaction is re-checked. @default 20 */
   gapPollMs?: number
   /** A `token` query parameter (for `EventSource`, which cannot send headers) must expire within this many seconds. @default 3600 */
@@ -53,6 +55,7 @@ export const realtimeOptionsSchema = z
     retryMs: positiveInt.default(2000),
     bufferSize: positiveInt.max(1_000_000).default(5000),
     batchSize: positiveInt.max(100_000).default(500),
+    visibilityConcurrency: positiveInt.max(64).default(2),
     gapPollMs: positiveInt.default(20),
     maxQueryTokenTtl: positiveInt.default(3600),
     retentionMs: positiveInt.default(24 * 3600 * 1000),

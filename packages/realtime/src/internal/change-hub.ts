@@ -54,6 +54,12 @@ export function wants(subscription: TableSubscription, row: ChangeRow): boolean 
   return matchesFilter(subscription.filter, row.op === 'DELETE' ? row.old_record : row.record)
 }
 
+/** Batches whose visibility may be pending at once (deliveries stay in order). */
+const MAX_BATCHES_IN_FLIGHT = 3
+
+/** Below this many identities per slice, splitting the visibility check costs more than it saves. */
+const MIN_GROUPS_PER_SLICE = 100
+
 function tableKey(schema: string, table: string) {
   return `${schema}\u0000${table}`
 }
@@ -72,10 +78,18 @@ export class ChangeHub {
   dispatchedThrough = 0
   /** Deliveries written, for stats. */
   delivered = 0
+  /** Batches dispatched, visibility round-trip time spent on them (ms), and (identity, change) pairs checked. */
+  batches = 0
+  visibilityMs = 0
+  checks = 0
+  #delivering: Promise<void> = Promise.resolve()
+  readonly #inFlight: Promise<void>[] = []
 
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
+    /** Visibility queries one batch may run at once (identities split evenly between them). */
+    private readonly concurrency = 1,
   ) {}
 
   get published(): ReadonlyMap<string, PublishedTable> {
@@ -136,7 +150,12 @@ export class ChangeHub {
     }
   }
 
-  /** Dispatches a batch of settled log rows (called by the log reader, one batch at a time). */
+  /**
+   * Dispatches a batch of settled log rows (called by the log reader, one batch at a time, in log
+   * order). Interest is assigned at once and the visibility round trip starts at once, so the
+   * reader can fetch the next batch meanwhile (up to {@link MAX_BATCHES_IN_FLIGHT}); deliveries
+   * still happen strictly in log order.
+   */
   async dispatch(rows: ChangeRow[]): Promise<void> {
     const last = rows[rows.length - 1]
     if (!last) return
@@ -145,18 +164,49 @@ export class ChangeHub {
     const interest = this.#interest(rows)
     this.dispatchedThrough = last.id
     if (interest.groups.length === 0) return
-    let visible: Map<number, Set<number>>
-    try {
-      visible = await this.#visible(interest.groups, interest.tables)
-    } catch (error) {
-      // Never a silent gap: every connection that was due one of these changes is ended with its
-      // resume point, and replays them (visibility re-checked) when it reconnects.
-      this.failed(error)
-      for (const list of interest.perRow) for (const [connection] of list ?? []) connection.end('error')
-      return
-    }
+    this.batches++
+    this.checks += interest.checks
+    const started = performance.now()
+    const visibility = this.#visible(interest.groups, interest.tables).then(
+      (visible) => {
+        this.visibilityMs += performance.now() - started
+        return visible
+      },
+      (error: unknown) => error as Error,
+    )
+    const previous = this.#delivering
+    const delivery = (async () => {
+      const visible = await visibility
+      await previous
+      if (visible instanceof Map) this.#deliver(rows, interest.perRow, visible)
+      else {
+        // Never a silent gap: every connection that was due one of these changes is ended with its
+        // resume point, and replays them (visibility re-checked) when it reconnects.
+        this.failed(visible)
+        for (const list of interest.perRow) for (const [connection] of list ?? []) connection.end('error')
+      }
+    })()
+    this.#delivering = delivery
+    this.#inFlight.push(delivery)
+    void delivery.finally(() => {
+      const index = this.#inFlight.indexOf(delivery)
+      if (index >= 0) this.#inFlight.splice(index, 1)
+    })
+    while (this.#inFlight.length >= MAX_BATCHES_IN_FLIGHT) await this.#inFlight[0]
+  }
+
+  /** Resolves when every dispatched batch has been delivered. */
+  async settled(): Promise<void> {
+    await this.#delivering
+  }
+
+  #deliver(
+    rows: ChangeRow[],
+    perRow: ([Connection, number][] | undefined)[],
+    visible: Map<number, Set<number>>,
+  ) {
     for (let i = 0; i < rows.length; i++) {
-      const interested = interest.perRow[i]
+      const interested = perRow[i]
       if (!interested || interested.length === 0) continue
       const row = rows[i] as ChangeRow
       let frame: Uint8Array | null = null
@@ -213,24 +263,45 @@ export class ChangeHub {
       }
       perRow[i] = list
     }
-    return { groups, tables, perRow }
+    let checks = 0
+    for (const group of groups) {
+      for (const relid of group.relids) {
+        const table = tables[relid]
+        if (table) checks += table.changes.length + table.deletes.length
+      }
+    }
+    return { groups, tables, perRow, checks }
   }
 
+  /**
+   * One round trip decides the batch for every identity. With many identities the list is split
+   * into `concurrency` slices checked in parallel on separate connections (still one statement
+   * per slice, however many subscribers), so Postgres can use more than one core.
+   */
   async #visible(groups: VisibilityGroup[], tables: Record<string, VisibilityTable>) {
-    const { rows } = await this.db.query<{ grp: number; change_id: string }>({
-      name: 'realtime_visible',
-      text: 'select grp, change_id from realtime.visible($1::jsonb, $2::jsonb)',
-      values: [JSON.stringify(groups), JSON.stringify(tables)],
-    })
+    const tablesJson = JSON.stringify(tables)
+    const slices = Math.max(1, Math.min(this.concurrency, Math.floor(groups.length / MIN_GROUPS_PER_SLICE)))
+    const size = Math.ceil(groups.length / slices)
     const visible = new Map<number, Set<number>>()
-    for (const row of rows) {
-      let set = visible.get(row.grp)
-      if (!set) {
-        set = new Set()
-        visible.set(row.grp, set)
-      }
-      set.add(Number(row.change_id))
-    }
+    await Promise.all(
+      Array.from({ length: slices }, async (_, slice) => {
+        const offset = slice * size
+        const { rows } = await this.db.query<{ grp: number; change_id: string }>({
+          name: 'realtime_visible',
+          text: 'select grp, change_id from realtime.visible($1::jsonb, $2::jsonb)',
+          values: [JSON.stringify(groups.slice(offset, offset + size)), tablesJson],
+        })
+        for (const row of rows) {
+          const group = row.grp + offset
+          let set = visible.get(group)
+          if (!set) {
+            set = new Set()
+            visible.set(group, set)
+          }
+          set.add(Number(row.change_id))
+        }
+      }),
+    )
     return visible
   }
 
