@@ -56,6 +56,13 @@ describe('read features', () => {
     ])
     const reverse = await get('/directors?select=name,classic_films(title)&id=eq.3')
     expect(reverse.body).toEqual([{ name: 'Akira Kurosawa', classic_films: [{ title: 'Seven Samurai' }] }])
+    // A view over a view still reaches the base table's foreign keys.
+    await h.test.db.query(
+      'create view public.old_classics as select id, title, director_id from public.classic_films where year < 1960; grant select on public.old_classics to anon',
+    )
+    await h.rest.api.reloadSchema()
+    const nested = await get('/old_classics?select=title,directors(name)')
+    expect(nested.body).toEqual([{ title: 'Seven Samurai', directors: { name: 'Akira Kurosawa' } }])
   })
 
   it('spreads a to-one embed and rejects spreading a to-many one', async () => {

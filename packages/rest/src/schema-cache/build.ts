@@ -145,6 +145,22 @@ export function buildSchemaCache(
 
   // A view (or the table itself) "represents" a base table's column set when it exposes every
   // one of those columns unchanged; views then take part in the table's relationships.
+  // Follow views over views down to base table columns (a view's origin may be another view).
+  for (const origins of rows.viewOrigins.values()) {
+    for (const [column, origin] of origins) {
+      let current = origin
+      for (let depth = 0; depth < 16; depth++) {
+        const inner = rows.viewOrigins.get(String(current.relid))
+        if (!inner) break
+        const name = rows.attributes.get(`${current.relid}:${current.attnum}`)
+        const next = name === undefined ? undefined : inner.get(name)
+        if (!next) break
+        current = next
+      }
+      origins.set(column, current)
+    }
+  }
+
   type Representation = { relation: Relation; columns: string[] }
   const representations = (relid: string, columns: string[]): Representation[] => {
     const out: Representation[] = []
