@@ -90,6 +90,11 @@ export interface AuthOptions {
   mailerAutoconfirm?: boolean
   /** Email changes need confirming from both the current and the new address (GoTrue's `MAILER_SECURE_EMAIL_CHANGE_ENABLED`). @default true */
   secureEmailChange?: boolean
+  /**
+   * A password change in a session older than 24 h needs the `nonce` mailed by `GET
+   * /reauthenticate` (GoTrue's `SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION`). @default false
+   */
+  securePasswordChange?: boolean
   /** Refuse new accounts (GoTrue's `DISABLE_SIGNUP`). @default false */
   disableSignup?: boolean
   /** Allow `POST /signup` without email or phone (GoTrue's `EXTERNAL_ANONYMOUS_USERS_ENABLED`). @default false */
@@ -177,6 +182,7 @@ export const authOptionsSchema = z.object({
     .optional(),
   mailerAutoconfirm: z.boolean().default(false),
   secureEmailChange: z.boolean().default(true),
+  securePasswordChange: z.boolean().default(false),
   disableSignup: z.boolean().default(false),
   anonymousSignIns: z.boolean().default(false),
   passwordPolicy: z

@@ -22,6 +22,7 @@ let stack: CoreStack
 beforeAll(async () => {
   stack = await createCoreStack({
     mailerAutoconfirm: false,
+    securePasswordChange: true,
     mail: outboxMailer,
     additionalRedirectUrls: ['https://*.example.org/**'],
     hooks: {
@@ -148,6 +149,78 @@ describe('sign-up with email confirmation', () => {
     const [mail] = await mailsTo('upgraded@example.com')
     expect(mail?.template).toBe('email_change')
     expect(new URL(mail?.variables.confirmation_url as string).searchParams.get('type')).toBe('email_change')
+  })
+})
+
+describe('GoTrue rules on existing accounts and PUT /user', () => {
+  it('does not let a second sign-up of a pending address change its password', async () => {
+    await stack.client().signUp({ email: 'pending@example.com', password: 'first owner' })
+    await stack.t.db.query(
+      "update auth.users set confirmation_sent_at = now() - interval '1 hour' where email = 'pending@example.com'",
+    )
+    const { error } = await stack
+      .client()
+      .signUp({ email: 'pending@example.com', password: 'second claimant' })
+    expect(error).toBeNull()
+    expect(await mailsTo('pending@example.com')).toHaveLength(2)
+    await stack.t.db.query(
+      "update auth.users set email_confirmed_at = now() where email = 'pending@example.com'",
+    )
+    const claimant = await stack
+      .client()
+      .signInWithPassword({ email: 'pending@example.com', password: 'second claimant' })
+    expect(claimant.error?.code).toBe('invalid_credentials')
+    const owner = await stack
+      .client()
+      .signInWithPassword({ email: 'pending@example.com', password: 'first owner' })
+    expect(owner.error).toBeNull()
+  })
+
+  it('refuses app_metadata from a user token, and a password for an anonymous user without email', async () => {
+    const client = stack.client()
+    await client.signInAnonymously()
+    const token = (await client.getSession()).data.session?.access_token
+    const headers = { authorization: `Bearer ${token}`, 'X-Supabase-Api-Version': '2024-01-01' }
+    const appMeta = await stack.request('PUT', '/user', {
+      body: { app_metadata: { role: 'admin' } },
+      headers,
+    })
+    expect(appMeta.status).toBe(403)
+    expect((await appMeta.json()).code).toBe('not_admin')
+    const password = await client.updateUser({ password: 'anonymous password' })
+    expect(password.error?.code).toBe('validation_failed')
+    expect(password.error?.status).toBe(422)
+  })
+
+  it('requires a reauthentication nonce to change the password in an old session (securePasswordChange)', async () => {
+    await stack.client().signUp({ email: 'reauth@example.com', password: 'correct horse' })
+    await stack.t.db.query(
+      "update auth.users set email_confirmed_at = now() where email = 'reauth@example.com'",
+    )
+    const client = stack.client()
+    await client.signInWithPassword({ email: 'reauth@example.com', password: 'correct horse' })
+    // A fresh session may change it directly; an old one (> 24 h) needs the nonce.
+    await stack.t.db.query(
+      "update auth.sessions s set created_at = now() - interval '2 days' from auth.users u where u.id = s.user_id and u.email = 'reauth@example.com'",
+    )
+    const without = await client.updateUser({ password: 'new horse one' })
+    expect(without.error?.code).toBe('reauthentication_needed')
+    expect((await client.reauthenticate()).error).toBeNull()
+    const mail = (await mailsTo('reauth@example.com')).find((m) => m.template === 'reauthentication')
+    expect(mail?.variables.token).toMatch(/^\d{6}$/)
+    const wrongNonce = await client.updateUser({
+      password: 'new horse one',
+      nonce: '000000' === mail?.variables.token ? '111111' : '000000',
+    })
+    expect(wrongNonce.error?.code).toBe('reauthentication_not_valid')
+    const ok = await client.updateUser({ password: 'new horse one', nonce: mail?.variables.token as string })
+    expect(ok.error).toBeNull()
+    // The nonce is single-use.
+    const replay = await client.updateUser({
+      password: 'new horse two',
+      nonce: mail?.variables.token as string,
+    })
+    expect(replay.error?.code).toBe('reauthentication_not_valid')
   })
 })
 

@@ -104,7 +104,7 @@ describe('GoTrue error format', () => {
       body: { email: 'a@example.com' },
       headers: V2024,
     })
-    expect(noPassword.status).toBe(422)
+    expect(noPassword.status).toBe(400)
     expect((await noPassword.json()).code).toBe('validation_failed')
   })
 })

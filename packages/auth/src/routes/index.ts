@@ -1,5 +1,6 @@
 import type { Route } from '../context'
 import { logoutRoute } from './logout'
+import { reauthenticateRoute } from './reauthenticate'
 import { healthRoute, jwksRoute, settingsRoute } from './settings'
 import { signupRoute } from './signup'
 import { tokenRoute } from './token'
@@ -12,6 +13,7 @@ export const coreRoutes: Route[] = [
   getUserRoute,
   updateUserRoute,
   logoutRoute,
+  reauthenticateRoute,
   settingsRoute,
   healthRoute,
   jwksRoute,

@@ -56,16 +56,26 @@ export const signupRoute: Route = {
       })
       return json(session)
     }
+    // GoTrue's order: password, strength, one identifier, provider, address format.
+    if (password === '')
+      throw new AuthError('validation_failed', 'Signup requires a valid password', { status: 400 })
+    services.passwords.checkPolicy(password)
+    if (rawEmail !== '' && phone !== '') {
+      throw new AuthError(
+        'validation_failed',
+        'Only an email address or phone number should be provided on signup.',
+        {
+          status: 400,
+        },
+      )
+    }
     if (phone !== '')
-      throw new AuthError('phone_provider_disabled', 'Phone signups are disabled', { status: 422 })
+      throw new AuthError('phone_provider_disabled', 'Phone signups are disabled', { status: 400 })
     if (!isValidEmail(rawEmail)) {
       throw new AuthError('email_address_invalid', 'Unable to validate email address: invalid format', {
         status: 400,
       })
     }
-    if (password === '')
-      throw new AuthError('validation_failed', 'Signup requires a valid password', { status: 422 })
-    services.passwords.checkPolicy(password)
     const email = normalizeEmail(rawEmail)
     const redirectTo = services.redirects.resolve(ctx.query.get('redirect_to') ?? body.redirect_to)
     const pkce = parsePkceParams(body)
@@ -94,12 +104,17 @@ export const signupRoute: Route = {
         return { kind: 'obfuscated' as const, user: existing }
       }
       let user = existing
-      if (user) {
-        // Unconfirmed: the latest sign-up attempt's password and metadata win; mail again.
-        await services.users.updatePassword(tx, user.id, passwordHash)
-        await services.users.updateUserMetadata(tx, user.id, userMetadata)
-        user = (await services.users.findById(tx, user.id)) ?? user
-      } else {
+      if (user && options.mailerAutoconfirm) {
+        // A pending account from before autoconfirm was on: GoTrue confirms it and signs the caller
+        // in; we first require its password, so nobody takes over an address they do not hold.
+        const check = await services.passwords.verify(password, user.encrypted_password)
+        if (!check.valid)
+          throw new AuthError('user_already_exists', 'User already registered', { status: 422 })
+        user = await services.users.confirmEmail(tx, user.id)
+      }
+      // An existing unconfirmed account is not updated (the caller's claim to the address is
+      // unproven, as GoTrue says); it only gets the confirmation mail again.
+      if (!user) {
         user = await services.users.create(tx, {
           email,
           passwordHash,
@@ -142,7 +157,7 @@ function obfuscatedUser(email: string, userMetadata: Record<string, unknown>): R
   return {
     id: crypto.randomUUID(),
     aud: 'authenticated',
-    role: 'authenticated',
+    role: '',
     email,
     phone: '',
     confirmation_sent_at: now,

@@ -1,10 +1,10 @@
-import type { Route } from '../context'
+import type { Route, RouteContext } from '../context'
 import { AuthError } from '../errors'
 import { completeEmailChange } from '../flows/email-change'
 import { parsePkceParams } from '../flows/pkce'
 import { sendEmailChange } from '../flows/send'
 import { json } from '../http'
-import { isValidEmail, normalizeEmail, toUserJson } from '../users'
+import { isValidEmail, normalizeEmail, toUserJson, type User } from '../users'
 
 /** `GET /user`: the signed-in user. */
 export const getUserRoute: Route = {
@@ -20,7 +20,9 @@ export const getUserRoute: Route = {
  * `PUT /user`: metadata (`data`, keys set to null are removed), password (policy-checked; other
  * sessions end, as in GoTrue), email (a confirmation mail to the new address — and to the
  * current one with `secureEmailChange` — confirmed by `/verify?type=email_change`; applied at
- * once with `mailerAutoconfirm`).
+ * once for anonymous users with `mailerAutoconfirm`, as GoTrue). `app_metadata` needs an admin
+ * token; with `securePasswordChange`, a password change in a session older than 24 h needs the
+ * `nonce` mailed by `GET /reauthenticate`.
  *
  * @see https://github.com/supabase/auth/blob/master/internal/api/user.go
  */
@@ -40,9 +42,26 @@ export const updateUserRoute: Route = {
     if (typeof body.phone === 'string' && body.phone !== '' && body.phone !== user.phone) {
       throw new AuthError('phone_provider_disabled', 'Phone logins are disabled', { status: 422 })
     }
+    if (body.app_metadata !== undefined && body.app_metadata !== null) {
+      throw new AuthError('not_admin', 'Updating app_metadata requires admin privileges', { status: 403 })
+    }
+    if (user.is_anonymous && password && !rawEmail) {
+      throw new AuthError(
+        'validation_failed',
+        'Updating password of an anonymous user without an email or phone is not allowed',
+        { status: 422 },
+      )
+    }
     let passwordHash: string | null = null
+    let reauthenticationToken: string | null = null
     if (password !== undefined) {
       services.passwords.checkPolicy(password)
+      if (
+        options.securePasswordChange &&
+        (!session || session.created_at.getTime() < Date.now() - 24 * 3600 * 1000)
+      ) {
+        reauthenticationToken = await checkNonce(ctx, user, body.nonce)
+      }
       const same = await services.passwords.verify(password, user.encrypted_password)
       if (same.valid) {
         throw new AuthError('same_password', 'New password should be different from the old password.', {
@@ -67,6 +86,7 @@ export const updateUserRoute: Route = {
     const updated = await services.transact(async (tx) => {
       if (data) await services.users.updateUserMetadata(tx, user.id, data as Record<string, unknown>)
       if (passwordHash) {
+        if (reauthenticationToken) await services.oneTimeTokens.consume(tx, reauthenticationToken)
         await services.users.updatePassword(tx, user.id, passwordHash)
         await services.oneTimeTokens.clearForUser(tx, user.id)
         await services.sessions.revokeAllExcept(tx, user.id, session?.id ?? null)
@@ -79,8 +99,8 @@ export const updateUserRoute: Route = {
             status: 422,
           })
         }
-        if (options.mailerAutoconfirm) {
-          // GoTrue applies the change at once when mail confirmation is off.
+        if (user.is_anonymous && options.mailerAutoconfirm) {
+          // GoTrue: an anonymous user adding an email is like a sign-up; permanent users always confirm.
           await services.users.update(tx, user.id, { email_change: newEmail })
           await completeEmailChange(services, tx, user.id)
         } else {
@@ -96,4 +116,26 @@ export const updateUserRoute: Route = {
     if (!updated) throw new AuthError('user_not_found', 'User not found', { status: 404 })
     return json(toUserJson(updated))
   },
+}
+
+/**
+ * GoTrue's `verifyReauthentication`: the `nonce` must be the live reauthentication code mailed by
+ * `GET /reauthenticate`. Returns the token's id, consumed with the password change.
+ */
+async function checkNonce(ctx: RouteContext, user: User, nonce: unknown): Promise<string> {
+  const { services } = ctx
+  if (typeof nonce !== 'string' || nonce === '') {
+    throw new AuthError('reauthentication_needed', 'Password update requires reauthentication', {
+      status: 400,
+    })
+  }
+  const token = user.email
+    ? await services.oneTimeTokens.findByOtp(services.db, user.email, nonce, ['reauthentication_token'])
+    : null
+  const expired =
+    !token ||
+    token.user_id !== user.id ||
+    token.created_at.getTime() + services.options.otpExpiresIn * 1000 < Date.now()
+  if (expired) throw new AuthError('reauthentication_not_valid', 'Requires reauthentication', { status: 422 })
+  return token.id
 }
