@@ -89,6 +89,52 @@ describe('calling conventions', () => {
   })
 })
 
+describe('more calling conventions', () => {
+  it('filters a set-returning GET call with non-argument parameters', async () => {
+    const { data, error } = await h.anon
+      .rpc('films_between', { from_year: 1950, to_year: 1990 }, { get: true })
+      .select('id')
+      .gt('rating', 8.35)
+      .order('id')
+    expect(error).toBeNull()
+    expect(data).toEqual([{ id: 2 }, { id: 4 }])
+  })
+
+  it('passes the whole object to a named json parameter with Prefer: params=single-object', async () => {
+    const response = await h.request('/rpc/sum_numbers', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'params=single-object' },
+      body: JSON.stringify({ numbers: [2, 3] }),
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe(5)
+  })
+
+  it('accepts a urlencoded form body', async () => {
+    const response = await h.request('/rpc/add', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=40&b=2',
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe(42)
+  })
+
+  it('answers text/plain for a scalar when asked', async () => {
+    const response = await h.request('/rpc/greet?name=Ada', { headers: { accept: 'text/plain' } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(await response.text()).toBe('Hello, Ada')
+  })
+
+  it('answers 405 to GET of a volatile function only when it writes: OPTIONS lists POST only', async () => {
+    const response = await h.request('/rpc/log_message', { method: 'OPTIONS' })
+    expect(response.headers.get('allow')).toBe('OPTIONS,POST')
+    const stable = await h.request('/rpc/add', { method: 'OPTIONS' })
+    expect(stable.headers.get('allow')).toBe('OPTIONS,GET,HEAD,POST')
+  })
+})
+
 describe('return shapes', () => {
   it('returns a set of rows as an array, with filters, select, order and limit', async () => {
     const { data, error } = await h.anon

@@ -335,6 +335,84 @@ describe('update', () => {
   })
 })
 
+describe('limited update and delete', () => {
+  it('updates only `limit` rows in `order` (PATCH … order=id&limit=1)', async () => {
+    await h.alice
+      .from('todos')
+      .insert([{ title: 'Limited 1' }, { title: 'Limited 2' }, { title: 'Limited 3' }])
+    const { data, error } = await h.alice
+      .from('todos')
+      .update({ priority: 77 })
+      .like('title', 'Limited %')
+      .order('title', { ascending: false })
+      .limit(2)
+      .select('title')
+    expect(error).toBeNull()
+    expect(data?.map((r) => r.title).sort()).toEqual(['Limited 2', 'Limited 3'])
+    expect(await todoCount("title like 'Limited %' and priority = 77")).toBe(2)
+  })
+
+  it('deletes only `limit` rows', async () => {
+    const { error } = await h.alice.from('todos').delete().like('title', 'Limited %').order('title').limit(1)
+    expect(error).toBeNull()
+    expect(await todoCount("title = 'Limited 1'")).toBe(0)
+    expect(await todoCount("title like 'Limited %'")).toBe(2)
+  })
+})
+
+describe('more upserts', () => {
+  it('merges on a composite primary key', async () => {
+    const { data, error } = await h.alice
+      .from('list_members')
+      .upsert({ list_id: 2, user_id: USERS.bob, role: 'viewer' })
+      .select('list_id, user_id, role')
+    expect(error).toBeNull()
+    expect(data).toEqual([{ list_id: 2, user_id: USERS.bob, role: 'viewer' }])
+    await h.alice.from('list_members').upsert({ list_id: 2, user_id: USERS.bob, role: 'editor' })
+  })
+
+  it('answers headers-only without Location for a table without a primary key', async () => {
+    const response = await h.request('/audit_log', {
+      as: 'service',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'return=headers-only' },
+      body: JSON.stringify({ message: 'no key' }),
+    })
+    expect(response.status).toBe(201)
+    expect(response.headers.get('location')).toBeNull()
+  })
+})
+
+describe('inside the caller transaction (api.query)', () => {
+  it('a write made through api.query rolls back with the caller transaction', async () => {
+    const principal = {
+      kind: 'jwt' as const,
+      role: 'authenticated',
+      claims: { role: 'authenticated', sub: USERS.alice },
+    }
+    await expect(
+      h.test.db.transaction(async (tx) => {
+        const result = await h.rest.api.query(
+          {
+            method: 'POST',
+            path: '/todos',
+            query: 'select=title,owner_id',
+            headers: { prefer: 'return=representation' },
+            body: { title: 'In caller tx' },
+          },
+          { transaction: tx, principal },
+        )
+        expect(result.status).toBe(201)
+        expect(result.data).toEqual([{ title: 'In caller tx', owner_id: USERS.alice }])
+        const inside = await tx.query("select count(*)::int as n from todos where title = 'In caller tx'")
+        expect(inside.rows[0]?.n).toBe(1)
+        throw new Error('abort the caller transaction')
+      }),
+    ).rejects.toThrow('abort the caller transaction')
+    expect(await todoCount("title = 'In caller tx'")).toBe(0)
+  })
+})
+
 describe('delete', () => {
   it('deletes the filtered rows and returns them with .select()', async () => {
     await h.alice.from('todos').insert([{ title: 'Delete me 1' }, { title: 'Delete me 2' }])
