@@ -2,6 +2,7 @@ import type { CommandGroup } from '../command'
 import { jobsGroup } from './jobs'
 import { matviewsGroup } from './matviews'
 import { migrateGroup } from './migrate'
+import { realtimeGroup } from './realtime'
 import { schedulesGroup } from './schedules'
 
 /**
@@ -13,4 +14,5 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   jobsGroup,
   schedulesGroup,
   matviewsGroup,
+  realtimeGroup,
 ]
