@@ -232,6 +232,17 @@ describe('query parameters', () => {
     expect(query.columns).toEqual(['a', 'b'])
   })
 
+  it('keeps dots inside quoted column names in filter keys', () => {
+    const query = parseQuery(
+      new URLSearchParams('%22information.cpe%22=like.*MS*&rel."a.b"=eq.1&data->%22a.b%22=eq.2'),
+    )
+    expect(query.filters.map((f) => [f.path, f.filter.field])).toEqual([
+      [[], { name: 'information.cpe', jsonPath: [] }],
+      [['rel'], { name: 'a.b', jsonPath: [] }],
+      [[], { name: 'data', jsonPath: [{ arrow: '->', key: 'a.b' }] }],
+    ])
+  })
+
   it('decodes + and %20 as spaces (URLSearchParams) and hands RPC arguments through', () => {
     const query = parseQuery(new URLSearchParams('name=eq.a+b%20c&q=hello'), (key) => key === 'q')
     expect(query.filters[0]?.filter.operation).toEqual({ kind: 'simple', op: 'eq', value: 'a b c' })

@@ -66,15 +66,38 @@ export function parseQuery(params: URLSearchParams, isArgument?: (key: string) =
   return query
 }
 
-/** Splits `a.b.col->x.y` into the embed path `[a, b]` and `col->x.y` (dots inside JSON paths stay). */
+/**
+ * Splits `a.b.col->x.y` into the embed path `[a, b]` and `col->x.y`: dots separate embed names
+ * only before the first `->` and outside double quotes (`"information.cpe"=like.*MS*` is one
+ * column, as PostgREST's reserved-character rule allows).
+ */
 function splitKey(key: string): { path: string[]; last: string } {
-  const arrow = key.indexOf('->')
-  const head = arrow === -1 ? key : key.slice(0, arrow)
-  const tail = arrow === -1 ? '' : key.slice(arrow)
-  const parts = head.split('.')
-  const last = (parts.pop() ?? '') + tail
-  if (last === '') throw parseError(`filter (${key})`, 'empty column name')
-  return { path: parts, last }
+  const parts: string[] = []
+  let start = 0
+  let quoted = false
+  let i = 0
+  for (; i < key.length; i++) {
+    const c = key[i]
+    if (c === '\\' && quoted) {
+      i++
+      continue
+    }
+    if (c === '"') quoted = !quoted
+    else if (!quoted && c === '-' && key[i + 1] === '>') break
+    else if (!quoted && c === '.') {
+      parts.push(key.slice(start, i))
+      start = i + 1
+    }
+  }
+  const last = key.slice(start)
+  if (last === '' || parts.some((p) => p === '')) throw parseError(`filter (${key})`, 'empty column name')
+  return { path: parts.map(unquote), last }
+}
+
+function unquote(name: string): string {
+  return name.length > 1 && name.startsWith('"') && name.endsWith('"')
+    ? name.slice(1, -1).replace(/\\(.)/g, '$1')
+    : name
 }
 
 function nonNegativeInt(value: string, key: string): number {
