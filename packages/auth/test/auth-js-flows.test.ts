@@ -389,4 +389,27 @@ describe('anonymous sign-in', () => {
     expect(error).toBeNull()
     expect(data.user?.is_anonymous).toBe(true)
   })
+
+  it('an anonymous user adds an email with updateUser → one confirmation link → a permanent account', async () => {
+    const client = s.client()
+    const { data: anon } = await client.signInAnonymously()
+    const email = address('upgrade')
+    const { error } = await client.updateUser({ email })
+    expect(error).toBeNull()
+    const mail = await s.nextMail(email)
+    const { location } = await follow(linkOf(mail))
+    const hash = fragment(location)
+    expect(hash.type).toBe('email_change')
+    await client.setSession({
+      access_token: hash.access_token ?? '',
+      refresh_token: hash.refresh_token ?? '',
+    })
+    const { data } = await client.getUser()
+    expect(data.user?.id).toBe(anon.user?.id)
+    expect(data.user?.email).toBe(email)
+    expect(data.user?.is_anonymous).toBe(false)
+    expect(data.user?.identities?.map((identity) => identity.provider)).toContain('email')
+    const claims = JSON.parse(Buffer.from(hash.access_token?.split('.')[1] ?? '', 'base64url').toString())
+    expect(claims.is_anonymous).toBe(false)
+  })
 })

@@ -1,8 +1,11 @@
+import { SEND_TASK } from '@groundwork/mail'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AuthError } from '../src/index'
 import { codeOf, createStack, type Stack } from './support/stack'
 
-// Limits and races of the email flows: GoTrue's per-user mail frequency (SMTP_MAX_FREQUENCY),
-// per-IP limits on /otp and /verify held in Postgres, and single use of a code under concurrency.
+// Limits, races and transactions of the email flows: GoTrue's per-user mail frequency
+// (SMTP_MAX_FREQUENCY), per-IP limits on /otp and /verify held in Postgres, single use of a code
+// under concurrency, and mail enqueued in the same transaction as the state change.
 
 let s: Stack
 beforeAll(async () => {
@@ -12,6 +15,12 @@ beforeAll(async () => {
       emailSent: false,
       otp: { max: 3, windowSeconds: 60 },
       verify: { max: 4, windowSeconds: 60 },
+    },
+    hooks: {
+      afterSignUp: ({ user }) => {
+        if (user.email?.startsWith('rollback-'))
+          throw new AuthError('validation_failed', 'refused by hook', { status: 400 })
+      },
     },
   })
 })
@@ -99,5 +108,26 @@ describe('single use under concurrency', () => {
       [email],
     )
     expect(rows[0]).toEqual({ n: 1 })
+  })
+})
+
+describe('transactional outbox', () => {
+  it('a sign-up rolled back by a hook leaves neither an account nor a mail', async () => {
+    const email = `rollback-${Date.now()}@example.com`
+    const response = await post('/otp', { email }, '10.0.0.6')
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ code: 'validation_failed', message: 'refused by hook' })
+    const { rows } = await s.t.db.query('select 1 from auth.users where email = $1', [email])
+    expect(rows).toHaveLength(0)
+    // Once every queued mail job has run, none went to this address.
+    for (let i = 0; i < 100; i++) {
+      const { rows: pending } = await s.t.db.query<{ n: number }>(
+        'select count(*)::int as n from graphile_worker.jobs where task_identifier = $1',
+        [SEND_TASK],
+      )
+      if (pending[0]?.n === 0) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(await s.mails(email)).toHaveLength(0)
   })
 })

@@ -257,7 +257,7 @@ async function upsertIdentity(
   if (rowCount) return
   await tx.query(
     `insert into auth.identities (provider_id, user_id, identity_data, provider)
-     values ($1, $1::uuid, $2, $3)`,
+     values ($1::text, $1::uuid, $2, $3)`,
     [
       user.id,
       JSON.stringify({ sub: user.id, email_verified: false, phone_verified: false, ...data }),

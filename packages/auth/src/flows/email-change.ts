@@ -47,7 +47,7 @@ export async function completeEmailChange(
   } else {
     await tx.query(
       `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at)
-       values ($1, $1::uuid, $2, 'email', now())`,
+       values ($1::text, $1::uuid, $2, 'email', now())`,
       [user.id, JSON.stringify({ sub: user.id, email: next, email_verified: true, phone_verified: false })],
     )
     const providers = new Set([

@@ -81,6 +81,8 @@ export async function createStack(overrides: Partial<AuthOptions> = {}): Promise
     siteUrl: SITE_URL,
     externalUrl: url,
     mail,
+    // Unexpected errors fail loudly in test output instead of hiding behind the generic 500.
+    onError: (error: unknown) => console.error('auth onError:', error),
     ...overrides,
   })
   await migrate(t.db, [auth.migrations])
