@@ -73,7 +73,11 @@ export interface Sessions {
    * answers the current token again for the immediately previous one or within the reuse
    * interval, and otherwise revokes the whole session and throws `refresh_token_already_used`.
    */
-  refresh(tx: Queryable, refreshToken: string): Promise<SessionResponse>
+  refresh(
+    tx: Queryable,
+    refreshToken: string,
+    client?: { ip?: string; userAgent?: string | null },
+  ): Promise<SessionResponse>
   /** Signs an access token for an existing session. */
   accessToken(
     user: User,
@@ -216,7 +220,7 @@ export function createSessions(deps: {
       return respond(fresh, { id: session.id, aal: session.aal, amr }, refreshToken, opts.amr)
     },
 
-    async refresh(tx, refreshToken) {
+    async refresh(tx, refreshToken, client = {}) {
       const presented = hashToken(refreshToken)
       const found = await tx.query<{
         id: string
@@ -297,9 +301,7 @@ export function createSessions(deps: {
             commit: true,
           })
         }
-        await tx.query('update auth.sessions set refreshed_at = now(), updated_at = now() where id = $1', [
-          session.id,
-        ])
+        await touch(tx, session.id, client, false)
         return respond(user, session, answer, 'token_refresh')
       }
 
@@ -311,10 +313,7 @@ export function createSessions(deps: {
         'insert into auth.refresh_tokens (token_hash, user_id, session_id, parent) values ($1, $2, $3, $4)',
         [hashToken(child), user.id, session.id, presented],
       )
-      await tx.query(
-        'update auth.sessions set refreshed_at = now(), updated_at = now(), refresh_token_counter = refresh_token_counter + 1 where id = $1',
-        [session.id],
-      )
+      await touch(tx, session.id, client, true)
       return respond(user, session, child, 'token_refresh')
     },
 
@@ -343,6 +342,20 @@ export function createSessions(deps: {
     },
   }
   return sessions
+}
+
+/** Records a refresh on the session (GoTrue's `UpdateOnlyRefreshInfo`: time, user agent, address). */
+async function touch(
+  tx: Queryable,
+  sessionId: string,
+  client: { ip?: string; userAgent?: string | null },
+  rotated: boolean,
+): Promise<void> {
+  await tx.query(
+    `update auth.sessions set refreshed_at = now(), updated_at = now(), user_agent = $2, ip = $3::inet,
+       refresh_token_counter = refresh_token_counter + $4 where id = $1`,
+    [sessionId, client.userAgent ?? null, client.ip && isIp(client.ip) ? client.ip : null, rotated ? 1 : 0],
+  )
 }
 
 function isIp(value: string): boolean {

@@ -58,7 +58,7 @@ async function refreshTokenGrant(ctx: RouteContext): Promise<Response> {
   const token = typeof body.refresh_token === 'string' ? body.refresh_token.trim() : ''
   if (token === '') throw new OAuthError('invalid_request', 'refresh_token required')
   const session = await services.transact(async (tx) => {
-    const answer = await services.sessions.refresh(tx, token)
+    const answer = await services.sessions.refresh(tx, token, { ip: ctx.ip, userAgent: ctx.userAgent })
     await services.audit(
       tx,
       'token_refreshed',
