@@ -44,6 +44,27 @@ describe('schema cache reloading', () => {
   })
 })
 
+describe('mounting', () => {
+  it('strips basePath for frameworks that pass the full URL, and still accepts relative paths', async () => {
+    const { createRest } = await import('../src/index')
+    const mounted = createRest({ db: h.test.db, basePath: '/rest/v1', listen: false })
+    try {
+      const full = await mounted.handler(new Request('http://app.test/rest/v1/films?select=id&id=eq.1'))
+      expect(await full.json()).toEqual([{ id: 1 }])
+      const relative = await mounted.handler(new Request('http://app.test/films?select=id&id=eq.2'))
+      expect(await relative.json()).toEqual([{ id: 2 }])
+    } finally {
+      await mounted.close()
+    }
+  })
+
+  it('rejects invalid options naming the field', async () => {
+    const { createRest } = await import('../src/index')
+    expect(() => createRest({ db: h.test.db, maxRows: -1 })).toThrow(/createRest\.maxRows/)
+    expect(() => createRest({ db: h.test.db, basePath: 'rest/' })).toThrow(/createRest\.basePath/)
+  })
+})
+
 describe('api.query', () => {
   it('runs the pipeline in-process, as a given principal', async () => {
     const result = await h.rest.api.query(
