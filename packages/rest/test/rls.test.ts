@@ -100,6 +100,23 @@ describe('writes under RLS', () => {
   })
 })
 
+describe('Prefer: tx without override (txEnd: commit)', () => {
+  it('ignores tx=rollback: the write is committed and tx is not in Preference-Applied', async () => {
+    const response = await h.request('/todos', {
+      as: 'alice',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'tx=rollback, return=minimal' },
+      body: JSON.stringify({ title: 'Committed anyway' }),
+    })
+    expect(response.status).toBe(201)
+    expect(response.headers.get('preference-applied') ?? '').not.toContain('tx=')
+    const { rows } = await h.test.db.query(
+      "select count(*)::int as n from todos where title = 'Committed anyway'",
+    )
+    expect(rows[0]?.n).toBe(1)
+  })
+})
+
 describe('authentication failures', () => {
   it('an expired token answers 401 PGRST303', async () => {
     const token = await signTestToken({ role: 'authenticated', sub: USERS.alice }, { expiresIn: -60 })

@@ -496,6 +496,19 @@ describe('raw protocol', () => {
     ])
   })
 
+  it('returns the representation as CSV with Accept: text/csv', async () => {
+    const response = await h.request('/directors?select=id,name', {
+      as: 'service',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/csv', prefer: 'return=representation' },
+      body: JSON.stringify([{ id: 60, name: 'Ida Lupino' }]),
+    })
+    expect(response.status).toBe(201)
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/)
+    const [, row] = (await response.text()).split('\n')
+    expect(row).toBe('60,"Ida Lupino"')
+  })
+
   it('answers PGRST102 for malformed JSON', async () => {
     const response = await h.request('/todos', {
       as: 'alice',

@@ -15,6 +15,7 @@ import { buildPlan } from '../compiler/plan'
 import { compileResponse, type ResponseRow } from '../compiler/response'
 import { compileNode } from '../compiler/select'
 import { ident, qualified, SqlParams } from '../compiler/sql'
+import { statementName } from '../compiler/statement-names'
 import { filterSql, logicSql } from '../compiler/where'
 import type { Executor, RestContext, RestResult } from '../context'
 import { pgrstError } from '../errors'
@@ -209,7 +210,11 @@ async function respond(
     media: mode === 'representation' ? ctx.media : { ...ctx.media, kind: 'json', stripNulls: false },
     ctes: [`${MUTATION} AS (${mutation})`],
   })
-  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(text, params.values)
+  // Named: a request shape's SQL is the same whatever its values, so Postgres plans it once per connection.
+  const name = statementName(text)
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(
+    name ? { name, text, values: params.values } : { text, values: params.values },
+  )
   const row = rows[0] as ResponseRow
   const affected = Number(row.page_total)
 
