@@ -13,11 +13,16 @@ export function compileResponse(options: {
   media: MediaType
   countSql?: string | null
   ctes?: string[]
+  /** HEAD: count the page but build no body. */
+  headOnly?: boolean
 }): string {
   const { media } = options
   const row = media.stripNulls ? 'json_strip_nulls(row_to_json(_postgrest_t))' : '_postgrest_t'
   let body: string
-  switch (media.kind) {
+  switch (options.headOnly ? 'head' : media.kind) {
+    case 'head':
+      body = "''::text"
+      break
     case 'object':
       body = `coalesce((json_agg(${row})->0)::text, 'null')`
       break

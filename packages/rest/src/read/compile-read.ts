@@ -49,7 +49,12 @@ export function compileRead(ctx: ReadRequest): CompiledRead {
     ? `SELECT pg_catalog.count(*) FROM (SELECT 1 ${countFrom} GROUP BY ${node.groupBy}) AS pgrst_g`
     : `SELECT pg_catalog.count(*) ${countFrom}`
   const exact = ctx.prefer.count === 'exact' || ctx.prefer.count === 'estimated'
-  const text = compileResponse({ source, media: ctx.media, countSql: exact ? countSource : null })
+  const text = compileResponse({
+    source,
+    media: ctx.media,
+    countSql: exact ? countSource : null,
+    headOnly: ctx.method === 'HEAD',
+  })
   return {
     text,
     values: params.values,
