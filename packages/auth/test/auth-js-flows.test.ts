@@ -382,6 +382,44 @@ describe('email change', () => {
   })
 })
 
+describe('resend', () => {
+  it('resends the email-change mails; only the newest links work', async () => {
+    const email = address('resend-from')
+    const next = address('resend-to')
+    await s.admin().createUser({ email, password: 'password 123', email_confirm: true })
+    const client = s.client()
+    await client.signInWithPassword({ email, password: 'password 123' })
+    await client.updateUser({ email: next })
+    const firstNew = await s.nextMail(next)
+    await s.nextMail(email)
+    const { error } = await client.resend({ type: 'email_change', email })
+    expect(error).toBeNull()
+    const secondNew = await s.nextMail(next, 1)
+    const secondCurrent = await s.nextMail(email, 1)
+    expect(linkOf(secondNew)).not.toBe(linkOf(firstNew))
+    expect(fragment((await follow(linkOf(firstNew))).location).error_code).toBe('otp_expired')
+    await follow(linkOf(secondCurrent))
+    const done = fragment((await follow(linkOf(secondNew))).location)
+    expect(done.type).toBe('email_change')
+    const { data } = await s.admin().listUsers({ page: 1, perPage: 1000 })
+    expect(data.users.find((user) => user.email === next)).toBeTruthy()
+  })
+
+  it('resends the sign-up confirmation (and answers {} for a confirmed or unknown address)', async () => {
+    const email = address('resend-signup')
+    const client = s.client()
+    await client.signUp({ email, password: 'password 123' })
+    await s.nextMail(email)
+    expect((await client.resend({ type: 'signup', email })).error).toBeNull()
+    const again = await s.nextMail(email, 1)
+    expect(fragment((await follow(linkOf(again))).location).type).toBe('signup')
+    expect((await client.resend({ type: 'signup', email })).error).toBeNull()
+    expect((await client.resend({ type: 'signup', email: address('resend-nobody') })).error).toBeNull()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await s.mails(email)).toHaveLength(2)
+  })
+})
+
 describe('anonymous sign-in', () => {
   it('signInAnonymously yields an is_anonymous session', async () => {
     const client = s.client()

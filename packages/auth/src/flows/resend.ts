@@ -46,14 +46,9 @@ export const resend: RouteHandler = async (ctx) => {
       return
     }
     if (!user.email_change) return
-    await sendEmailChange(
-      services,
-      tx,
-      user,
-      user.email_change,
-      { redirectTo, pkce },
-      secureEmailChange(services),
-    )
+    // As PUT /user: the current address confirms too only when it is itself confirmed.
+    const secure = secureEmailChange(services) && Boolean(user.email && user.email_confirmed_at)
+    await sendEmailChange(services, tx, user, user.email_change, { redirectTo, pkce }, secure)
   })
   return json({})
 }
