@@ -5,5 +5,6 @@ export default defineConfig(
   packageBuild({
     index: 'src/index.ts',
     embedded: 'src/embedded.ts',
+    node: 'src/node.ts',
   }),
 )

@@ -90,6 +90,10 @@ export function createProbe(): Probe {
         }
         case 'GET /sse':
           return sse(request, probe)
+        case 'GET /prefix':
+          return Response.json({ prefix: request.headers.get('x-forwarded-prefix') })
+        case 'GET /broken-stream':
+          return brokenStream()
         case 'GET /throw':
           throw new Error('secret internals: password=hunter2')
         case 'GET /teapot':
@@ -134,6 +138,22 @@ function sse(request: Request, probe: Probe): Response {
   })
 }
 
+/** A 200 whose body fails after its first chunk (the adapter must cut the connection). */
+function brokenStream(): Response {
+  let sent = false
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        throw new Error('secret internals: stream failed')
+      }
+      sent = true
+      controller.enqueue(encoder.encode('partial;'))
+    },
+  })
+  return new Response(stream, { headers: { 'content-type': 'text/plain' } })
+}
+
 /** Reads from `reader` until a complete SSE event (`\n\n`) arrived; returns it and what is left. */
 export async function readEvent(
   reader: ReadableStreamDefaultReader<string>,
@@ -147,6 +167,10 @@ export async function readEvent(
   }
   const end = text.indexOf('\n\n') + 2
   return { event: text.slice(0, end), rest: text.slice(end) }
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
 export interface AdapterServer {
@@ -170,6 +194,26 @@ export function adapterContract(getServer: () => AdapterServer, probe: () => Pro
     expect(new URL(base).host).toBe(body.host)
     if (mount !== '')
       expect(probe().seenUrls.some((url) => new URL(url).pathname.startsWith(mount))).toBe(false)
+  })
+
+  it('passes the mount prefix in x-forwarded-prefix', async () => {
+    const { base, mount } = getServer()
+    const response = await fetch(`${base}/prefix`, { headers: { 'x-forwarded-prefix': '/spoofed' } })
+    const { prefix } = await response.json()
+    if (mount !== '') expect(prefix).toBe(mount)
+    else expect(prefix).toBe('/spoofed')
+  })
+
+  it('cuts the connection when the response body fails mid-stream', async () => {
+    const response = await fetch(`${getServer().base}/broken-stream`)
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toThrow()
+    await within(
+      waitFor(() => probe().reported.length > 0),
+      5_000,
+      'onError to see the stream failure',
+    )
+    expect(String(probe().reported[0])).toContain('stream failed')
   })
 
   it('streams a POST body through to the handler', async () => {

@@ -1,0 +1,67 @@
+/**
+ * `toNodeHandler` as a plain node:http request listener (no framework): the handler sees the
+ * full path, or the path below `basePath` when one is given.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ConfigError } from '@groundwork/core'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { toNodeHandler } from '../src/node'
+import { adapterContract, createProbe, type Probe } from './adapters-harness'
+
+let probe: Probe
+const servers: Server[] = []
+let plain: string
+let based: string
+
+async function listen(server: Server): Promise<string> {
+  servers.push(server)
+  server.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+beforeAll(async () => {
+  const options = { onError: (error: unknown) => probe.onError(error) }
+  plain = await listen(createServer(toNodeHandler((request) => probe.handler(request), options)))
+  based = await listen(
+    createServer(toNodeHandler((request) => probe.handler(request), { ...options, basePath: '/auth/v1/' })),
+  )
+})
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+beforeEach(() => {
+  probe = createProbe()
+})
+
+describe('node:http, no basePath', () => {
+  adapterContract(
+    () => ({ base: plain, mount: '' }),
+    () => probe,
+  )
+})
+
+describe('node:http, basePath "/auth/v1/"', () => {
+  adapterContract(
+    () => ({ base: `${based}/auth/v1`, mount: '/auth/v1' }),
+    () => probe,
+  )
+
+  it('leaves a path outside basePath (or only sharing its letters) unchanged', async () => {
+    const response = await fetch(`${based}/auth/v10/echo`)
+    expect(await response.json()).toEqual({ code: 'NOT_FOUND', path: '/auth/v10/echo' })
+  })
+})
+
+describe('toNodeHandler options', () => {
+  it('rejects a basePath without a leading slash, naming the field', () => {
+    expect(() => toNodeHandler(probe.handler, { basePath: 'auth' })).toThrow(ConfigError)
+    expect(() => toNodeHandler(probe.handler, { basePath: 'auth' })).toThrow(/toNodeHandler\.basePath/)
+  })
+})
