@@ -1,5 +1,6 @@
 import { defineMigrations, type MigrationSet } from '@groundwork/core'
 import ddlWatch from '../migrations/0001_schema_reload_trigger.sql?raw'
+import skipTemp from '../migrations/0002_schema_reload_skip_temp.sql?raw'
 
 /**
  * The `rest` MigrationSet: an event trigger that sends `NOTIFY pgrst, 'reload schema'` after every
@@ -11,4 +12,5 @@ import ddlWatch from '../migrations/0001_schema_reload_trigger.sql?raw'
  */
 export const migrations: MigrationSet = defineMigrations('rest', {
   '0001_schema_reload_trigger.sql': ddlWatch,
+  '0002_schema_reload_skip_temp.sql': skipTemp,
 })

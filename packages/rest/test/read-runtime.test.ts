@@ -28,6 +28,29 @@ describe('schema cache reloading', () => {
     expect(await (await h.request('/gadgets?select=name')).json()).toEqual([{ name: 'lamp' }])
   })
 
+  it('reconnects its LISTEN connection after it is killed, and catches up', async () => {
+    await h.test.db.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = 'LISTEN pgrst'",
+    )
+    await h.test.db.query(
+      'create table public.gizmos (id int primary key); grant select on public.gizmos to anon',
+    )
+    expect(await eventually(async () => (await h.request('/gizmos')).status === 200, 8000)).toBe(true)
+    const listening = await h.test.db.query(
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and query = 'LISTEN pgrst'",
+    )
+    expect(listening.rows[0]?.n).toBe(1)
+  })
+
+  it('does not reload for temporary tables', async () => {
+    const before = (await h.rest.schemaCache()).version
+    await h.test.db.transaction(async (tx) => {
+      await tx.query('create temp table scratch (x int) on commit drop')
+    })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect((await h.rest.schemaCache()).version).toBe(before)
+  })
+
   it("reloads on NOTIFY pgrst, 'reload schema'", async () => {
     await h.test.db.query('alter event trigger groundwork_rest_schema_change disable')
     try {
