@@ -22,6 +22,8 @@ declare module 'autocannon' {
     average: number
     p50: number
     p99: number
+    /** Only on `requests`: how many completed. */
+    total: number
   }
   export interface Result {
     requests: Histogram
