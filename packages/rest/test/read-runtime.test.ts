@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RestHarness, startRest } from './support/server'
+import { type RestHarness, startRest, USERS } from './support/server'
 
 let h: RestHarness
 beforeAll(async () => {
@@ -142,6 +142,38 @@ describe('pipelined reads', () => {
     expect(await alice.json()).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }])
     const bob = await h.request('/todos?select=id&order=id', { as: 'bob' })
     expect(await bob.json()).toEqual([{ id: 3 }, { id: 4 }, { id: 5 }])
+  })
+
+  it('sets exactly the settings core withClaims sets', async () => {
+    const settings = `select current_user::text as role,
+      current_setting('request.jwt.claims', true) as claims,
+      current_setting('request.jwt.claim.sub', true) as sub,
+      current_setting('request.jwt.claim.role', true) as claim_role,
+      current_setting('request.method', true) as method,
+      current_setting('request.path', true) as path,
+      current_setting('request.headers', true)::json->>'x-probe' as probe,
+      current_setting('transaction_read_only') as read_only`
+    await h.test.db.query(
+      `create view public.request_settings as ${settings}; grant select on public.request_settings to authenticated`,
+    )
+    await h.rest.api.reloadSchema()
+    const response = await h.request('/request_settings', { as: 'alice', headers: { 'X-Probe': 'yes' } })
+    const [viaRest] = (await response.json()) as Array<Record<string, string>>
+    const claims = JSON.parse(viaRest?.claims ?? '{}') as Record<string, unknown>
+    expect(claims).toMatchObject({ role: 'authenticated', sub: USERS.alice })
+    const viaCore = await h.test.db.withClaims(
+      claims,
+      async (tx) => (await tx.query<Record<string, string>>(settings)).rows[0],
+      { method: 'GET', path: '/request_settings', headers: { 'X-Probe': 'yes' }, readOnly: true },
+    )
+    expect(viaRest).toEqual(viaCore)
+    expect(viaRest).toMatchObject({
+      role: 'authenticated',
+      sub: USERS.alice,
+      method: 'GET',
+      probe: 'yes',
+      read_only: 'on',
+    })
   })
 
   it('runs many concurrent reads without mixing results', async () => {
