@@ -264,6 +264,14 @@ describe('errors', () => {
     expect(error?.hint).toContain('public.add(a, b)')
   })
 
+  it('answers 300 PGRST203 when overloads cannot be told apart, and resolves them by names', async () => {
+    const { error, status } = await h.anon.rpc('pick')
+    expect(status).toBe(300)
+    expect(error?.code).toBe('PGRST203')
+    expect((await h.anon.rpc('pick', { a: 5 })).data).toBe(5)
+    expect((await h.anon.rpc('pick', { c: 10 })).data).toBe(12)
+  })
+
   it('rejects verbs other than GET/HEAD/POST on functions', async () => {
     const response = await h.request('/rpc/add?a=1&b=2', { method: 'DELETE' })
     expect(response.status).toBe(405)

@@ -106,6 +106,17 @@ describe('insert', () => {
     expect(count).toBe(2)
   })
 
+  it('writes only the columns named by columns= and ignores other keys', async () => {
+    const response = await h.request('/todos?columns=title,priority&select=title,priority,done', {
+      as: 'alice',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'return=representation' },
+      body: JSON.stringify([{ title: 'Cols', priority: 6, done: true, ignored: 'x' }]),
+    })
+    expect(response.status).toBe(201)
+    expect(await response.json()).toEqual([{ title: 'Cols', priority: 6, done: false }])
+  })
+
   it('refuses an unknown column with PGRST204', async () => {
     const { error, status } = await h.alice.from('todos').insert({ title: 'x', nope: 1 })
     expect(status).toBe(400)
