@@ -6,5 +6,6 @@ export default defineConfig(
     index: 'src/index.ts',
     embedded: 'src/embedded.ts',
     node: 'src/node.ts',
+    fastify: 'src/fastify.ts',
   }),
 )
