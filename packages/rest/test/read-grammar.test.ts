@@ -95,6 +95,17 @@ describe('embedding shapes', () => {
     ])
   })
 
+  it('counts related rows with rel(count) even with aggregates disabled', async () => {
+    const response = await h.request('/directors?select=name,films(count)&order=id')
+    expect(await response.json()).toEqual([
+      { name: 'Stanley Kubrick', films: [{ count: 2 }] },
+      { name: 'Sofia Coppola', films: [{ count: 1 }] },
+      { name: 'Akira Kurosawa', films: [{ count: 1 }] },
+    ])
+    const disabled = await h.request('/films?select=count()')
+    expect(await disabled.json()).toMatchObject({ code: 'PGRST123' })
+  })
+
   it('disambiguates by constraint name and answers PGRST200 for unknown relationships', async () => {
     const byName = await h.request('/matches?select=id,away:teams!matches_away_team_id_fkey(name)&id=eq.2')
     expect(await byName.json()).toEqual([{ id: 2, away: { name: 'Bears' } }])

@@ -103,7 +103,9 @@ function node(
   alias: string,
   nextAlias: () => string,
   options: { aggregates: boolean },
+  embedded = false,
 ): PlanNode {
+  if (embedded) select = select.map((item) => legacyCount(cache, relation, item))
   const plan: PlanNode = {
     relation,
     alias,
@@ -116,7 +118,8 @@ function node(
     offset: null,
   }
   for (const item of select) {
-    if ((item.kind === 'count' || (item.kind === 'field' && item.aggregate)) && !options.aggregates) {
+    const aggregate = item.kind === 'count' ? !item.legacy : item.kind === 'field' && item.aggregate !== null
+    if (aggregate && !options.aggregates) {
       throw pgrstError('PGRST123', 'Use of aggregate functions is not allowed')
     }
     if (item.kind !== 'embed') continue
@@ -145,11 +148,29 @@ function node(
       inner: item.joinType === 'inner',
       spread: item.spread,
       nullFilters: [],
-      node: node(cache, target, item.select, embedAlias, nextAlias, options),
+      node: node(cache, target, item.select, embedAlias, nextAlias, options, true),
       joinAlias: `${embedAlias}_j`,
     })
   }
   return plan
+}
+
+/**
+ * `rel(count)`: a bare `count` that is not a column of the embedded relation counts its rows
+ * (`[{"count": 3}]`), the form supabase-js documents; it works even with aggregates disabled.
+ */
+function legacyCount(cache: SchemaCache, relation: Relation, item: SelectItem): SelectItem {
+  if (
+    item.kind !== 'field' ||
+    item.field.name !== 'count' ||
+    item.field.jsonPath.length > 0 ||
+    item.aggregate !== null ||
+    relation.columnMap.has('count') ||
+    cache.computedFields.get(qualifiedKey(relation.schema, relation.name))?.has('count')
+  ) {
+    return item
+  }
+  return { kind: 'count', alias: item.alias, cast: item.cast, legacy: true }
 }
 
 /**

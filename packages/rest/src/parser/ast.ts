@@ -97,8 +97,8 @@ export type SelectItem =
       cast: string | null
       aggregate: { fn: AggregateFunction; cast: string | null } | null
     }
-  /** `count()` with no column. */
-  | { kind: 'count'; alias: string | null; cast: string | null }
+  /** `count()` with no column (`legacy`: a bare `count` inside an embed, `rel(count)`). */
+  | { kind: 'count'; alias: string | null; cast: string | null; legacy?: boolean }
   | {
       kind: 'embed'
       /** The relation (table/view) or FK/column name used to find the relationship. */
