@@ -165,6 +165,9 @@ export const verifyPost: RouteHandler = async (ctx) => {
   }
   const verifyType = requireEmailType(type)
   await services.rateLimit(`verify:ip:${ctx.ip}`, services.options.rateLimits.verify)
+  // Codes are 6 digits: the per-address limit stops guessing spread over many IPs.
+  if ('email' in input)
+    await services.rateLimit(`verify:email:${input.email}`, services.options.rateLimits.verify)
   const outcome = await services.transact((tx) =>
     verify(ctx, tx, { type: verifyType, pkceLink: false, ...input }),
   )
