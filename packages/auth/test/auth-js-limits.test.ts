@@ -1,7 +1,7 @@
 import { SEND_TASK } from '@groundwork/mail'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthError } from '../src/index'
-import { codeOf, createStack, type Stack } from './support/stack'
+import { createStack, type Stack } from './support/stack'
 
 // Limits, races and transactions of the email flows: GoTrue's per-user mail frequency
 // (SMTP_MAX_FREQUENCY), per-IP limits on /otp and /verify held in Postgres, single use of a code
