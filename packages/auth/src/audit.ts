@@ -24,18 +24,26 @@ export async function audit(
   actor: Pick<User, 'id' | 'email' | 'phone'> | null,
   options: { ip?: string; traits?: Record<string, unknown>; logType?: string } = {},
 ): Promise<void> {
-  const payload = {
+  await tx.query('insert into auth.audit_log_entries (payload, ip_address) values ($1, $2)', [
+    auditPayload(action, actor, options),
+    (options.ip ?? '').slice(0, 64),
+  ])
+}
+
+/** The JSON payload of an audit entry, as GoTrue writes it (for callers that batch the insert). */
+export function auditPayload(
+  action: AuditAction,
+  actor: Pick<User, 'id' | 'email' | 'phone'> | null,
+  options: { traits?: Record<string, unknown>; logType?: string } = {},
+): string {
+  return JSON.stringify({
     actor_id: actor?.id ?? '',
     actor_username: actor?.email ?? actor?.phone ?? '',
     actor_via_sso: false,
     action,
     log_type: options.logType ?? logTypeOf(action),
     ...(options.traits ? { traits: options.traits } : {}),
-  }
-  await tx.query('insert into auth.audit_log_entries (payload, ip_address) values ($1, $2)', [
-    JSON.stringify(payload),
-    (options.ip ?? '').slice(0, 64),
-  ])
+  })
 }
 
 function logTypeOf(action: string): string {

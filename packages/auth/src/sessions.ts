@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto'
+import { auditPayload } from './audit'
 import { AuthError } from './errors'
 import type { AccessTokenClaims, AmrEntry, TokenSigner } from './jwt'
 import type { ResolvedAuthOptions } from './options'
@@ -98,6 +99,8 @@ export interface Sessions {
 
 const SESSION_COLUMNS =
   'id, user_id, aal, amr, created_at, updated_at, not_after, refreshed_at, user_agent, host(ip) as ip, refresh_token_hmac_key, refresh_token_counter'
+const SESSION_COLUMNS_OF_S =
+  's.id, s.user_id, s.aal, s.amr, s.created_at, s.updated_at, s.not_after, s.refreshed_at, s.user_agent, host(s.ip) as ip, s.refresh_token_hmac_key, s.refresh_token_counter'
 
 /** The child token of `parent`: HMAC-SHA256 under the session's key, 32 base64url characters. */
 function deriveChild(key: string, parent: string): string {
@@ -195,10 +198,16 @@ export function createSessions(deps: {
       const amr: AmrEntry[] = [{ method: opts.amr, timestamp: now }]
       const notAfter =
         options.sessionTimebox > 0 ? new Date(Date.now() + options.sessionTimebox * 1000) : null
-      const hmacKey = randomBytes(32).toString('base64url')
-      const { rows } = await tx.query<{ id: string; aal: string }>(
-        `insert into auth.sessions (user_id, aal, amr, not_after, user_agent, ip, refresh_token_hmac_key, refreshed_at)
-         values ($1, $2, $3, $4, $5, $6::inet, $7, now()) returning id, aal`,
+      const refreshToken = randomToken(24)
+      // One statement: the session, its first refresh token and the sign-in stamps.
+      const { rows } = await tx.query<{ id: string; aal: string; last_sign_in_at: Date }>(
+        `with s as (
+           insert into auth.sessions (user_id, aal, amr, not_after, user_agent, ip, refresh_token_hmac_key, refreshed_at)
+           values ($1, $2, $3, $4, $5, $6::inet, $7, now()) returning id, aal),
+         t as (insert into auth.refresh_tokens (token_hash, user_id, session_id) select $8, $1, s.id from s),
+         i as (update auth.identities set last_sign_in_at = now() where user_id = $1 and provider in ('email', 'phone')),
+         u as (update auth.users set last_sign_in_at = now() where id = $1 returning last_sign_in_at)
+         select s.id, s.aal, (select last_sign_in_at from u) as last_sign_in_at from s`,
         [
           user.id,
           opts.aal ?? 'aal1',
@@ -206,114 +215,127 @@ export function createSessions(deps: {
           notAfter,
           opts.userAgent ?? null,
           opts.ip && isIp(opts.ip) ? opts.ip : null,
-          hmacKey,
+          randomBytes(32).toString('base64url'),
+          hashToken(refreshToken),
         ],
       )
-      const session = rows[0] as { id: string; aal: string }
-      const refreshToken = randomToken(24)
-      await tx.query(
-        'insert into auth.refresh_tokens (token_hash, user_id, session_id) values ($1, $2, $3)',
-        [hashToken(refreshToken), user.id, session.id],
-      )
-      await users.touchLastSignIn(tx, user.id)
-      const fresh = (await users.findById(tx, user.id)) ?? user
-      return respond(fresh, { id: session.id, aal: session.aal, amr }, refreshToken, opts.amr)
+      const session = rows[0] as { id: string; aal: string; last_sign_in_at: Date }
+      const signedIn: User = {
+        ...user,
+        last_sign_in_at: session.last_sign_in_at,
+        identities: user.identities.map((identity) =>
+          identity.provider === 'email' || identity.provider === 'phone'
+            ? { ...identity, last_sign_in_at: session.last_sign_in_at }
+            : identity,
+        ),
+      }
+      return respond(signedIn, { id: session.id, aal: session.aal, amr }, refreshToken, opts.amr)
     },
 
     async refresh(tx, refreshToken, client = {}) {
       const presented = hashToken(refreshToken)
-      const found = await tx.query<{
-        id: string
-        session_id: string
-        user_id: string
-        revoked: boolean
-        updated_at: Date
-        reusable: boolean
-      }>(
-        `select id, session_id, user_id, revoked, updated_at,
-           updated_at + make_interval(secs => $2) > now() as reusable
-         from auth.refresh_tokens where token_hash = $1`,
-        [presented, options.refreshTokenReuseInterval],
-      )
-      const token = found.rows[0]
-      if (!token) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
-      // Lock the session: every refresh of one session runs one after the other, so two tabs
-      // refreshing at once see each other's rotation instead of both rotating the same token.
-      const locked = await tx.query<SessionRow>(
-        `select ${SESSION_COLUMNS} from auth.sessions where id = $1 for update`,
-        [token.session_id],
+      // Find the token and lock its session in one statement: every refresh of one session runs
+      // one after the other, so two tabs refreshing at once see each other's rotation instead of
+      // both rotating the same token. (The token's own columns may be stale after waiting for the
+      // lock; they are re-read below, in a statement that starts after the lock is held.)
+      const locked = await tx.query<SessionRow & { token_id: string; token_user_id: string }>(
+        `select ${SESSION_COLUMNS_OF_S}, t.id as token_id, t.user_id as token_user_id
+         from auth.refresh_tokens t join auth.sessions s on s.id = t.session_id
+         where t.token_hash = $1 for update of s`,
+        [presented],
       )
       const session = locked.rows[0]
       if (!session) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
-      const user = await users.findById(tx, token.user_id)
+      const user = await users.findById(tx, session.token_user_id)
       if (!user || user.deleted_at)
         throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
       if (isBanned(user)) throw invalid('user_banned', 'Invalid Refresh Token: User Banned')
       if (session.not_after && session.not_after <= new Date()) {
         throw invalid('session_expired', 'Invalid Refresh Token: Session Expired')
       }
-      // Re-read under the lock: a concurrent refresh may have rotated it meanwhile.
-      const current = await tx.query<{ revoked: boolean; reusable: boolean }>(
-        `select revoked, updated_at + make_interval(secs => $2) > now() as reusable from auth.refresh_tokens where id = $1`,
-        [token.id, options.refreshTokenReuseInterval],
+      const current = await tx.query<{
+        revoked: boolean
+        reusable: boolean
+        active_hash: string | null
+        active_parent: string | null
+        newer: number
+      }>(
+        `select t.revoked, t.updated_at + make_interval(secs => $3) > now() as reusable,
+           a.token_hash as active_hash, a.parent as active_parent,
+           (select count(*)::int from auth.refresh_tokens n where n.session_id = $2 and n.id > t.id) as newer
+         from auth.refresh_tokens t
+         left join lateral (select token_hash, parent from auth.refresh_tokens
+                            where session_id = $2 and revoked = false order by id desc limit 1) a on true
+         where t.id = $1`,
+        [session.token_id, session.id, options.refreshTokenReuseInterval],
       )
       const state = current.rows[0]
       if (!state) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+      const auditEntry = auditPayload('token_refreshed', user)
 
-      const active = await tx.query<{ id: string; token_hash: string; parent: string | null }>(
-        `select id, token_hash, parent from auth.refresh_tokens
-         where session_id = $1 and revoked = false order by id desc limit 1`,
-        [session.id],
-      )
-      const activeToken = active.rows[0]
       if (state.revoked) {
         // Walk the derivation chain from the presented token to the active one (bounded by the
         // number of rotations since). The immediately previous token always qualifies (its
         // holder missed the answer to its refresh); older ones only within the reuse interval.
         let answer: string | null = null
-        if (activeToken) {
-          const newer = await tx.query<{ n: number }>(
-            'select count(*)::int as n from auth.refresh_tokens where session_id = $1 and id > $2',
-            [session.id, token.id],
-          )
-          const steps = newer.rows[0]?.n ?? 0
-          const allowed = activeToken.parent === presented || state.reusable
+        if (state.active_hash && (state.active_parent === presented || state.reusable)) {
           let candidate = refreshToken
-          for (let i = 0; allowed && i < steps; i++) {
+          for (let i = 0; i < state.newer; i++) {
             candidate = deriveChild(session.refresh_token_hmac_key, candidate)
-            if (hashToken(candidate) === activeToken.token_hash) {
+            if (hashToken(candidate) === state.active_hash) {
               answer = candidate
               break
             }
           }
         }
         if (!answer) {
-          // Reuse outside the grace: treat as theft. Revoke the whole family and end the session.
+          // Reuse outside the grace: treat as theft. Revoke the whole family, end the session,
+          // commit that, and fail (GoTrue's NewCommitWithError).
           await tx.query(
-            'update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false',
+            `with t as (update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false)
+             update auth.sessions set not_after = now(), updated_at = now() where id = $1`,
             [session.id],
           )
-          await tx.query('update auth.sessions set not_after = now(), updated_at = now() where id = $1', [
-            session.id,
-          ])
           throw new AuthError('refresh_token_already_used', 'Invalid Refresh Token: Already Used', {
             status: 400,
             commit: true,
           })
         }
-        await touch(tx, session.id, client, false)
+        await tx.query(
+          `with a as (insert into auth.audit_log_entries (payload, ip_address) values ($5, $6))
+           ${TOUCH_SESSION}`,
+          [
+            session.id,
+            client.userAgent ?? null,
+            clientInet(client.ip),
+            0,
+            auditEntry,
+            (client.ip ?? '').slice(0, 64),
+          ],
+        )
         return respond(user, session, answer, 'token_refresh')
       }
 
       const child = deriveChild(session.refresh_token_hmac_key, refreshToken)
-      await tx.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [
-        token.id,
-      ])
+      // Rotate, record the refresh and audit it in one statement.
       await tx.query(
-        'insert into auth.refresh_tokens (token_hash, user_id, session_id, parent) values ($1, $2, $3, $4)',
-        [hashToken(child), user.id, session.id, presented],
+        `with r as (update auth.refresh_tokens set revoked = true, updated_at = now() where id = $7),
+         c as (insert into auth.refresh_tokens (token_hash, user_id, session_id, parent) values ($8, $9, $1, $10)),
+         a as (insert into auth.audit_log_entries (payload, ip_address) values ($5, $6))
+         ${TOUCH_SESSION}`,
+        [
+          session.id,
+          client.userAgent ?? null,
+          clientInet(client.ip),
+          1,
+          auditEntry,
+          (client.ip ?? '').slice(0, 64),
+          session.token_id,
+          hashToken(child),
+          user.id,
+          presented,
+        ],
       )
-      await touch(tx, session.id, client, true)
       return respond(user, session, child, 'token_refresh')
     },
 
@@ -344,18 +366,15 @@ export function createSessions(deps: {
   return sessions
 }
 
-/** Records a refresh on the session (GoTrue's `UpdateOnlyRefreshInfo`: time, user agent, address). */
-async function touch(
-  tx: Queryable,
-  sessionId: string,
-  client: { ip?: string; userAgent?: string | null },
-  rotated: boolean,
-): Promise<void> {
-  await tx.query(
-    `update auth.sessions set refreshed_at = now(), updated_at = now(), user_agent = $2, ip = $3::inet,
-       refresh_token_counter = refresh_token_counter + $4 where id = $1`,
-    [sessionId, client.userAgent ?? null, client.ip && isIp(client.ip) ? client.ip : null, rotated ? 1 : 0],
-  )
+/**
+ * Records a refresh on the session (GoTrue's `UpdateOnlyRefreshInfo`: time, user agent, address);
+ * `$4` is 1 when a token was rotated. The tail of the refresh statements above.
+ */
+const TOUCH_SESSION = `update auth.sessions set refreshed_at = now(), updated_at = now(), user_agent = $2, ip = $3::inet,
+  refresh_token_counter = refresh_token_counter + $4 where id = $1`
+
+function clientInet(ip: string | undefined): string | null {
+  return ip && isIp(ip) ? ip : null
 }
 
 function isIp(value: string): boolean {

@@ -117,6 +117,16 @@ describe('refresh tokens', () => {
       [before.session_id],
     )
     expect(rows.map((row) => row.revoked)).toEqual([true, false])
+    const audit = await stack.t.db.query<{ n: number }>(
+      "select count(*)::int as n from auth.audit_log_entries where payload->>'action' = 'token_refreshed' and payload->>'actor_id' = $1",
+      [before.sub],
+    )
+    expect(audit.rows[0]?.n).toBe(1)
+    const sessionRow = await stack.t.db.query<{ refresh_token_counter: string; refreshed_at: Date | null }>(
+      'select refresh_token_counter, refreshed_at from auth.sessions where id = $1',
+      [before.session_id],
+    )
+    expect(sessionRow.rows[0]?.refresh_token_counter).toBe('1')
   })
 
   it('answers the immediately previous token with the current one (a tab that missed the answer)', async () => {
