@@ -136,15 +136,3 @@ export async function consumeOneTimeToken(
     pkce: 'tokenHash' in input ? input.tokenHash.startsWith(PKCE_PREFIX) : row.token_hash === hashes[1],
   }
 }
-
-/** Deletes a user's tokens of the given kinds (after an email change, a password reset…). */
-export async function clearOneTimeTokens(
-  tx: Transaction,
-  userId: string,
-  types: readonly OneTimeTokenType[],
-): Promise<void> {
-  await tx.query('delete from auth.one_time_tokens where user_id = $1 and token_type = any($2::text[])', [
-    userId,
-    types,
-  ])
-}
