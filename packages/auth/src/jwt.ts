@@ -79,6 +79,9 @@ export function createTokenSigner(jwt: ResolvedAuthOptions['jwt']): TokenSigner 
       return { alg, kid, privateKey, publicKey, published }
     }),
   )
+  // Keys were shape-checked by the options schema; a key that still fails to import surfaces on
+  // first use (as a 500), not as an unhandled rejection at creation.
+  imported.catch(() => {})
   const first = jwks[0]
   const algorithm = first ? algorithmOf(first) : 'HS256'
   return {

@@ -148,9 +148,21 @@ const jwkSchema = z
     kty: z.enum(['EC', 'RSA']),
     kid: z.string().optional(),
     alg: z.enum(['ES256', 'RS256']).optional(),
+    d: z.string({ error: 'must be a private JWK (with `d`)' }),
+    crv: z.string().optional(),
+    x: z.string().optional(),
+    y: z.string().optional(),
+    n: z.string().optional(),
+    e: z.string().optional(),
   })
   .loose()
-  .refine((jwk) => typeof (jwk as Record<string, unknown>).d === 'string', 'must be a private JWK (with `d`)')
+  .refine((jwk) => jwk.kty !== 'EC' || (jwk.crv === 'P-256' && jwk.x && jwk.y), {
+    message: 'EC keys must be P-256 with x and y (ES256)',
+  })
+  .refine((jwk) => jwk.kty !== 'RSA' || (jwk.n && jwk.e), { message: 'RSA keys need n and e' })
+  .refine((jwk) => !jwk.alg || (jwk.alg === 'ES256') === (jwk.kty === 'EC'), {
+    message: 'alg must be ES256 for EC keys and RS256 for RSA keys',
+  })
 
 /** The zod schema {@link AuthOptions} is validated with. */
 export const authOptionsSchema = z.object({

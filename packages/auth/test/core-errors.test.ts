@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type CoreStack, createCoreStack } from './core-support'
+import { hashPassword } from '../src/index'
+import { type CoreStack, createCoreStack, TEST_SCRYPT } from './core-support'
 
 let stack: CoreStack
 
@@ -106,6 +107,22 @@ describe('GoTrue error format', () => {
     })
     expect(noPassword.status).toBe(400)
     expect((await noPassword.json()).code).toBe('validation_failed')
+  })
+})
+
+describe('sign-in with a password the policy no longer accepts', () => {
+  it('succeeds and carries weak_password (auth-js weakPassword)', async () => {
+    const hash = await hashPassword('old', TEST_SCRYPT)
+    await stack.t.db.query(
+      "insert into auth.users (email, encrypted_password, email_confirmed_at) values ('legacy@example.com', $1, now())",
+      [hash],
+    )
+    const { data, error } = await stack
+      .client()
+      .signInWithPassword({ email: 'legacy@example.com', password: 'old' })
+    expect(error).toBeNull()
+    expect(data.session).toBeTruthy()
+    expect(data.weakPassword).toEqual({ message: expect.any(String), reasons: ['length', 'characters'] })
   })
 })
 

@@ -42,13 +42,32 @@ async function passwordGrant(ctx: RouteContext): Promise<Response> {
   if (!user.email_confirmed_at)
     throw new AuthError('email_not_confirmed', 'Email not confirmed', { status: 400 })
   const rehashed = check.needsRehash ? await services.passwords.hash(password) : null
+  const weak = weakPasswordOf(services, password)
 
   const session = await services.transact(async (tx) => {
     if (rehashed) await services.users.updatePassword(tx, user.id, rehashed)
     await services.audit(tx, 'login', user, { ip: ctx.ip, traits: { provider: 'email' } })
     return services.issueSession(tx, user, { amr: 'password', ip: ctx.ip, userAgent: ctx.userAgent })
   })
-  return json(session)
+  return json(weak ? { ...session, weak_password: weak } : session)
+}
+
+/**
+ * GoTrue answers a successful sign-in whose password no longer meets the policy with
+ * `weak_password: { message, reasons }` next to the session (auth-js returns it as `weakPassword`),
+ * so the app can ask for a new one.
+ */
+function weakPasswordOf(services: RouteContext['services'], password: string) {
+  try {
+    services.passwords.checkPolicy(password)
+    return null
+  } catch (error) {
+    if (error instanceof AuthError && error.errorCode === 'weak_password') {
+      const reasons = (error.extra?.weak_password as { reasons?: string[] } | undefined)?.reasons ?? []
+      return { message: error.message, reasons }
+    }
+    throw error
+  }
 }
 
 /** `grant_type=refresh_token`: rotation with reuse detection (see `Sessions.refresh`). */
