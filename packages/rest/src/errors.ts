@@ -212,6 +212,11 @@ export function toRestError(
       headers,
     })
   }
+  const connection = connectionError(error)
+  if (connection) {
+    onError?.(error)
+    return connection
+  }
   if (isGroundworkError(error)) {
     // Core's authenticator: bad or expired JWT → PostgREST's PGRST301/PGRST303.
     if (error.code === 'CORE_JWT_INVALID' || error.code === 'CORE_JWT_EXPIRED') {
@@ -232,6 +237,37 @@ export function toRestError(
   }
   onError?.(error)
   return new RestError('PGRSTX00', 'Internal server error', { status: 500, cause: error })
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  'EHOSTUNREACH',
+])
+
+/**
+ * Database unreachable → 503 PGRST001 (PostgREST's "could not connect"), pool checkout timeout →
+ * 504 PGRST003, so clients (postgrest-js retries 503) and load balancers see an outage, not a bug.
+ */
+function connectionError(error: unknown): RestError | null {
+  if (!(error instanceof Error)) return null
+  const code = (error as { code?: unknown }).code
+  if (/timeout exceeded when trying to connect/i.test(error.message)) {
+    return new RestError('PGRST003', 'Timed out acquiring connection from connection pool.', { status: 504 })
+  }
+  if (
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    /Connection terminated|Client has encountered a connection error/i.test(error.message)
+  ) {
+    return new RestError('PGRST001', 'Database client error. Retrying the connection.', {
+      status: 503,
+      headers: { 'Retry-After': '0' },
+    })
+  }
+  return null
 }
 
 /** `RAISE SQLSTATE 'PGRST' USING message = '{json}', detail = '{"status":…,"headers":{…}}'`. */

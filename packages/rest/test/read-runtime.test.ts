@@ -81,6 +81,21 @@ describe('mounting', () => {
     }
   })
 
+  it('answers 503 PGRST002 while the database is unreachable', async () => {
+    const { createDatabase } = await import('@groundwork/core')
+    const { createRest } = await import('../src/index')
+    const down = createDatabase({ connectionString: 'postgres://postgres@127.0.0.1:1/none', max: 1 })
+    const rest = createRest({ db: down, listen: false })
+    try {
+      const response = await rest.handler(new Request('http://x/films'))
+      expect(response.status).toBe(503)
+      expect(await response.json()).toMatchObject({ code: 'PGRST002' })
+    } finally {
+      await rest.close()
+      await down.close()
+    }
+  })
+
   it('rejects invalid options naming the field', async () => {
     const { createRest } = await import('../src/index')
     expect(() => createRest({ db: h.test.db, maxRows: -1 })).toThrow(/createRest\.maxRows/)

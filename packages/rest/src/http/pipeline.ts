@@ -52,7 +52,16 @@ export async function runPipeline(
   const { options } = deps
   const method = request.method.toUpperCase()
   const path = decodePath(request.url.pathname)
-  const cache = await deps.cache()
+  let cache: SchemaCache
+  try {
+    cache = await deps.cache()
+  } catch (error) {
+    throw new RestError('PGRST002', 'Could not query the database for the schema cache. Retrying.', {
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      cause: error,
+    })
+  }
 
   const segments = path.split('/').filter((s) => s !== '')
   const isRpc = segments.length === 2 && segments[0] === 'rpc'
