@@ -78,6 +78,8 @@ describe('read features', () => {
     expect((r.body as Array<{ id: number }>).map((f) => f.id)).toEqual([1, 2, 3])
     const withoutDirector = await get('/films?select=id,directors()&directors=is.null')
     expect(withoutDirector.body).toEqual([{ id: 5 }])
+    const onlyEmbed = await get('/films?select=directors()&directors=is.null')
+    expect(onlyEmbed.body).toEqual([{}])
     const bad = await get('/films?select=id,directors(name)&directors=eq.1')
     expect((bad.body as { code: string }).code).toBe('PGRST120')
     const missing = await get('/films?select=id&directors.name=eq.x')

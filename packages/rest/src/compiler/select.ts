@@ -87,7 +87,8 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
   for (const tree of node.logic) conditions.push(logicSql(scope, tree, params))
 
   return {
-    columns: columns.length > 0 ? columns.join(', ') : "''::text AS pgrst_empty",
+    // Postgres allows an empty select list: rows of zero columns render as `{}`, like PostgREST.
+    columns: columns.join(', '),
     joins: joins.join(' '),
     conditions,
     groupBy: aggregated && groupable.length > 0 ? groupable.join(', ') : null,
@@ -187,7 +188,7 @@ function embedSql(cache: SchemaCache, parent: PlanNode, embed: EmbedNode, params
     where.unshift(joinCondition(relationship, parent.alias, child.alias))
   }
   const inner =
-    `SELECT ${embed.spread ? `${compiled.columns}, TRUE AS pgrst_found` : compiled.columns} FROM ${from} ${compiled.joins}` +
+    `SELECT ${embed.spread ? [compiled.columns, 'TRUE AS pgrst_found'].filter(Boolean).join(', ') : compiled.columns} FROM ${from} ${compiled.joins}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     (compiled.groupBy ? ` GROUP BY ${compiled.groupBy}` : '') +
     (compiled.orderBy ? ` ORDER BY ${compiled.orderBy}` : '') +
