@@ -97,6 +97,16 @@ describe('read features', () => {
     ])
   })
 
+  it('groups by every column of * next to an aggregate', async () => {
+    const r = await get('/directors?select=*,films(count())&order=id&limit=1')
+    expect(r.body).toEqual([{ id: 1, name: 'Stanley Kubrick', films: [{ count: 2 }] }])
+    const grouped = await get('/roles?select=*,count()&film_id=eq.2&order=actor_id')
+    expect(grouped.body).toEqual([
+      { film_id: 2, actor_id: 2, character: 'Jack Torrance', count: 1 },
+      { film_id: 2, actor_id: 3, character: 'Wendy Torrance', count: 1 },
+    ])
+  })
+
   it('caps rows with maxRows and strips nulls on request', async () => {
     const r = await get('/films?select=id&order=id', { headers: { Prefer: 'count=exact' } })
     expect(r.body).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }])

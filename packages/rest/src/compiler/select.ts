@@ -35,7 +35,7 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
     switch (item.kind) {
       case 'star':
         columns.push(`${alias}.*`)
-        groupable.push(`${alias}.*`)
+        for (const column of node.relation.columns) groupable.push(`${alias}.${ident(column.name)}`)
         break
       case 'field': {
         const key = fieldKey(item.field, item.alias)
