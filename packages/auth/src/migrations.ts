@@ -1,9 +1,14 @@
 import { defineMigrations, type MigrationSet } from '@groundwork/core'
 import initial from '../migrations/0001_auth.sql?raw'
+import importColumns from '../migrations/0002_supabase_import_columns.sql?raw'
 
 /**
  * The `auth` MigrationSet: GoTrue-shaped `auth.users`, identities, sessions, hashed refresh and
- * one-time tokens, PKCE flow state, audit log and rate-limit counters. Needs core's migrations
+ * one-time tokens, PKCE flow state, audit log and rate-limit counters; 0002 adds GoTrue's unused
+ * token columns so a Supabase `auth.users` export loads unchanged (their contents are blanked). Needs core's migrations
  * first (schema `auth`, the request roles). Apply with core's `migrate(db, [...])`.
  */
-export const migrations: MigrationSet = defineMigrations('auth', { '0001_auth.sql': initial })
+export const migrations: MigrationSet = defineMigrations('auth', {
+  '0001_auth.sql': initial,
+  '0002_supabase_import_columns.sql': importColumns,
+})

@@ -225,6 +225,36 @@ describe('GoTrue rules on existing accounts and PUT /user', () => {
 })
 
 describe('imported users and password hashing', () => {
+  it('loads a row with the full column list of a Supabase auth.users export and blanks its plaintext tokens', async () => {
+    const hash = bcrypt.hashSync('exported secret', 10)
+    // The column list pg_dump writes for Supabase's auth.users (confirmed_at is generated, so absent).
+    await stack.t.db.query(
+      `insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, invited_at,
+         confirmation_token, confirmation_sent_at, recovery_token, recovery_sent_at, email_change_token_new, email_change,
+         email_change_sent_at, last_sign_in_at, raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at,
+         updated_at, phone, phone_confirmed_at, phone_change, phone_change_token, phone_change_sent_at,
+         email_change_token_current, email_change_confirm_status, banned_until, reauthentication_token,
+         reauthentication_sent_at, is_sso_user, deleted_at, is_anonymous)
+       values ('00000000-0000-0000-0000-000000000000', 'b5f1a0de-0000-4000-8000-000000000001', 'authenticated',
+         'authenticated', 'exported@example.com', $1, now(), null, 'plain-confirmation-token', now(), '', null, '', '',
+         null, null, '{"provider":"email","providers":["email"]}', '{"name":"Exported"}', null, now(), now(), null, null,
+         '', '', null, '', 0, null, '', null, false, null, false)`,
+      [hash],
+    )
+    const { rows } = await stack.t.db.query<{ confirmation_token: string | null }>(
+      "select confirmation_token from auth.users where email = 'exported@example.com'",
+    )
+    expect(rows[0]?.confirmation_token).toBeNull()
+    const { data, error } = await stack
+      .client()
+      .signInWithPassword({ email: 'exported@example.com', password: 'exported secret' })
+    expect(error).toBeNull()
+    expect(data.user).toMatchObject({
+      id: 'b5f1a0de-0000-4000-8000-000000000001',
+      user_metadata: { name: 'Exported' },
+    })
+  })
+
   it('signs in a user imported with a bcrypt hash (Supabase export) and rehashes it with scrypt', async () => {
     const hash = bcrypt.hashSync('imported secret', 10)
     expect(hash.startsWith('$2')).toBe(true)
