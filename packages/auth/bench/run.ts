@@ -294,7 +294,7 @@ async function main(): Promise<void> {
     ).access_token
 
     console.log(
-      `@groundwork/auth bench — ${CONNECTIONS} connections, ${DURATION}s per measurement, ${ROUNDS} rounds`,
+      `@groundwork/auth bench — ${CONNECTIONS} connections (sign-in: ${SIGNIN_CONNECTIONS}), ${DURATION}s per measurement, ${ROUNDS} rounds`,
     )
     console.log(
       `hash cost for the equal-cost comparison: scrypt N=${EQUAL_COST.N} r=${EQUAL_COST.r} p=${EQUAL_COST.p} (better-auth's default)`,
