@@ -418,7 +418,7 @@ async function main(): Promise<void> {
       get('sign-in   better-auth email (default cost)'),
     )
     ratio(
-      'refresh (rotation) / better-auth get-session',
+      'refresh rotation (writes) / better-auth get-session (reads)',
       get('refresh   groundwork (rotation)'),
       get('verify    better-auth get-session'),
     )
