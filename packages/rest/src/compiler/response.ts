@@ -28,7 +28,7 @@ export function compileResponse(options: {
       break
     case 'csv':
       body =
-        `(SELECT coalesce(string_agg(pgrst_k.k, ','), '') FROM (SELECT '"' || replace(json_object_keys(row_to_json(pgrst_h)), '"', '""') || '"' AS k FROM (SELECT * FROM pgrst_source LIMIT 1) AS pgrst_h) AS pgrst_k)` +
+        `(SELECT coalesce(string_agg(pgrst_k.k, ','), '') FROM (SELECT json_object_keys(row_to_json(pgrst_h)) AS k FROM (SELECT * FROM pgrst_source LIMIT 1) AS pgrst_h) AS pgrst_k)` +
         ` || coalesce(E'\\n' || string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), E'\\n'), '')`
       break
     default:
