@@ -126,10 +126,16 @@ export function createRouter(services: AuthServices): (request: Request) => Prom
         services,
       })
       const response = await matched.route.handler(ctx)
-      if (apiVersion && !response.headers.has('X-Supabase-Api-Version')) {
+      if (!apiVersion || response.headers.has('X-Supabase-Api-Version')) return response
+      try {
         response.headers.set('X-Supabase-Api-Version', apiVersion)
+        return response
+      } catch {
+        // Immutable headers (Response.redirect()/fetch responses): answer a copy.
+        const copy = new Response(response.body, response)
+        copy.headers.set('X-Supabase-Api-Version', apiVersion)
+        return copy
       }
-      return response
     } catch (error) {
       if (error instanceof AuthError || error instanceof OAuthError) return renderError(error, apiVersion)
       onError?.(error, request)

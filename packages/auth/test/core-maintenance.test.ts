@@ -92,3 +92,15 @@ describe('cleanup', () => {
     expect(stack.auth.tasks.map((task) => task.name)).toEqual([AUTH_CLEANUP_TASK])
   })
 })
+
+describe('routing', () => {
+  it('strips basePath when present, routes relative paths as they are, and 404s unknown ones', async () => {
+    const inside = await stack.auth.handler(new Request('http://x/auth/v1/health'))
+    expect(inside.status).toBe(200)
+    const outside = await stack.auth.handler(new Request('http://x/elsewhere/health'))
+    expect(outside.status).toBe(404)
+    // A host that already stripped the mount point (app.use('/auth/v1', …)) hands over relative paths.
+    const relative = await stack.auth.handler(new Request('http://x/settings'))
+    expect(relative.status).toBe(200)
+  })
+})
