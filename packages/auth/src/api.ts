@@ -78,6 +78,32 @@ export interface AuthApi {
     attributes: { email?: string; password?: string; data?: Record<string, unknown> },
   ): Promise<UserJson>
   signOut(accessToken: string, scope?: 'global' | 'local' | 'others'): Promise<void>
+  /** `POST /otp`: mails a magic link and code (creates the account unless `createUser: false`). */
+  signInWithOtp(input: {
+    email: string
+    createUser?: boolean
+    data?: Record<string, unknown>
+    redirectTo?: string
+  }): Promise<void>
+  /** `POST /verify`: a code (`email` + `token`) or a link token (`token_hash`) → a session. */
+  verifyOtp(
+    input:
+      | {
+          type: 'email' | 'signup' | 'invite' | 'magiclink' | 'recovery' | 'email_change'
+          email: string
+          token: string
+        }
+      | {
+          type: 'email' | 'signup' | 'invite' | 'magiclink' | 'recovery' | 'email_change'
+          token_hash: string
+        },
+  ): Promise<SessionResponse>
+  /** `POST /recover`: mails a password-recovery link and code. */
+  resetPasswordForEmail(email: string, options?: { redirectTo?: string }): Promise<void>
+  /** `POST /resend`: the sign-up confirmation or the email-change mails again. */
+  resend(input: { type: 'signup' | 'email_change'; email: string; redirectTo?: string }): Promise<void>
+  /** `POST /token?grant_type=pkce`: an auth code from a PKCE link + its verifier → a session. */
+  exchangeCodeForSession(authCode: string, codeVerifier: string): Promise<SessionResponse>
   admin: AuthAdminApi
 }
 
@@ -136,6 +162,30 @@ export function createApi(
     async signOut(accessToken, scope = 'global') {
       await call('POST', '/logout', { accessToken, query: { scope } })
     },
+    async signInWithOtp({ email, createUser = true, data, redirectTo }) {
+      await call('POST', '/otp', {
+        body: { email, create_user: createUser, ...(data ? { data } : {}) },
+        ...(redirectTo ? { query: { redirect_to: redirectTo } } : {}),
+      })
+    },
+    verifyOtp: (body) => call('POST', '/verify', { body }),
+    async resetPasswordForEmail(email, options = {}) {
+      await call('POST', '/recover', {
+        body: { email },
+        ...(options.redirectTo ? { query: { redirect_to: options.redirectTo } } : {}),
+      })
+    },
+    async resend({ type, email, redirectTo }) {
+      await call('POST', '/resend', {
+        body: { type, email },
+        ...(redirectTo ? { query: { redirect_to: redirectTo } } : {}),
+      })
+    },
+    exchangeCodeForSession: (authCode, codeVerifier) =>
+      call('POST', '/token', {
+        body: { auth_code: authCode, code_verifier: codeVerifier },
+        query: { grant_type: 'pkce' },
+      }),
     admin: createAdminApi(call, serviceToken),
   }
 }

@@ -451,3 +451,22 @@ describe('anonymous sign-in', () => {
     expect(claims.is_anonymous).toBe(false)
   })
 })
+
+describe('auth.api (in-process, for scripts)', () => {
+  it('signInWithOtp → verifyOtp, resetPasswordForEmail, and errors as AuthError with GoTrue codes', async () => {
+    const email = address('api')
+    await s.auth.api.signInWithOtp({ email, data: { via: 'api' } })
+    const code = codeOf(await s.nextMail(email))
+    const session = await s.auth.api.verifyOtp({ type: 'email', email, token: code })
+    expect(session.user).toMatchObject({ email, user_metadata: { via: 'api' } })
+    await expect(s.auth.api.verifyOtp({ type: 'email', email, token: code })).rejects.toMatchObject({
+      errorCode: 'otp_expired',
+      status: 403,
+    })
+    await s.auth.api.resetPasswordForEmail(email)
+    const recovery = await s.nextMail(email, 1)
+    const token = new URL(linkOf(recovery)).searchParams.get('token') ?? ''
+    const recovered = await s.auth.api.verifyOtp({ type: 'recovery', token_hash: token })
+    expect(recovered.access_token).toBeTruthy()
+  })
+})
