@@ -107,6 +107,18 @@ describe('read features', () => {
     ])
   })
 
+  it('counts with the planner for count=planned and beyond maxRows for count=estimated', async () => {
+    await h.test.db.query('analyze public.films')
+    for (const count of ['planned', 'estimated']) {
+      const r = await get('/films?select=id', { headers: { Prefer: `count=${count}` } })
+      expect(r.headers.get('content-range')).toMatch(/^0-3\/\d+$/)
+      expect(r.headers.get('preference-applied')).toBe(`count=${count}`)
+      expect(Number(r.headers.get('content-range')?.split('/')[1])).toBeGreaterThan(0)
+    }
+    const exactUnderCap = await get('/films?select=id&id=lt.3', { headers: { Prefer: 'count=estimated' } })
+    expect(exactUnderCap.headers.get('content-range')).toBe('0-1/2')
+  })
+
   it('caps rows with maxRows and strips nulls on request', async () => {
     const r = await get('/films?select=id&order=id', { headers: { Prefer: 'count=exact' } })
     expect(r.body).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }])
