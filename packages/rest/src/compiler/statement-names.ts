@@ -5,7 +5,7 @@
  * prepared statements for the life of each connection.
  */
 const names = new Map<string, string>()
-const MAX_NAMED = 2000
+const MAX_NAMED = 500
 
 /** The statement name for `text`, or `undefined` once the cap is reached (unnamed, one-shot). */
 export function statementName(text: string): string | undefined {
