@@ -8,6 +8,8 @@ import { parseQuery } from '../parser/query'
 import { finishRead, isSingleStatement, prepareRead, readStatement } from '../read/execute-read'
 import type { FunctionInfo, Relation, SchemaCache } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
+import { prepareWrite } from '../write/index'
+import { pipelinedWrite } from '../write/pipelined'
 import { negotiate } from './media'
 import { pipelinedRead } from './pipelined'
 import { parsePrefer } from './prefer'
@@ -207,6 +209,12 @@ export async function runPipeline(
       const row = rows[0] as ResponseRow
       result = finishRead(base, read, row, row.total === null ? null : Number(row.total))
     }
+  }
+
+  // Writes: BEGIN, claims and the statement pipelined, then COMMIT once the result passed its
+  // checks (two round trips instead of four). See write/pipelined.ts.
+  if (result === null && !transaction && relation && !readLike && !prefer.timezone) {
+    result = await pipelinedWrite(options.db, claims, context, prepareWrite(base), rollback)
   }
 
   if (result === null) {

@@ -8,13 +8,13 @@ import type pg from 'pg'
  *
  * @see https://docs.postgrest.org/en/v12/references/transactions.html
  */
-const SET_CLAIMS_SQL =
+export const SET_CLAIMS_SQL =
   "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
   "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
   "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
   "set_config('request.headers', $7, true)"
 
-function claimParameters(role: string, claims: JwtClaims | null, context: RequestContext): string[] {
+export function claimParameters(role: string, claims: JwtClaims | null, context: RequestContext): string[] {
   const headers: Record<string, string> = {}
   const source = context.headers
   if (source instanceof Headers) {
@@ -37,7 +37,7 @@ function claimParameters(role: string, claims: JwtClaims | null, context: Reques
   ]
 }
 
-type PipelineClient = pg.PoolClient & { pipeline?: boolean }
+export type PipelineClient = pg.PoolClient & { pipeline?: boolean }
 
 /**
  * Runs one read-only statement exactly as `db.withClaims(claims, tx => tx.query(statement),

@@ -32,7 +32,21 @@ const MUTATION = 'pgrst_mutation'
 /** What the client gets back, from `Prefer: return=` (PostgREST's default is minimal). */
 type ReturnMode = 'minimal' | 'headers-only' | 'representation'
 
-export const executeWrite: Executor = async (ctx) => {
+/** What a write needs from the request: everything but the open transaction. */
+export type WriteRequest = Omit<RestContext, 'tx'>
+
+/** A compiled write: one statement, and how to turn its response row into the answer. */
+export interface PreparedWrite {
+  statement: { name?: string; text: string; values: unknown[] }
+  /**
+   * Builds the result from the statement's row, or throws (max-affected PGRST124, singular
+   * PGRST116, GUC errors) — the caller must then roll the transaction back.
+   */
+  finish(row: ResponseRow): RestResult
+}
+
+/** Compiles a POST/PUT/PATCH/DELETE without touching the database. */
+export function prepareWrite(ctx: WriteRequest): PreparedWrite {
   const relation = ctx.relation
   if (!relation) throw pgrstError('PGRST125', 'Invalid path specified in request URL')
   const mode: ReturnMode = ctx.prefer.return ?? 'minimal'
@@ -56,7 +70,20 @@ export const executeWrite: Executor = async (ctx) => {
     default:
       throw pgrstError('PGRST117', `Unsupported HTTP method: ${ctx.method}`)
   }
-  return respond(ctx, relation, params, mutation, mode)
+  const text = responseSql(ctx, relation, params, mutation, mode)
+  // Named: a request shape's SQL is the same whatever its values, so Postgres plans it once per connection.
+  const name = statementName(text)
+  return {
+    statement: name ? { name, text, values: params.values } : { text, values: params.values },
+    finish: (row) => finish(ctx, relation, mode, row),
+  }
+}
+
+/** Runs a write inside the request's transaction (the pipeline may instead pipeline it). */
+export const executeWrite: Executor = async (ctx) => {
+  const write = prepareWrite(ctx)
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(write.statement)
+  return write.finish(rows[0] as ResponseRow)
 }
 
 function returningFor(mode: ReturnMode): Returning {
@@ -64,7 +91,7 @@ function returningFor(mode: ReturnMode): Returning {
 }
 
 /** The body's rows and the columns to write (`columns=` or the keys). */
-function payloadColumns(ctx: RestContext, relation: Relation): { payload: Payload; names: string[] } {
+function payloadColumns(ctx: WriteRequest, relation: Relation): { payload: Payload; names: string[] } {
   const payload = parsePayload(ctx.body, ctx.contentType)
   let names: string[]
   if (ctx.query.columns) {
@@ -78,7 +105,7 @@ function payloadColumns(ctx: RestContext, relation: Relation): { payload: Payloa
   return { payload, names: resolveColumns(relation, names).map((c) => c.name) }
 }
 
-function insert(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+function insert(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: ReturnMode): string {
   const { payload, names } = payloadColumns(ctx, relation)
   const columns = resolveColumns(relation, names)
   let onConflict: { action: 'merge' | 'ignore'; target: string[] } | null = null
@@ -99,7 +126,7 @@ function insert(ctx: RestContext, relation: Relation, params: SqlParams, mode: R
   })
 }
 
-function put(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+function put(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: ReturnMode): string {
   const { payload, names } = payloadColumns(ctx, relation)
   checkPut(ctx, relation, payload)
   return insertStatement(params, {
@@ -112,7 +139,7 @@ function put(ctx: RestContext, relation: Relation, params: SqlParams, mode: Retu
   })
 }
 
-function update(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+function update(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: ReturnMode): string {
   const { payload, names } = payloadColumns(ctx, relation)
   const row = payload.rows[0]
   if (!row || names.length === 0) {
@@ -128,7 +155,7 @@ function update(ctx: RestContext, relation: Relation, params: SqlParams, mode: R
   })
 }
 
-function remove(ctx: RestContext, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+function remove(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: ReturnMode): string {
   return deleteStatement({ relation, where: whereFor(ctx, relation, params), returning: returningFor(mode) })
 }
 
@@ -138,7 +165,7 @@ function remove(ctx: RestContext, relation: Relation, params: SqlParams, mode: R
  *
  * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#limited-update-delete
  */
-function whereFor(ctx: RestContext, relation: Relation, params: SqlParams): string {
+function whereFor(ctx: WriteRequest, relation: Relation, params: SqlParams): string {
   const limited = ctx.range.limit !== null || ctx.range.offset > 0
   const alias = limited ? 'pgrst_limited' : relation.name
   const scope = { cache: ctx.cache, relation, alias }
@@ -180,14 +207,14 @@ function rootOnly(query: ParsedQuery): ParsedQuery {
   }
 }
 
-/** Reads the response (count, representation, Location) from the mutation CTE. */
-async function respond(
-  ctx: RestContext,
+/** The statement: the mutation CTE and the response (count, representation, Location) read from it. */
+function responseSql(
+  ctx: WriteRequest,
   relation: Relation,
   params: SqlParams,
   mutation: string,
   mode: ReturnMode,
-): Promise<RestResult> {
+): string {
   let source: string
   if (mode === 'representation') {
     const plan = buildPlan(ctx.cache, relation, rootOnly(ctx.query), {
@@ -205,17 +232,15 @@ async function respond(
   } else {
     source = `SELECT 1 FROM ${MUTATION}`
   }
-  const text = compileResponse({
+  return compileResponse({
     source,
     media: mode === 'representation' ? ctx.media : { ...ctx.media, kind: 'json', stripNulls: false },
     ctes: [`${MUTATION} AS (${mutation})`],
   })
-  // Named: a request shape's SQL is the same whatever its values, so Postgres plans it once per connection.
-  const name = statementName(text)
-  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(
-    name ? { name, text, values: params.values } : { text, values: params.values },
-  )
-  const row = rows[0] as ResponseRow
+}
+
+/** The answer from the response row; throws when a precondition fails (the write must roll back). */
+function finish(ctx: WriteRequest, relation: Relation, mode: ReturnMode, row: ResponseRow): RestResult {
   const affected = Number(row.page_total)
 
   // max-affected is a precondition: only honoured with handling=strict, checked before anything is

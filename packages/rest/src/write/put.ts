@@ -10,7 +10,7 @@ import { pgrstError } from '../errors'
 import type { Relation } from '../schema-cache/types'
 import type { Payload } from './payload'
 
-export function checkPut(ctx: RestContext, relation: Relation, payload: Payload): void {
+export function checkPut(ctx: Pick<RestContext, 'query'>, relation: Relation, payload: Payload): void {
   const pk = relation.primaryKey
   const root = ctx.query.filters.filter((f) => f.path.length === 0)
   const values = new Map<string, string>()

@@ -1,0 +1,92 @@
+import type { Database, JwtClaims, RequestContext } from '@groundwork/core'
+import type pg from 'pg'
+import type { ResponseRow } from '../compiler/response'
+import type { RestResult } from '../context'
+import { claimParameters, type PipelineClient, SET_CLAIMS_SQL } from '../http/pipelined'
+import type { PreparedWrite } from './index'
+
+/**
+ * Runs a write exactly as `db.withClaims(claims, tx => tx.query(statement))` would — `BEGIN`,
+ * the claims statement, the statement, then `COMMIT` — in two round trips instead of four: the
+ * first three are written to the connection at once (node-postgres pipeline mode), and the
+ * transaction ends only after {@link PreparedWrite.finish} accepted the result, so a failed
+ * precondition (max-affected, singular object) still rolls the write back.
+ *
+ * Safety: Postgres runs pipelined messages in order inside the one transaction; if `BEGIN` or
+ * the claims statement fails, the write fails too (25P02) and is rolled back, so nothing ever
+ * runs outside the caller's role. `rollback` ends with `ROLLBACK` (Prefer: tx=rollback) but still
+ * answers. Clients without pipeline support run the same statements one by one.
+ *
+ * @see https://node-postgres.com/features/pipelining
+ */
+export async function pipelinedWrite(
+  db: Database,
+  claims: JwtClaims | null,
+  context: RequestContext,
+  write: PreparedWrite,
+  rollback: boolean,
+): Promise<RestResult> {
+  const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : db.roles.anon
+  const setClaims = {
+    name: 'gw_rest_set_claims',
+    text: SET_CLAIMS_SQL,
+    values: claimParameters(role, claims, context),
+  }
+  const client = (await db.pool.connect()) as PipelineClient
+  let broken: Error | undefined
+  const abort = async () => {
+    await client.query('ROLLBACK').catch((error: Error) => {
+      broken = error
+    })
+  }
+  try {
+    let row: ResponseRow
+    if (typeof client.pipeline !== 'boolean') {
+      await client.query('BEGIN')
+      try {
+        await client.query(setClaims)
+        row = (await client.query<ResponseRow & pg.QueryResultRow>(write.statement)).rows[0] as ResponseRow
+      } catch (error) {
+        await abort()
+        throw error
+      }
+    } else {
+      client.pipeline = true
+      // Cork the socket so the three messages leave in one write.
+      const stream = (client as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } })
+        .connection?.stream
+      stream?.cork?.()
+      const pending = [
+        client.query('BEGIN'),
+        client.query(setClaims),
+        client.query<ResponseRow & pg.QueryResultRow>(write.statement),
+      ] as const
+      stream?.uncork?.()
+      const settled = await Promise.allSettled(pending)
+      client.pipeline = false
+      // The first failure is the cause (later statements only report the aborted transaction).
+      const failed = settled.find((step) => step.status === 'rejected')
+      if (failed) {
+        await abort()
+        throw failed.reason
+      }
+      row = (settled[2] as PromiseFulfilledResult<pg.QueryResult<ResponseRow & pg.QueryResultRow>>).value
+        .rows[0] as ResponseRow
+    }
+    let result: RestResult
+    try {
+      result = write.finish(row)
+    } catch (error) {
+      await abort()
+      throw error
+    }
+    await client.query(rollback ? 'ROLLBACK' : 'COMMIT')
+    return result
+  } finally {
+    if (client.pipeline === true) {
+      client.pipeline = false
+      broken ??= new Error('pipeline interrupted')
+    }
+    client.release(broken)
+  }
+}
