@@ -7,5 +7,6 @@ export default defineConfig(
     embedded: 'src/embedded.ts',
     node: 'src/node.ts',
     fastify: 'src/fastify.ts',
+    next: 'src/next.ts',
   }),
 )

@@ -178,6 +178,8 @@ export interface AdapterServer {
   base: string
   /** The mount prefix the handler must not see. */
   mount: string
+  /** The host the handler sees in `request.url`, when not the one of `base`. */
+  host?: string
 }
 
 /**
@@ -186,12 +188,12 @@ export interface AdapterServer {
  */
 export function adapterContract(getServer: () => AdapterServer, probe: () => Probe): void {
   it('routes relative to the mount point', async () => {
-    const { base, mount } = getServer()
+    const { base, mount, host } = getServer()
     const response = await fetch(`${base}/echo?x=1&y=%2F`)
     expect(response.status).toBe(200)
     const body = await response.json()
     expect(body).toMatchObject({ method: 'GET', path: '/echo?x=1&y=%2F' })
-    expect(new URL(base).host).toBe(body.host)
+    expect(body.host).toBe(host ?? new URL(base).host)
     if (mount !== '')
       expect(probe().seenUrls.some((url) => new URL(url).pathname.startsWith(mount))).toBe(false)
   })

@@ -3,8 +3,11 @@
  * which is the path *below* the point where the host mounted it (`/user`, not `/auth/v1/user`) —
  * exactly what Express and Connect put in `req.url` inside `app.use('/auth/v1', …)`.
  * Adapters whose framework keeps the full path (Fastify, Next.js, plain node:http with a prefix)
- * strip the mount prefix here.
+ * strip the mount prefix here, and pass it in `x-forwarded-prefix`.
  */
+
+/** Header telling the handler the prefix it is mounted under (the path it does not see). */
+export const PREFIX_HEADER = 'x-forwarded-prefix'
 
 /**
  * `path` (a pathname, optionally followed by `?search`) with `basePath` removed when it is a
@@ -22,8 +25,9 @@ export function stripBasePath(path: string, basePath: string): string {
 }
 
 /**
- * The same request with `basePath` stripped from its URL. `new Request(url, request)` keeps the
- * method, headers, signal and the (still unread, streaming) body.
+ * The same request with `basePath` stripped from its URL and passed in `x-forwarded-prefix`.
+ * `new Request(url, request)` keeps the method, headers, signal and the (still unread,
+ * streaming) body.
  */
 export function rebaseRequest(request: Request, basePath: string): Request {
   if (basePath === '') return request
@@ -31,5 +35,7 @@ export function rebaseRequest(request: Request, basePath: string): Request {
   const pathname = stripBasePath(url.pathname, basePath)
   if (pathname === url.pathname) return request
   url.pathname = pathname
-  return new Request(url, request)
+  const rebased = new Request(url, request)
+  rebased.headers.set(PREFIX_HEADER, basePath)
+  return rebased
 }

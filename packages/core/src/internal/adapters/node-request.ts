@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequest, type RequestOptions } from '@remix-run/node-fetch-server'
-import { stripBasePath } from './mount-path'
+import { PREFIX_HEADER, stripBasePath } from './mount-path'
 import { withParsedBody } from './parsed-body'
 
 /** A Node request that a framework's body parser may have read already. */
@@ -17,9 +17,6 @@ export interface NodeRequestOptions extends RequestOptions {
   /** Prefix removed from `req.url` (see `mount-path.ts`). */
   basePath: string
 }
-
-/** Header telling the handler the prefix it is mounted under (the path it does not see). */
-export const PREFIX_HEADER = 'x-forwarded-prefix'
 
 /**
  * A Fetch `Request` for a Node request, built by `@remix-run/node-fetch-server`'s `createRequest`:
