@@ -1,6 +1,7 @@
 import { type Authenticate, type Principal, parseOptions, type Transaction } from '@groundwork/core'
 import type { RestResult } from './context'
 import { toRestError } from './errors'
+import { cachedAuthenticate } from './http/auth-cache'
 import { anonymousPrincipal, createHandler, errorResult } from './http/handler'
 import { type PipelineDeps, runPipeline } from './http/pipeline'
 import { openApiDocument } from './openapi/document'
@@ -104,7 +105,9 @@ export function createRest(options: RestOptions): Rest {
     executeRpc,
     openapi: openApiDocument,
   }
-  const authenticate: Authenticate = resolved.authenticate ?? (async () => anonymousPrincipal(anonRole))
+  const authenticate: Authenticate = resolved.authenticate
+    ? cachedAuthenticate(resolved.authenticate, resolved.jwtCacheMaxLifetime)
+    : async () => anonymousPrincipal(anonRole)
 
   const api: RestApi = {
     async query(input, queryOptions = {}) {

@@ -43,6 +43,12 @@ export interface RestOptions {
   reloadDebounce?: number
   /** Listen for `NOTIFY pgrst` and DDL notifications to reload the schema cache. @default true */
   listen?: boolean
+  /**
+   * Seconds to reuse a successful `authenticate` result for the same `Authorization`/`apikey`
+   * headers (never past the token's `exp`), like PostgREST's `jwt-cache-max-lifetime`. Leave at 0
+   * when `authenticate` checks revocable sessions and revocation must apply at once. @default 0
+   */
+  jwtCacheMaxLifetime?: number
   /** Receives errors that were answered with a generic 500. */
   onError?: OnError
 }
@@ -78,6 +84,7 @@ export const restOptionsSchema = z.object({
     .default(true),
   reloadDebounce: z.number().int().nonnegative().default(100),
   listen: z.boolean().default(true),
+  jwtCacheMaxLifetime: z.number().int().nonnegative().default(0),
   onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
 })
 
