@@ -4,6 +4,7 @@
  * when the INSERT's autocommit returned to the writer; client = when the event's bytes were parsed
  * here). Reports JSON to the parent on stdout's last line.
  */
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import pg from 'pg'
 
@@ -19,7 +20,7 @@ interface Args {
   path: string
 }
 
-const args = JSON.parse(process.argv[2] as string) as Args
+const args = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Args
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
 const commitAt = new Map<number, number>()
 const latencies: number[] = []

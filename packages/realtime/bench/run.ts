@@ -15,9 +15,11 @@
  */
 import { fork } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import os from 'node:os'
+import os, { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   migrations as coreMigrations,
   createDatabase,
@@ -176,27 +178,29 @@ function baselineServer(url: string) {
 
 async function runLoad(url: string, databaseUrl: string, users: string[], lists: number[], path: string) {
   return new Promise<Result>((resolve, reject) => {
-    const child = fork(
-      new URL('./load.ts', import.meta.url),
-      [
-        JSON.stringify({
-          url,
-          databaseUrl,
-          users,
-          lists,
-          listCount: LISTS,
-          rate: RATE,
-          durationMs: DURATION,
-          path,
-        }),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+    const argsFile = join(tmpdir(), `gw-rt-bench-${randomBytes(4).toString('hex')}.json`)
+    writeFileSync(
+      argsFile,
+      JSON.stringify({
+        url,
+        databaseUrl,
+        users,
+        lists,
+        listCount: LISTS,
+        rate: RATE,
+        durationMs: DURATION,
+        path,
+      }),
     )
+    const child = fork(new URL('./load.ts', import.meta.url), [argsFile], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    })
     let out = ''
     child.stdout?.on('data', (chunk) => {
       out += chunk
     })
     child.on('exit', (code) => {
+      rmSync(argsFile, { force: true })
       const line = out.trim().split('\n').at(-1)
       if (code !== 0 || !line) reject(new Error(`load process exited with ${code}`))
       else resolve(JSON.parse(line) as Result)

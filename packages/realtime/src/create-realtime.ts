@@ -375,7 +375,12 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     const relids: number[] = []
     for (const input of request.subscriptions) {
       const schema = input.schema ?? 'public'
-      const published = changes.publishedTable(schema, input.table)
+      let published = changes.publishedTable(schema, input.table)
+      if (!published) {
+        // Just enabled elsewhere? The reload on its NOTIFY may not have happened yet.
+        await changes.loadPublished()
+        published = changes.publishedTable(schema, input.table)
+      }
       if (!published) {
         throw realtimeError(
           'REALTIME_TABLE_NOT_PUBLISHED',

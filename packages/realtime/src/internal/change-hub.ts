@@ -205,6 +205,7 @@ export class ChangeHub {
     perRow: ([Connection, number][] | undefined)[],
     visible: Map<number, Set<number>>,
   ) {
+    const touched = new Set<Connection>()
     for (let i = 0; i < rows.length; i++) {
       const interested = perRow[i]
       if (!interested || interested.length === 0) continue
@@ -213,10 +214,15 @@ export class ChangeHub {
       for (const [connection, group] of interested) {
         if (connection.closed || !visible.get(group)?.has(row.id)) continue
         frame ??= changeFrame(row)
+        if (!connection.replaying && !touched.has(connection)) {
+          touched.add(connection)
+          connection.cork()
+        }
         deliver(connection, frame, row.id)
         this.delivered++
       }
     }
+    for (const connection of touched) connection.uncork()
   }
 
   #interest(rows: ChangeRow[]) {

@@ -54,11 +54,16 @@ export class Connection {
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #queue: Uint8Array[] = []
   #queueIds: number[] = []
+  /** Messages (not chunks: a corked chunk holds several) waiting in `#queue`. */
+  #queueCounts: number[] = []
+  #queued = 0
   #lastSentId: number
   #heartbeat: NodeJS.Timeout | null = null
   #expiry: NodeJS.Timeout | null = null
   #onClose: (connection: Connection) => void
   #drainWaiters: (() => void)[] = []
+  #corked: Uint8Array[] | null = null
+  #corkedId: number | undefined
 
   constructor(settings: {
     role: string
@@ -89,7 +94,8 @@ export class Connection {
         pull: () => this.#drain(),
         cancel: () => this.#finish(),
       },
-      new CountQueuingStrategy({ highWaterMark: 32 }),
+      // Bounded in bytes: past 64 KiB not yet taken by the socket, messages wait in the counted queue.
+      new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
     )
     this.#heartbeat = setInterval(() => {
       if ((this.#controller.desiredSize ?? 0) > 0) this.#controller.enqueue(sseComment('heartbeat'))
@@ -114,7 +120,7 @@ export class Connection {
 
   /** Frames waiting in the bounded buffer. */
   get buffered(): number {
-    return this.#queue.length
+    return this.#queued
   }
 
   /** Sends a change (skipped unless `id` > lastId) or, with `id` undefined, a control message. */
@@ -124,7 +130,41 @@ export class Connection {
       if (id <= this.lastId) return
       this.lastId = id
     }
+    if (this.#corked) {
+      this.#corked.push(frame)
+      if (id !== undefined) this.#corkedId = id
+      return
+    }
     this.#push(frame, id)
+  }
+
+  /**
+   * Collects the changes of one dispatched batch so they reach the socket as one write (fewer
+   * syscalls and stream reads when a batch holds several changes for this subscriber).
+   */
+  cork(): void {
+    this.#corked ??= []
+  }
+
+  uncork(): void {
+    const frames = this.#corked
+    const id = this.#corkedId
+    this.#corked = null
+    this.#corkedId = undefined
+    if (!frames || frames.length === 0 || this.closed) return
+    if (frames.length === 1) {
+      this.#push(frames[0] as Uint8Array, id, 1)
+      return
+    }
+    let length = 0
+    for (const frame of frames) length += frame.byteLength
+    const joined = new Uint8Array(length)
+    let offset = 0
+    for (const frame of frames) {
+      joined.set(frame, offset)
+      offset += frame.byteLength
+    }
+    this.#push(joined, id, frames.length)
   }
 
   /** Sends a control message that carries a resume point (`ready`, `resync-required`). */
@@ -134,23 +174,25 @@ export class Connection {
     this.#push(frame, id)
   }
 
-  #push(frame: Uint8Array, id: number | undefined): void {
+  #push(frame: Uint8Array, id: number | undefined, count = 1): void {
     if (this.#queue.length === 0 && (this.#controller.desiredSize ?? 0) > 0) {
       this.#controller.enqueue(frame)
       if (id !== undefined) this.#lastSentId = id
       return
     }
-    if (this.#queue.length >= this.bufferSize) {
+    if (this.#queued + count > this.bufferSize) {
       this.end('slow_consumer')
       return
     }
     this.#queue.push(frame)
     this.#queueIds.push(id ?? -1)
+    this.#queueCounts.push(count)
+    this.#queued += count
   }
 
   /** Waits until the buffer is at most half full (used while replaying, which must not overflow it). */
   async waitForRoom(): Promise<void> {
-    while (!this.closed && this.#queue.length > this.bufferSize / 2) {
+    while (!this.closed && this.#queued > this.bufferSize / 2) {
       await new Promise<void>((resolve) => this.#drainWaiters.push(resolve))
     }
   }
@@ -160,6 +202,8 @@ export class Connection {
     if (this.closed) return
     this.#queue = []
     this.#queueIds = []
+    this.#queueCounts = []
+    this.#queued = 0
     try {
       this.#controller.enqueue(
         sseMessage('disconnect', {
@@ -178,10 +222,11 @@ export class Connection {
     while (this.#queue.length > 0 && (this.#controller.desiredSize ?? 0) > 0) {
       const frame = this.#queue.shift() as Uint8Array
       const id = this.#queueIds.shift() as number
+      this.#queued -= this.#queueCounts.shift() as number
       this.#controller.enqueue(frame)
       if (id >= 0) this.#lastSentId = id
     }
-    if (this.#queue.length <= this.bufferSize / 2) {
+    if (this.#queued <= this.bufferSize / 2) {
       const waiters = this.#drainWaiters
       this.#drainWaiters = []
       for (const resolve of waiters) resolve()
