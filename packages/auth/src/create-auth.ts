@@ -10,7 +10,7 @@ import { type AuthOptions, authOptionsSchema, type ResolvedAuthOptions } from '.
 import { createRateLimiter } from './rate-limit'
 import { createRedirectPolicy } from './redirect'
 import { createRouter } from './router'
-import { type AuthServices, createServices } from './services'
+import { createServices } from './services'
 import { createSessions } from './sessions'
 import { createUsersRepository } from './users'
 
@@ -30,8 +30,6 @@ export interface Auth {
   cleanup(): Promise<CleanupResult>
   /** The validated options. */
   options: ResolvedAuthOptions
-  /** Internals shared by route modules and tests (users repository, sessions, signer…). */
-  services: AuthServices
 }
 
 /**
@@ -78,6 +76,5 @@ export function createAuth(input: AuthOptions): Auth {
     tasks: [createCleanupTask(options.db, options)],
     cleanup: () => cleanup(options.db, options),
     options,
-    services,
   }
 }

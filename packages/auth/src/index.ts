@@ -1,8 +1,6 @@
 export type { AdminUserAttributes, ApiCall, ApiCallOptions, AuthAdminApi, AuthApi, UserJson } from './api'
-export type { AuditAction } from './audit'
 export type { CleanupResult } from './cleanup'
 export { AUTH_CLEANUP_TASK } from './cleanup'
-export type { Route, RouteContext, RouteHandler, RouteMethod } from './context'
 export type { Auth } from './create-auth'
 export { createAuth } from './create-auth'
 export type { GoTrueErrorCode } from './errors'
@@ -11,7 +9,6 @@ export type { AuthHooks, BeforeSignUpEvent, BeforeSignUpResult, CustomAccessToke
 export type { AccessTokenClaims, AmrEntry } from './jwt'
 export type { AuthMailer, AuthMailMessage, AuthMailTemplate, AuthMailVariables } from './mailer'
 export { migrations } from './migrations'
-export type { OneTimeTokenType } from './one-time-tokens'
 export type {
   AuthOptions,
   JwtOptions,
@@ -23,8 +20,6 @@ export type {
 } from './options'
 export type { PasswordCheck, ScryptParams } from './passwords'
 export { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword } from './passwords'
-export type { AuthServices, PasswordService } from './services'
-export type { AuthenticationMethod, IssueSessionOptions, SessionResponse } from './sessions'
-export { hashToken } from './tokens'
-export type { NewUser, User, UsersRepository } from './users'
+export type { AuthenticationMethod, SessionResponse } from './sessions'
+export type { IdentityRow, User, UserRow } from './users'
 export { toUserJson } from './users'
