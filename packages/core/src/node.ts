@@ -33,7 +33,7 @@ export interface NodeHandlerOptions {
    * Protocol for the Request URL (`https:` behind a TLS-terminating proxy).
    * @default from the connection
    */
-  protocol?: string
+  protocol?: 'http:' | 'https:'
   /**
    * Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` for the URL. Only behind a
    * proxy that overwrites them.

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { ConfigError } from '@groundwork/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { toNodeHandler } from '../src/node'
@@ -56,6 +57,29 @@ describe('node:http, basePath "/auth/v1/"', () => {
   it('leaves a path outside basePath (or only sharing its letters) unchanged', async () => {
     const response = await fetch(`${based}/auth/v10/echo`)
     expect(await response.json()).toEqual({ code: 'NOT_FOUND', path: '/auth/v10/echo' })
+  })
+})
+
+/** Sends `head` on a raw socket and returns everything the server answered. */
+async function rawRequest(origin: string, head: string): Promise<string> {
+  const { port } = new URL(origin)
+  const socket = connect(Number(port), '127.0.0.1')
+  socket.end(head)
+  let text = ''
+  for await (const chunk of socket) text += chunk
+  return text
+}
+
+describe('toNodeHandler with requests no URL can be built from', () => {
+  it('answers 400 for a malformed Host header without calling the handler or onError', async () => {
+    const answer = await rawRequest(
+      plain,
+      'GET /echo HTTP/1.1\r\nHost: bad host\r\nConnection: close\r\n\r\n',
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(answer).toContain('"code":"CORE_BAD_REQUEST"')
+    expect(probe.seenUrls).toEqual([])
+    expect(probe.reported).toEqual([])
   })
 })
 

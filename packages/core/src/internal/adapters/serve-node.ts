@@ -42,6 +42,11 @@ async function exchange(
   let response: Response
   try {
     request = requestFromNode(req, res, options)
+  } catch {
+    // No valid URL can be built (a malformed Host header or request target): the client's fault.
+    return writeNodeResponse(res, badRequest())
+  }
+  try {
     response = await handler(request)
   } catch (error) {
     if (isAbortFallout(request, error)) return
@@ -61,4 +66,11 @@ async function exchange(
     safe(onError)?.(error, request)
     res.destroy()
   }
+}
+
+function badRequest(): Response {
+  return Response.json(
+    { code: 'CORE_BAD_REQUEST', message: 'Malformed request URL or Host header' },
+    { status: 400 },
+  )
 }
