@@ -29,9 +29,9 @@ let lastDeliveryAt = 0
 let openStreams = 0
 let ended = 0
 
-function subscribe(user: string): Promise<void> {
+function subscribe(user: string, list: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const url = new URL(args.path, args.url)
+    const url = new URL(args.path.replaceAll('{list}', String(list)), args.url)
     const req = http.get(url, { agent, headers: { authorization: `Bearer user:${user}` } }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`subscribe: HTTP ${res.statusCode}`))
@@ -76,7 +76,9 @@ async function main() {
   const started = performance.now()
   const batch = 200
   for (let i = 0; i < args.users.length; i += batch) {
-    await Promise.all(args.users.slice(i, i + batch).map((user) => subscribe(user)))
+    await Promise.all(
+      args.users.slice(i, i + batch).map((user, j) => subscribe(user, args.lists[i + j] as number)),
+    )
   }
   const connectMs = performance.now() - started
 

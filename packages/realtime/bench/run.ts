@@ -35,6 +35,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 200)
 const DURATION = Number(process.env.BENCH_DURATION_MS ?? 10_000)
 const LISTS = Number(process.env.BENCH_LISTS ?? 10)
 const BASELINE = process.env.BENCH_BASELINE !== '0'
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'table,filtered').split(',')
 const VIS_CONCURRENCY = Number(process.env.BENCH_VISIBILITY_CONCURRENCY ?? 2)
 const BASELINE_MAX_SUBSCRIBERS = Number(process.env.BENCH_BASELINE_MAX ?? 1000)
 
@@ -262,22 +263,30 @@ async function main() {
       await db.query('insert into public.members select * from unnest($1::int[], $2::uuid[])', [lists, users])
       await db.query('analyze public.members')
 
-      const realtime = createRealtime({ db, authenticate, visibilityConcurrency: VIS_CONCURRENCY })
-      await realtime.start()
-      const server = serveWeb(realtime.handler)
-      const url = await listen(server)
-      const r = await runLoad(url, databaseUrl, users, lists, '/stream?table=todos')
-      console.log(row('groundwork', r))
-      const stats = realtime.api.stats()
-      console.log(
-        `  ${stats.batches} batches, ${(stats.checks / Math.max(1, stats.batches)).toFixed(0)} RLS decisions/batch, visibility ${(stats.visibilityMs / Math.max(1, stats.batches)).toFixed(1)} ms/batch (${((stats.visibilityMs * 1000) / Math.max(1, stats.checks)).toFixed(1)} µs/decision)`,
-      )
-      results.push(['groundwork', r])
-      server.closeAllConnections()
-      server.close()
-      await realtime.close()
+      let r: Result | undefined
+      for (const scenario of SCENARIOS) {
+        const realtime = createRealtime({ db, authenticate, visibilityConcurrency: VIS_CONCURRENCY })
+        await realtime.start()
+        const server = serveWeb(realtime.handler)
+        const url = await listen(server)
+        // table: every subscriber gets the whole table (RLS decides each change for all N);
+        // filtered: each subscriber watches its list (filter=list_id=eq.N), RLS still decides.
+        const path =
+          scenario === 'filtered' ? '/stream?table=todos&filter=list_id=eq.{list}' : '/stream?table=todos'
+        const result = await runLoad(url, databaseUrl, users, lists, path)
+        if (scenario === 'table') r = result
+        console.log(row(scenario === 'filtered' ? 'gw filtered' : 'groundwork', result))
+        const stats = realtime.api.stats()
+        console.log(
+          `  ${stats.batches} batches, ${(stats.checks / Math.max(1, stats.batches)).toFixed(0)} RLS decisions/batch, visibility ${(stats.visibilityMs / Math.max(1, stats.batches)).toFixed(1)} ms/batch (${((stats.visibilityMs * 1000) / Math.max(1, stats.checks)).toFixed(1)} µs/decision), load avg ${os.loadavg()[0]?.toFixed(1)}`,
+        )
+        results.push([scenario, result])
+        server.closeAllConnections()
+        server.close()
+        await realtime.close()
+      }
 
-      if (BASELINE && n <= BASELINE_MAX_SUBSCRIBERS) {
+      if (r && BASELINE && n <= BASELINE_MAX_SUBSCRIBERS) {
         const baseline = baselineServer(databaseUrl)
         await baseline.start()
         const baseUrl = await listen(baseline.server)
