@@ -336,6 +336,8 @@ async function main(): Promise<void> {
       rows.push(
         await load('sign-in   groundwork (our default cost)', {
           connections: SIGNIN_CONNECTIONS,
+          // ~5× the work per hash (128 MiB, N=2^17): give it time to complete a meaningful count.
+          duration: Math.max(DURATION, 10),
           url: `${strong.server.origin}/auth/v1/token?grant_type=password`,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
