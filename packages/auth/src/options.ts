@@ -110,6 +110,8 @@ export interface AuthOptions {
   refreshTokenReuseInterval?: number
   /** Session lifetime in seconds; 0 = unlimited (GoTrue's `SESSIONS_TIMEBOX`). @default 0 */
   sessionTimebox?: number
+  /** A session not refreshed for this many seconds ends; 0 = never (GoTrue's `SESSIONS_INACTIVITY_TIMEOUT`). @default 0 */
+  sessionInactivityTimeout?: number
   /** Rate limits. */
   rateLimits?: RateLimitOptions
   /** Lifetime of one-time tokens (confirmation, magic link, recovery, OTP) in seconds. @default 3600 */
@@ -217,6 +219,7 @@ export const authOptionsSchema = z.object({
     .prefault({}),
   refreshTokenReuseInterval: z.number().int().nonnegative().default(10),
   sessionTimebox: z.number().int().nonnegative().default(0),
+  sessionInactivityTimeout: z.number().int().nonnegative().default(0),
   rateLimits: z
     .object({
       signIn: rateLimit.default({ max: 30, windowSeconds: 300 }),

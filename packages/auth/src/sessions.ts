@@ -253,6 +253,13 @@ export function createSessions(deps: {
       if (session.not_after && session.not_after <= new Date()) {
         throw invalid('session_expired', 'Invalid Refresh Token: Session Expired')
       }
+      const lastActive = (session.refreshed_at ?? session.created_at).getTime()
+      if (
+        options.sessionInactivityTimeout > 0 &&
+        lastActive + options.sessionInactivityTimeout * 1000 < Date.now()
+      ) {
+        throw invalid('session_expired', 'Invalid Refresh Token: Session Expired (Inactivity)')
+      }
       const current = await tx.query<{
         revoked: boolean
         reusable: boolean

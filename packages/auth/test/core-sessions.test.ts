@@ -8,7 +8,11 @@ let stack: CoreStack
 beforeAll(async () => {
   // Reuse interval 0: only the immediately previous token gets the concurrent-tab grace, so the
   // "older token" case is deterministic.
-  stack = await createCoreStack({ refreshTokenReuseInterval: 0, verifySessions: true })
+  stack = await createCoreStack({
+    refreshTokenReuseInterval: 0,
+    verifySessions: true,
+    sessionInactivityTimeout: 3600,
+  })
 })
 afterAll(async () => {
   await stack.close()
@@ -182,6 +186,21 @@ describe('refresh tokens', () => {
       [session?.user.id],
     )
     expect(rows[0]?.active).toBe(0)
+  })
+
+  it('ends a session idle for longer than sessionInactivityTimeout', async () => {
+    const client = await signedIn('idle@example.com')
+    const session = (await client.getSession()).data.session
+    await stack.t.db.query(
+      "update auth.sessions set refreshed_at = now() - interval '2 hours' where user_id = $1",
+      [session?.user.id],
+    )
+    const response = await refresh(session?.refresh_token as string)
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      code: 'session_expired',
+      message: 'Invalid Refresh Token: Session Expired (Inactivity)',
+    })
   })
 
   it('answers an unknown refresh token with refresh_token_not_found, and a missing one OAuth-style', async () => {
