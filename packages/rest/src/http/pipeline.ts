@@ -6,6 +6,7 @@ import type { ResolvedRestOptions } from '../options'
 import type { ParsedQuery } from '../parser/ast'
 import { parseQuery } from '../parser/query'
 import { finishRead, isSingleStatement, prepareRead, readStatement } from '../read/execute-read'
+import { prepareRpc } from '../rpc/index'
 import type { FunctionInfo, Relation, SchemaCache } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
 import { prepareWrite } from '../write/index'
@@ -214,7 +215,11 @@ export async function runPipeline(
   // Writes: BEGIN, claims and the statement pipelined, then COMMIT once the result passed its
   // checks (two round trips instead of four). See write/pipelined.ts.
   if (result === null && !transaction && relation && !readLike && !prefer.timezone) {
-    result = await pipelinedWrite(options.db, claims, context, prepareWrite(base), rollback)
+    result = await pipelinedWrite(options.db, claims, context, prepareWrite(base), { rollback })
+  }
+  // RPC: the call is one statement too (READ ONLY for GET/HEAD and non-volatile functions).
+  if (result === null && !transaction && rpc && !prefer.timezone) {
+    result = await pipelinedWrite(options.db, claims, context, prepareRpc(base), { rollback, readOnly })
   }
 
   if (result === null) {

@@ -25,7 +25,18 @@ import { parseJson } from '../write/payload'
 import { callSource, queryArguments, SCALAR_COLUMN } from './call'
 import { resolveCall } from './resolve'
 
-export const executeRpc: Executor = async (ctx) => {
+/** What an RPC call needs from the request: everything but the open transaction. */
+export type RpcRequest = Omit<RestContext, 'tx'>
+
+/** A compiled call: one statement, and how to turn its row into the answer. */
+export interface PreparedCall {
+  statement: { name?: string; text: string; values: unknown[] }
+  /** Builds the result, or throws (singular object, GUC errors): the caller then rolls back. */
+  finish(row: ResponseRow): RestResult
+}
+
+/** Resolves the overload and compiles the call without touching the database. */
+export function prepareRpc(ctx: RpcRequest): PreparedCall {
   const rpc = ctx.rpc
   if (!rpc) throw pgrstError('PGRST125', 'Invalid path specified in request URL')
   const post = ctx.method === 'POST'
@@ -55,9 +66,31 @@ export const executeRpc: Executor = async (ctx) => {
   const alias = fn.name
   const from = callSource(params, fn, style, args, alias)
 
-  if (fn.returnShape === 'void') return callVoid(ctx, from, params)
-  if (fn.returnShape === 'scalar') return callScalar(ctx, fn, from, alias, params)
-  return callRows(ctx, fn, from, alias, params)
+  const compiled =
+    fn.returnShape === 'void'
+      ? callVoid(from)
+      : fn.returnShape === 'scalar'
+        ? callScalar(ctx, fn, from, alias)
+        : callRows(ctx, fn, from, alias, params)
+  const name = statementName(compiled.text)
+  return {
+    statement: name
+      ? { name, text: compiled.text, values: params.values }
+      : { text: compiled.text, values: params.values },
+    finish: compiled.finish,
+  }
+}
+
+/** Runs a call inside the request's transaction (the pipeline may instead pipeline it). */
+export const executeRpc: Executor = async (ctx) => {
+  const call = prepareRpc(ctx)
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(call.statement)
+  return call.finish(rows[0] as ResponseRow)
+}
+
+interface Compiled {
+  text: string
+  finish(row: ResponseRow): RestResult
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -65,7 +98,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The POST body: JSON (empty means no arguments) or a urlencoded form. */
-function readBody(ctx: RestContext): unknown {
+function readBody(ctx: RpcRequest): unknown {
   if (ctx.body.trim() === '') return {}
   switch (ctx.contentType) {
     case 'application/x-www-form-urlencoded':
@@ -79,44 +112,32 @@ function readBody(ctx: RestContext): unknown {
   }
 }
 
-async function run(ctx: RestContext, text: string, values: unknown[]) {
-  const name = statementName(text)
-  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(
-    name ? { name, text, values } : { text, values },
-  )
-  return rows[0] as ResponseRow
-}
-
 const GUCS =
   "nullif(current_setting('response.headers', true), '') AS response_headers, " +
   "nullif(current_setting('response.status', true), '') AS response_status"
 
 /** `RETURNS void`: 204 No Content. */
-async function callVoid(ctx: RestContext, from: string, params: SqlParams): Promise<RestResult> {
-  const row = await run(ctx, `SELECT ${GUCS} FROM ${from}`, params.values)
-  const result: RestResult = { status: 204, headers: {}, body: null }
-  applyGucs(result, row)
-  return result
+function callVoid(from: string): Compiled {
+  return {
+    text: `SELECT ${GUCS} FROM ${from}`,
+    finish(row) {
+      const result: RestResult = { status: 204, headers: {}, body: null }
+      applyGucs(result, row)
+      return result
+    },
+  }
 }
 
 /** A scalar: the bare JSON value; a set of scalars: a JSON array of them, paginated. */
-async function callScalar(
-  ctx: RestContext,
-  fn: FunctionInfo,
-  from: string,
-  alias: string,
-  params: SqlParams,
-): Promise<RestResult> {
+function callScalar(ctx: RpcRequest, fn: FunctionInfo, from: string, alias: string): Compiled {
   const value = `${ident(alias)}.${ident(SCALAR_COLUMN)}`
   const asText = ctx.media.kind === 'text' || ctx.media.kind === 'xml' || ctx.media.kind === 'octet'
   if (!fn.returnsSet) {
     const body = asText ? `${value}::text` : `to_json(${value})::text`
-    const row = await run(
-      ctx,
-      `SELECT NULL::bigint AS total, 1::bigint AS page_total, ${body} AS body, ${GUCS} FROM ${from}`,
-      params.values,
-    )
-    return resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, 1, null) })
+    return {
+      text: `SELECT NULL::bigint AS total, 1::bigint AS page_total, ${body} AS body, ${GUCS} FROM ${from}`,
+      finish: (row) => resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, 1, null) }),
+    }
   }
   const { limit, offset } = pagination(ctx)
   const counted =
@@ -128,22 +149,20 @@ async function callScalar(
   const body = asText
     ? `coalesce(string_agg(${ident(SCALAR_COLUMN)}::text, E'\\n'), '')`
     : `coalesce(json_agg(${ident(SCALAR_COLUMN)}), '[]')::text`
-  const row = await run(
-    ctx,
-    `WITH pgrst_source AS (${source}) SELECT max(pgrst_total) AS total, count(*) AS page_total, ${body} AS body, ${GUCS} FROM pgrst_source`,
-    params.values,
-  )
-  return paged(ctx, row, offset)
+  return {
+    text: `WITH pgrst_source AS (${source}) SELECT max(pgrst_total) AS total, count(*) AS page_total, ${body} AS body, ${GUCS} FROM pgrst_source`,
+    finish: (row) => paged(ctx, row, offset),
+  }
 }
 
 /** Rows (a table type, a composite, OUT parameters, `RETURNS TABLE`): filtered, embedded, paged. */
-async function callRows(
-  ctx: RestContext,
+function callRows(
+  ctx: RpcRequest,
   fn: FunctionInfo,
   from: string,
   alias: string,
   params: SqlParams,
-): Promise<RestResult> {
+): Compiled {
   const relation = resultRelation(ctx, fn)
   const plan = buildPlan(ctx.cache, relation, ctx.query, {
     rootAlias: alias,
@@ -170,14 +189,16 @@ async function callRows(
     !fn.returnsSet && (ctx.media.kind === 'json' || ctx.media.kind === 'array')
       ? { ...ctx.media, kind: 'object' as const }
       : ctx.media
-  const text = compileResponse({ source: select, media, countSql, ctes })
-  const row = await run(ctx, text, params.values)
-  if (!fn.returnsSet)
-    return resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, Number(row.page_total), null) })
-  return paged(ctx, row, offset)
+  return {
+    text: compileResponse({ source: select, media, countSql, ctes }),
+    finish: (row) =>
+      fn.returnsSet
+        ? paged(ctx, row, offset)
+        : resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, Number(row.page_total), null) }),
+  }
 }
 
-function paged(ctx: RestContext, row: ResponseRow, offset: number): RestResult {
+function paged(ctx: RpcRequest, row: ResponseRow, offset: number): RestResult {
   const pageTotal = Number(row.page_total)
   const total = ctx.prefer.count !== null && row.total !== null ? Number(row.total) : null
   if (ctx.prefer.count !== null) ctx.applied.push(`count=${ctx.prefer.count}`)
@@ -186,7 +207,7 @@ function paged(ctx: RestContext, row: ResponseRow, offset: number): RestResult {
 }
 
 /** Root `limit`/`offset` and `Range`, capped by `maxRows`. */
-function pagination(ctx: RestContext): { limit: number | null; offset: number } {
+function pagination(ctx: RpcRequest): { limit: number | null; offset: number } {
   const maxRows = ctx.options.maxRows ?? null
   let limit = ctx.range.limit
   if (maxRows !== null) limit = limit === null ? maxRows : Math.min(limit, maxRows)
@@ -198,7 +219,7 @@ function pagination(ctx: RestContext): { limit: number | null; offset: number } 
  * embed), else an open description whose columns Postgres itself checks (`RETURNS TABLE`, OUT
  * parameters and named composite types are not relations in the cache).
  */
-function resultRelation(ctx: RestContext, fn: FunctionInfo): Relation {
+function resultRelation(ctx: RpcRequest, fn: FunctionInfo): Relation {
   if (fn.returnRelation) {
     const relation = ctx.cache.relations.get(qualifiedKey(fn.returnRelation.schema, fn.returnRelation.name))
     if (relation) return relation

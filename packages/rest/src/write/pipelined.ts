@@ -3,13 +3,19 @@ import type pg from 'pg'
 import type { ResponseRow } from '../compiler/response'
 import type { RestResult } from '../context'
 import { claimParameters, type PipelineClient, SET_CLAIMS_SQL } from '../http/pipelined'
-import type { PreparedWrite } from './index'
+
+/** A compiled statement and how to turn its single response row into the answer. */
+export interface PreparedStatement {
+  statement: { name?: string; text: string; values: unknown[] }
+  /** Builds the result, or throws — the transaction is then rolled back. */
+  finish(row: ResponseRow): RestResult
+}
 
 /**
- * Runs a write exactly as `db.withClaims(claims, tx => tx.query(statement))` would — `BEGIN`,
+ * Runs a write (or an RPC call) exactly as `db.withClaims(claims, tx => tx.query(statement))` would — `BEGIN`,
  * the claims statement, the statement, then `COMMIT` — in two round trips instead of four: the
  * first three are written to the connection at once (node-postgres pipeline mode), and the
- * transaction ends only after {@link PreparedWrite.finish} accepted the result, so a failed
+ * transaction ends only after {@link PreparedStatement.finish} accepted the result, so a failed
  * precondition (max-affected, singular object) still rolls the write back.
  *
  * Safety: Postgres runs pipelined messages in order inside the one transaction; if `BEGIN` or
@@ -23,9 +29,10 @@ export async function pipelinedWrite(
   db: Database,
   claims: JwtClaims | null,
   context: RequestContext,
-  write: PreparedWrite,
-  rollback: boolean,
+  write: PreparedStatement,
+  options: { rollback: boolean; readOnly?: boolean },
 ): Promise<RestResult> {
+  const begin = options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'
   const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : db.roles.anon
   const setClaims = {
     name: 'gw_rest_set_claims',
@@ -42,7 +49,7 @@ export async function pipelinedWrite(
   try {
     let row: ResponseRow
     if (typeof client.pipeline !== 'boolean') {
-      await client.query('BEGIN')
+      await client.query(begin)
       try {
         await client.query(setClaims)
         row = (await client.query<ResponseRow & pg.QueryResultRow>(write.statement)).rows[0] as ResponseRow
@@ -57,7 +64,7 @@ export async function pipelinedWrite(
         .connection?.stream
       stream?.cork?.()
       const pending = [
-        client.query('BEGIN'),
+        client.query(begin),
         client.query(setClaims),
         client.query<ResponseRow & pg.QueryResultRow>(write.statement),
       ] as const
@@ -80,7 +87,7 @@ export async function pipelinedWrite(
       await abort()
       throw error
     }
-    await client.query(rollback ? 'ROLLBACK' : 'COMMIT')
+    await client.query(options.rollback ? 'ROLLBACK' : 'COMMIT')
     return result
   } finally {
     if (client.pipeline === true) {
