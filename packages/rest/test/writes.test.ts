@@ -5,6 +5,8 @@
  * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html
  * @see https://docs.postgrest.org/en/v12/references/api/preferences.html
  */
+
+import { signTestToken } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RestHarness, startRest, USERS } from './support/server'
 
@@ -191,6 +193,34 @@ describe('row-level security on writes', () => {
       .select('id, priority, owner_id')
     expect(error).toBeNull()
     expect(data).toEqual([{ id: 6, priority: 8, owner_id: USERS.carol }])
+  })
+})
+
+describe('transaction hygiene (pipelined writes)', () => {
+  it('runs nothing when the role cannot be assumed: the claims step fails first', async () => {
+    const token = await signTestToken({ role: 'no_such_role', sub: USERS.alice })
+    const response = await h.request('/todos', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'ghost write' }),
+    })
+    expect(response.status).toBeGreaterThanOrEqual(400)
+    expect(response.status).toBeLessThan(500)
+    expect((await response.json()).code).toBe('22023')
+    expect(await todoCount("title = 'ghost write'")).toBe(0)
+  })
+
+  it('leaves pooled connections clean after failed writes: no claims leak into later requests', async () => {
+    const attempts = Array.from({ length: 30 }, (_, i) =>
+      i % 2 === 0
+        ? h.alice.from('directors').insert({ id: 1, name: 'dup' }) // 23505: id 1 exists
+        : h.anon.rpc('whoami'),
+    )
+    const results = await Promise.all(attempts)
+    results.forEach((result, i) => {
+      if (i % 2 === 0) expect(result.error).not.toBeNull()
+      else expect(result.data).toBeNull()
+    })
   })
 })
 
