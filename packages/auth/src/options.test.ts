@@ -21,7 +21,7 @@ describe('createAuth options', () => {
     const options = parseOptions(authOptionsSchema, { db, jwt: { secret: SECRET } })
     expect(options.jwt).toMatchObject({ expiresIn: 3600, audience: 'authenticated' })
     expect(options.refreshTokenReuseInterval).toBe(10)
-    expect(options.passwordPolicy).toEqual({ minLength: 6, requiredCharacters: [] })
+    expect(options.passwordPolicy).toEqual({ minLength: 6, maxLength: 72, requiredCharacters: [] })
     expect(options.scrypt).toEqual({ N: 131072, r: 8, p: 1 })
     expect(options.rateLimits.signInPerEmail).toEqual({ max: 10, windowSeconds: 300 })
     expect(options.verifySessions).toBe(true)

@@ -30,8 +30,10 @@ export interface JwtOptions {
 
 /** Password policy (GoTrue's `PASSWORD_MIN_LENGTH` and `PASSWORD_REQUIRED_CHARACTERS`). */
 export interface PasswordPolicy {
-  /** @default 6 */
+  /** In characters. @default 6 */
   minLength?: number
+  /** In UTF-8 bytes (GoTrue's bcrypt-era cap; longer is 400 `validation_failed`). @default 72 */
+  maxLength?: number
   /**
    * Character sets a password must each contain one of, e.g. `['abcdefghijklmnopqrstuvwxyz',
    * 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '0123456789']`. @default []
@@ -202,9 +204,10 @@ export const authOptionsSchema = z.object({
   passwordPolicy: z
     .object({
       minLength: z.number().int().min(1).max(72).default(6),
+      maxLength: z.number().int().min(8).max(1024).default(72),
       requiredCharacters: z.array(z.string().min(1)).default([]),
     })
-    .default({ minLength: 6, requiredCharacters: [] }),
+    .default({ minLength: 6, maxLength: 72, requiredCharacters: [] }),
   scrypt: z
     .object({
       N: z

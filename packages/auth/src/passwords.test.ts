@@ -56,6 +56,12 @@ describe('password policy', () => {
       expect((error as AuthError).extra).toEqual({ weak_password: { reasons: ['length', 'characters'] } })
     }
   })
+  it('refuses more than 72 bytes with validation_failed, as GoTrue', () => {
+    expect(() => checkPasswordPolicy('a'.repeat(72), { minLength: 6, requiredCharacters: [] })).not.toThrow()
+    expect(() => checkPasswordPolicy('a'.repeat(73), { minLength: 6, requiredCharacters: [] })).toThrow(
+      expect.objectContaining({ errorCode: 'validation_failed', status: 400 }),
+    )
+  })
   it('counts characters, not UTF-16 units', () => {
     expect(() => checkPasswordPolicy('🔑🔑🔑🔑🔑🔑', { minLength: 6, requiredCharacters: [] })).not.toThrow()
   })

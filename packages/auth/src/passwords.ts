@@ -1,6 +1,6 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto'
 import bcrypt from 'bcryptjs'
-import { weakPasswordError } from './errors'
+import { AuthError, weakPasswordError } from './errors'
 
 /**
  * scrypt parameters: OWASP's first recommendation (N=2^17, r=8, p=1, 128 MiB), 32-byte key,
@@ -111,8 +111,16 @@ export async function verifyDummyPassword(
  */
 export function checkPasswordPolicy(
   password: string,
-  policy: { minLength: number; requiredCharacters: string[] },
+  policy: { minLength: number; maxLength?: number; requiredCharacters: string[] },
 ): void {
+  // GoTrue's cap (bcrypt reads 72 bytes); kept so passwords stay portable both ways and a
+  // megabyte "password" is refused before hashing.
+  const maxLength = policy.maxLength ?? 72
+  if (Buffer.byteLength(password) > maxLength) {
+    throw new AuthError('validation_failed', `Password cannot be longer than ${maxLength} characters`, {
+      status: 400,
+    })
+  }
   const reasons: string[] = []
   const messages: string[] = []
   if ([...password].length < policy.minLength) {
@@ -123,7 +131,7 @@ export function checkPasswordPolicy(
   if (missing.length > 0) {
     reasons.push('characters')
     messages.push(
-      `Password should contain at least one character of each: ${policy.requiredCharacters.map((s) => JSON.stringify(s)).join(', ')}.`,
+      `Password should contain at least one character of each: ${policy.requiredCharacters.join(', ')}.`,
     )
   }
   if (reasons.length > 0) throw weakPasswordError(messages.join(' '), reasons)

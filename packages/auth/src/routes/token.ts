@@ -66,7 +66,8 @@ function weakPasswordOf(services: RouteContext['services'], password: string) {
       const reasons = (error.extra?.weak_password as { reasons?: string[] } | undefined)?.reasons ?? []
       return { message: error.message, reasons }
     }
-    throw error
+    // Over the length cap: not a policy "reason" GoTrue reports on sign-in; the password matched.
+    return null
   }
 }
 
