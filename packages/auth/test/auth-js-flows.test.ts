@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { codeOf, createStack, follow, fragment, linkOf, SITE_URL, type Stack } from './support/stack'
 
@@ -179,6 +180,29 @@ describe('email OTP and magic links', () => {
     // Used: the same code fails.
     const reused = await client.verifyOtp({ email, token: code, type: 'email' })
     expect(reused.error?.code).toBe('otp_expired')
+  })
+
+  it('the link token cannot be derived from the address and the code (keyed, unlike GoTrue)', async () => {
+    const email = address('keyed')
+    await s.admin().createUser({ email, email_confirm: true })
+    const client = s.client()
+    await client.signInWithOtp({ email })
+    const mail = await s.nextMail(email)
+    const code = codeOf(mail)
+    const linkToken = new URL(linkOf(mail)).searchParams.get('token') ?? ''
+    const gotrue = createHash('sha224')
+      .update(email + code)
+      .digest('hex')
+    const sha256 = createHash('sha256')
+      .update(email + code)
+      .digest('hex')
+    expect([gotrue, sha256]).not.toContain(linkToken)
+    for (const guess of [gotrue, sha256]) {
+      const { error } = await client.verifyOtp({ token_hash: guess, type: 'magiclink' })
+      expect(error?.code).toBe('otp_expired')
+    }
+    const { error } = await client.verifyOtp({ token_hash: linkToken, type: 'magiclink' })
+    expect(error).toBeNull()
   })
 
   it('signInWithOtp → magic link → GET /verify → session', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Transaction } from '@groundwork/core'
 import type { RouteHandler } from '../context'
 import { AuthError } from '../errors'
-import { issueOneTimeToken, type OneTimeTokenType } from '../flows/email-tokens'
+import { issueOneTimeToken, linkTokenKey, type OneTimeTokenType } from '../flows/email-tokens'
 import { emailParam, redirectParam } from '../flows/request-params'
 import { json } from '../http'
 import { isValidEmail, normalizeEmail, toUserJson, type User } from '../users'
@@ -107,6 +107,7 @@ export const generateLink: RouteHandler = async (ctx) => {
       type: spec.token,
       address,
       otpLength: services.options.otpLength,
+      key: linkTokenKey(services.options.jwt),
     })
     await services.users.update(tx, user.id, {
       [spec.sentAt]: new Date(),

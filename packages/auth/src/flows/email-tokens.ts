@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import type { Transaction } from '@groundwork/core'
 import { AuthError } from '../errors'
 import { type OneTimeTokenType, tokenHashFor } from '../one-time-tokens'
@@ -28,12 +29,36 @@ export function isEmailVerifyType(type: unknown): type is EmailVerifyType {
 export const PKCE_PREFIX = 'pkce_'
 
 /**
- * The link token for an address and code: the shared derivation of `../one-time-tokens`
- * (`tokenHashFor`), so tokens issued by sign-up and by these flows verify the same way. It is the
- * `token` of emailed links and the `token_hash` template variable (GoTrue's `{{ .TokenHash }}`).
+ * The secret that link tokens are derived under, from the JWT signing material (so every instance
+ * sharing the configuration derives the same one). Rotating the JWT secret invalidates
+ * outstanding links, which live `otpExpiresIn` at most.
  */
-export function linkTokenHash(address: string, otp: string): string {
-  return tokenHashFor(address, otp)
+export function linkTokenKey(jwt: {
+  secret?: string | undefined
+  keys?: readonly { d?: unknown }[] | undefined
+}): Buffer {
+  const cached = KEYS.get(jwt)
+  if (cached) return cached
+  const material = jwt.secret ?? JSON.stringify((jwt.keys ?? []).map((key) => key.d ?? ''))
+  const key = createHmac('sha256', 'groundwork-auth/link-token/v1').update(material).digest()
+  KEYS.set(jwt, key)
+  return key
+}
+const KEYS = new WeakMap<object, Buffer>()
+
+/**
+ * The link token for an address and code: the `token` of emailed links and the `token_hash` of
+ * templates (GoTrue's `{{ .TokenHash }}`), accepted by `POST /verify { token_hash }`.
+ *
+ * GoTrue derives it as SHA-224(email ‖ code), which anyone knowing the address can compute for
+ * all 10^6 codes and try against `GET /verify`, where no address is known to rate-limit by. Under
+ * a server-side `key` (HMAC-SHA256) the link token cannot be derived from the address and code, so
+ * guessing is confined to `POST /verify` with the address, which is limited per address. Without a
+ * key (codes that never travel in a link: reauthentication) it is the shared `tokenHashFor`.
+ */
+export function linkTokenHash(address: string, otp: string, key: Uint8Array | null): string {
+  if (!key) return tokenHashFor(address, otp)
+  return createHmac('sha256', key).update(`${address.toLowerCase()}${otp}`).digest('hex')
 }
 
 /** A freshly issued token: what goes into the mail (never stored as such). */
@@ -51,11 +76,19 @@ export interface IssuedToken {
  */
 export async function issueOneTimeToken(
   tx: Transaction,
-  input: { userId: string; type: OneTimeTokenType; address: string; otpLength: number; pkce?: boolean },
+  input: {
+    userId: string
+    type: OneTimeTokenType
+    address: string
+    otpLength: number
+    /** From {@link linkTokenKey}; null for codes that are never sent as a link. */
+    key: Uint8Array | null
+    pkce?: boolean
+  },
 ): Promise<IssuedToken> {
   const otp = randomOtp(input.otpLength)
   const address = input.address.toLowerCase()
-  const tokenHash = (input.pkce ? PKCE_PREFIX : '') + linkTokenHash(address, otp)
+  const tokenHash = (input.pkce ? PKCE_PREFIX : '') + linkTokenHash(address, otp, input.key)
   await tx.query(
     `insert into auth.one_time_tokens (user_id, token_type, token_hash, relates_to)
      values ($1, $2, $3, $4)
@@ -88,7 +121,7 @@ const EXPIRED_OTP = 'Token has expired or is invalid'
  */
 export async function consumeOneTimeToken(
   tx: Transaction,
-  input: { types: readonly OneTimeTokenType[]; expiresIn: number } & (
+  input: { types: readonly OneTimeTokenType[]; expiresIn: number; key: Uint8Array | null } & (
     | { tokenHash: string }
     | { address: string; otp: string }
   ),
@@ -97,15 +130,12 @@ export async function consumeOneTimeToken(
   let address: string | null = null
   let message: string
   if ('tokenHash' in input) {
-    // A `pkce_` link token is stored with its prefix when these flows issued it; tokens issued
-    // through the shared service (sign-up) are stored without it and only carry it in the link.
-    candidates = input.tokenHash.startsWith(PKCE_PREFIX)
-      ? [input.tokenHash, input.tokenHash.slice(PKCE_PREFIX.length)]
-      : [input.tokenHash]
+    // A `pkce_` token is stored with its prefix: stripping it does not make an implicit-flow link.
+    candidates = [input.tokenHash]
     message = EXPIRED_LINK
   } else {
     address = input.address.toLowerCase()
-    const hash = linkTokenHash(address, input.otp.trim())
+    const hash = linkTokenHash(address, input.otp.trim(), input.key)
     candidates = [hash, PKCE_PREFIX + hash]
     message = EXPIRED_OTP
   }

@@ -3,7 +3,7 @@ import { AuthError } from '../errors'
 import type { AuthMailTemplate } from '../mailer'
 import type { AuthServices } from '../services'
 import type { User } from '../users'
-import { issueOneTimeToken, type OneTimeTokenType } from './email-tokens'
+import { issueOneTimeToken, linkTokenKey, type OneTimeTokenType } from './email-tokens'
 import { createFlowState, type PkceAuthenticationMethod, type PkceChallenge } from './pkce'
 
 /**
@@ -70,6 +70,7 @@ async function sendTokenMail(
     type: input.tokenType,
     address: input.address,
     otpLength: options.otpLength,
+    key: linkTokenKey(options.jwt),
     pkce: Boolean(input.link.pkce),
   })
   await services.users.update(tx, user.id, { [input.sentAt]: new Date() })
@@ -220,6 +221,8 @@ export async function sendReauthentication(
     type: 'reauthentication_token',
     address: user.email as string,
     otpLength: services.options.otpLength,
+    // A code without a link: the shared derivation, which PUT /user checks the nonce with.
+    key: null,
   })
   await services.users.update(tx, user.id, { reauthentication_sent_at: new Date() })
   await services.sendMail(tx, 'reauthentication', user.email as string, {

@@ -9,6 +9,7 @@ import {
   consumeOneTimeToken,
   type EmailVerifyType,
   isEmailVerifyType,
+  linkTokenKey,
   PKCE_PREFIX,
   VERIFY_TYPES,
 } from './email-tokens'
@@ -53,6 +54,7 @@ async function verify(
   const consumed = await consumeOneTimeToken(tx, {
     types: VERIFY_TYPES[input.type],
     expiresIn: services.options.otpExpiresIn,
+    key: linkTokenKey(services.options.jwt),
     ...('tokenHash' in input ? { tokenHash: input.tokenHash } : { address: input.email, otp: input.otp }),
   })
   let user = await services.users.findById(tx, consumed.userId, { forUpdate: true })
