@@ -13,7 +13,7 @@ export const logoutRoute: Route = {
   method: 'POST',
   path: '/logout',
   async handler(ctx) {
-    const scope = ctx.query.get('scope') ?? 'global'
+    const scope = ctx.query.get('scope') || 'global'
     if (!(SCOPES as readonly string[]).includes(scope)) {
       throw new AuthError('validation_failed', `Unsupported logout scope ${JSON.stringify(scope)}`, {
         status: 400,
