@@ -110,6 +110,16 @@ describe('more calling conventions', () => {
     expect(await response.json()).toBe(5)
   })
 
+  it('passes a text/plain body as is to a single unnamed text parameter', async () => {
+    const response = await h.request('/rpc/shout', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello, "raw" world',
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe('HELLO, "RAW" WORLD!')
+  })
+
   it('accepts a urlencoded form body', async () => {
     const response = await h.request('/rpc/add', {
       method: 'POST',

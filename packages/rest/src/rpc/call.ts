@@ -10,6 +10,8 @@ import { ident, qualified, type SqlParams } from '../compiler/sql'
 import type { FunctionArgument, FunctionInfo } from '../schema-cache/types'
 import type { CallStyle } from './resolve'
 
+const JSON_TYPES = new Set(['json', 'jsonb'])
+
 /** The column name a scalar-returning function's value is exposed under. */
 export const SCALAR_COLUMN = 'pgrst_scalar'
 
@@ -28,7 +30,9 @@ export function callSource(
   const columnAlias =
     fn.returnShape === 'scalar' || fn.returnShape === 'void' ? `(${ident(SCALAR_COLUMN)})` : ''
   if (style.kind === 'single') {
-    const placeholder = params.add(JSON.stringify(args), style.arg.udtName)
+    // json/jsonb get the body as JSON text; text/xml (raw bodies) get the string as is.
+    const value = typeof args === 'string' && !JSON_TYPES.has(style.arg.udtName) ? args : JSON.stringify(args)
+    const placeholder = params.add(value, style.arg.udtName)
     return `${callee}(${placeholder}) AS ${ident(alias)}${columnAlias}`
   }
   const given = style.args.filter((a) => a.name !== '' && Object.hasOwn(args as object, a.name))

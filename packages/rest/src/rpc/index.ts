@@ -19,7 +19,7 @@ import type { Executor, RestContext, RestResult } from '../context'
 import { pgrstError } from '../errors'
 import { contentRange } from '../http/range'
 import { applyGucs, resultFromRow } from '../http/response'
-import type { Column, FunctionInfo, Relation } from '../schema-cache/types'
+import type { Column, FunctionArgument, FunctionInfo, Relation } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
 import { parseJson } from '../write/payload'
 import { callSource, queryArguments, SCALAR_COLUMN } from './call'
@@ -40,6 +40,14 @@ export function prepareRpc(ctx: RpcRequest): PreparedCall {
   const rpc = ctx.rpc
   if (!rpc) throw pgrstError('PGRST125', 'Invalid path specified in request URL')
   const post = ctx.method === 'POST'
+
+  // A raw text/XML body goes to a function with one unnamed text/xml parameter.
+  const raw = post ? rawBodyTarget(rpc.overloads, ctx.contentType) : null
+  if (raw) {
+    const params = new SqlParams()
+    const from = callSource(params, raw.fn, { kind: 'single', arg: raw.arg }, ctx.body, raw.fn.name)
+    return finishPrepared(ctx, raw.fn, from, params)
+  }
 
   let args: unknown = {}
   let names: string[]
@@ -63,9 +71,13 @@ export function prepareRpc(ctx: RpcRequest): PreparedCall {
   if (!post) args = queryArguments(fn, ctx.query.rest)
 
   const params = new SqlParams()
-  const alias = fn.name
-  const from = callSource(params, fn, style, args, alias)
+  const from = callSource(params, fn, style, args, fn.name)
+  return finishPrepared(ctx, fn, from, params)
+}
 
+/** Compiles the call's response for the function's return shape. */
+function finishPrepared(ctx: RpcRequest, fn: FunctionInfo, from: string, params: SqlParams): PreparedCall {
+  const alias = fn.name
   const compiled =
     fn.returnShape === 'void'
       ? callVoid(from)
@@ -95,6 +107,30 @@ interface Compiled {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+const RAW_BODY_TYPES: Record<string, string> = {
+  'text/plain': 'text',
+  'application/xml': 'xml',
+  'text/xml': 'xml',
+}
+
+/**
+ * `Content-Type: text/plain` (or XML) calls a function taking ONE unnamed `text` (or `xml`)
+ * parameter with the body as is.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/api/functions.html
+ */
+function rawBodyTarget(
+  overloads: FunctionInfo[],
+  contentType: string,
+): { fn: FunctionInfo; arg: FunctionArgument } | null {
+  const udt = RAW_BODY_TYPES[contentType]
+  if (!udt) return null
+  const fn = overloads.find(
+    (f) => f.args.length === 1 && f.args[0]?.name === '' && f.args[0]?.udtName === udt,
+  )
+  return fn ? { fn, arg: fn.args[0] as FunctionArgument } : null
 }
 
 /** The POST body: JSON (empty means no arguments) or a urlencoded form. */
