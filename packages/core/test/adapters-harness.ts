@@ -92,6 +92,8 @@ export function createProbe(): Probe {
           return sse(request, probe)
         case 'GET /prefix':
           return Response.json({ prefix: request.headers.get('x-forwarded-prefix') })
+        case 'GET /big':
+          return new Response('0123456789'.repeat(20_000), { headers: { 'content-type': 'text/plain' } })
         case 'GET /broken-stream':
           return brokenStream()
         case 'GET /throw':

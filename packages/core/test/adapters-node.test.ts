@@ -48,6 +48,29 @@ describe('node:http, no basePath', () => {
   )
 })
 
+describe('node:http response framing', () => {
+  it('sends a body that is complete at once in one piece with its Content-Length', async () => {
+    const response = await fetch(`${plain}/echo`)
+    const text = await response.text()
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(text)))
+    expect(response.headers.get('transfer-encoding')).toBeNull()
+  })
+
+  it('streams a large body (chunked) and delivers it intact', async () => {
+    const response = await fetch(`${plain}/big`)
+    expect(response.headers.get('transfer-encoding')).toBe('chunked')
+    expect(await response.text()).toBe('0123456789'.repeat(20_000))
+  })
+
+  it('streams an SSE response (chunked, no Content-Length)', async () => {
+    const controller = new AbortController()
+    const response = await fetch(`${plain}/sse`, { signal: controller.signal })
+    expect(response.headers.get('content-length')).toBeNull()
+    controller.abort()
+    await probe.aborted.promise
+  })
+})
+
 describe('node:http, basePath "/auth/v1/"', () => {
   adapterContract(
     () => ({ base: `${based}/auth/v1`, mount: '/auth/v1' }),

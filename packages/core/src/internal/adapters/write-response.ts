@@ -28,25 +28,28 @@ export function nodeHeaders(headers: Headers, res?: ServerResponse): OutgoingHtt
 
 const NOT_YET = Symbol('not yet')
 
+/** Bodies up to this size that are complete at once are sent in one write with a Content-Length. */
+const MAX_BUFFERED = 64 * 1024
+
 /**
- * Writes a Fetch `Response` to a Node response. Each body chunk is written (and flushed) as soon
- * as the handler produces it, so Server-Sent Events arrive incrementally; when the first chunk is
- * not ready at once the headers go out alone, so an SSE client sees the status immediately.
- * Writes wait for `drain` (backpressure); when the client goes away the body stream is cancelled
- * so the handler stops producing. Headers set earlier by middleware (`res.setHeader`, e.g. CORS)
- * are kept: `writeHead` merges. A `HEAD` response sends no body and cancels the handler's.
+ * Writes a Fetch `Response` to a Node response.
+ *
+ * A body that is complete at once (everything `Response.json()`, a string or a buffer gives, up to
+ * 64 KiB) goes out with a `Content-Length` in one write, as a hand-written `res.end(json)` would.
+ * Anything else streams: each chunk is written (and flushed) as soon as the handler produces it,
+ * so Server-Sent Events arrive incrementally; when the first chunk is not ready at once the
+ * headers go out alone, so an SSE client sees the status immediately. Writes wait for `drain`
+ * (backpressure); when the client goes away the body stream is cancelled so the handler stops
+ * producing. Headers set earlier by middleware (`res.setHeader`, e.g. CORS) are kept: `writeHead`
+ * merges. A `HEAD` response sends no body and cancels the handler's.
  *
  * Rejects when the body stream errors; the caller decides (500 before headers, destroy after).
  */
 export async function writeNodeResponse(res: FlushableResponse, response: Response): Promise<void> {
   const headers = nodeHeaders(response.headers, res)
-  if (response.statusText !== '' && res.req?.httpVersionMajor === 1) {
-    res.writeHead(response.status, response.statusText, headers)
-  } else {
-    res.writeHead(response.status, headers)
-  }
   const body = response.body
   if (body === null || res.req?.method === 'HEAD') {
+    writeHead(res, response, headers)
     await body?.cancel().catch(() => {})
     res.end()
     return
@@ -55,23 +58,55 @@ export async function writeNodeResponse(res: FlushableResponse, response: Respon
   const cancel = () => void reader.cancel().catch(() => {})
   res.once('close', cancel)
   try {
-    const pending = reader.read()
-    let next = await Promise.race([pending, nextMacrotask()])
-    if (next === NOT_YET) {
-      res.flushHeaders()
-      next = await pending
+    // "At once" = before the next macrotask: the body exists already, or is produced by microtasks.
+    const later = nextMacrotask()
+    const ready: Uint8Array[] = []
+    let size = 0
+    let pending = reader.read()
+    for (;;) {
+      const next = await Promise.race([pending, later])
+      if (next === NOT_YET) break
+      if (next.done) {
+        if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+          headers['content-length'] = size
+        }
+        writeHead(res, response, headers)
+        res.end(ready.length === 1 ? ready[0] : Buffer.concat(ready, size))
+        return
+      }
+      ready.push(next.value)
+      size += next.value.byteLength
+      pending = reader.read()
+      if (size > MAX_BUFFERED) break
     }
-    for (let chunk = next; !chunk.done; chunk = await reader.read()) {
+    // Streaming from here on.
+    writeHead(res, response, headers)
+    if (ready.length === 0) res.flushHeaders()
+    for (const chunk of ready) await write(res, chunk)
+    for (let chunk = await pending; !chunk.done; chunk = await reader.read()) {
       if (res.destroyed) return
-      const flowing = res.write(chunk.value)
-      res.flush?.()
-      if (!flowing) await drainOrClose(res)
+      await write(res, chunk.value)
     }
   } finally {
     res.off('close', cancel)
     reader.releaseLock()
   }
   if (!res.destroyed && !res.writableEnded) res.end()
+}
+
+function writeHead(res: ServerResponse, response: Response, headers: OutgoingHttpHeaders): void {
+  if (response.statusText !== '' && res.req?.httpVersionMajor === 1) {
+    res.writeHead(response.status, response.statusText, headers)
+  } else {
+    res.writeHead(response.status, headers)
+  }
+}
+
+async function write(res: FlushableResponse, chunk: Uint8Array): Promise<void> {
+  if (res.destroyed) return
+  const flowing = res.write(chunk)
+  res.flush?.()
+  if (!flowing) await drainOrClose(res)
 }
 
 function nextMacrotask(): Promise<typeof NOT_YET> {
