@@ -355,6 +355,32 @@ describe('PKCE (flowType: "pkce")', () => {
     expect((await client.updateUser({ password: 'new password 2' })).error).toBeNull()
   })
 
+  it('refuses an auth code older than the flow-state lifetime, and an unknown one', async () => {
+    const email = address('pkce-old')
+    await s.admin().createUser({ email, email_confirm: true })
+    const client = s.client({ flowType: 'pkce' })
+    await client.signInWithOtp({ email })
+    const { location } = await follow(linkOf(await s.nextMail(email)))
+    await s.t.db.query(
+      `update auth.flow_state set auth_code_issued_at = now() - interval '10 minutes', created_at = now() - interval '10 minutes'
+        where user_id = (select id from auth.users where email = $1)`,
+      [email],
+    )
+    const expired = await client.exchangeCodeForSession(location.searchParams.get('code') ?? '')
+    expect(expired.error?.code).toBe('flow_state_expired')
+    // (auth-js drops its verifier after one attempt, so the unknown code goes over plain HTTP.)
+    const unknown = await fetch(`${s.url}/token?grant_type=pkce`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', apikey: s.anonKey },
+      body: JSON.stringify({
+        auth_code: '00000000-0000-4000-8000-000000000000',
+        code_verifier: 'v'.repeat(43),
+      }),
+    })
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get('x-sb-error-code')).toBe('flow_state_not_found')
+  })
+
   it('refuses a wrong code_verifier with bad_code_verifier', async () => {
     const email = address('pkce-bad')
     await s.admin().createUser({ email, email_confirm: true })
