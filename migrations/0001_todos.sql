@@ -42,6 +42,9 @@ alter table public.todos enable row level security;
 
 create policy "public lists are readable by anyone" on public.lists for select using (is_public);
 create policy "members read their lists" on public.lists for select to authenticated using (public.is_list_member(id));
+-- Also by owner_id directly: INSERT … RETURNING (PostgREST's return=representation) checks the new
+-- row against SELECT policies, and is_list_member's snapshot does not see the row being inserted.
+create policy "owners read their lists" on public.lists for select to authenticated using (owner_id = auth.uid());
 create policy "users create lists they own" on public.lists for insert to authenticated with check (owner_id = auth.uid());
 create policy "owners change their lists" on public.lists for update to authenticated using (owner_id = auth.uid());
 create policy "owners delete their lists" on public.lists for delete to authenticated using (owner_id = auth.uid());

@@ -40,6 +40,11 @@ async function main() {
   console.log(`
 Groundwork demo listening on http://localhost:${port}
   health:        http://localhost:${port}/health
+  auth:          http://localhost:${port}/auth/v1        (GoTrue API; @supabase/auth-js)
+  rest:          http://localhost:${port}/rest/v1        (PostgREST API; @supabase/postgrest-js)
+  realtime:      http://localhost:${port}/realtime/v1/stream?table=todos   (SSE)
+  admin:         http://localhost:${port}/admin/jobs/stats, /admin/mail/templates   (service_role key)
+  dev mailbox:   http://localhost:${port}/mail
   database:      ${embedded ? `embedded PostgreSQL on port ${embedded.port}` : 'DATABASE_URL'}
 ${env.jwtSecretGenerated ? `  JWT_SECRET:    ${env.jwtSecret}   (generated; set JWT_SECRET to keep keys stable)\n` : ''}  anon key:         ${anonKey}
   service_role key: ${serviceRoleKey}
