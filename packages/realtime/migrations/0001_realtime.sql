@@ -176,6 +176,9 @@ begin
         select %2$L, %3$L, 'DELETE', %5$s, to_jsonb(o) from old_rows o;
       else
         -- Pair old and new rows by primary key; a row whose key changed is a DELETE plus an INSERT.
+        -- Dynamic, so it is planned for this statement's row counts: a plan cached from a 1-row
+        -- UPDATE (nested loops over unindexed transition tables) would be quadratic on 10k rows.
+        execute $q$
         insert into realtime.changes (schema_name, table_name, op, pk, record, old_record)
         select %2$L, %3$L, 'UPDATE', %4$s, to_jsonb(n), to_jsonb(o)
           from new_rows n join old_rows o on %6$s
@@ -184,7 +187,8 @@ begin
           from old_rows o where not exists (select from new_rows n where %6$s)
         union all
         select %2$L, %3$L, 'INSERT', %4$s, to_jsonb(n), null
-          from new_rows n where not exists (select from old_rows o where %6$s);
+          from new_rows n where not exists (select from old_rows o where %6$s)
+        $q$;
       end if;
       get diagnostics logged = row_count;
       if logged > 0 then

@@ -327,7 +327,11 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       )
     }
     if (resume) connection.send(sseMessage('ready', ready))
-    else connection.sendMarker(sseMessage('ready', ready, horizon), horizon)
+    else {
+      // A resume point from beyond the horizon (another database, a client bug) stays where it was.
+      const position = connection.lastId
+      connection.sendMarker(sseMessage('ready', ready, position), position)
+    }
 
     void afterOpen(connection, resume ? (lastEventId as number) : null, horizon)
     return connection

@@ -268,6 +268,9 @@ describe('visibility by RLS', () => {
   })
 
   it('captures a 10k-row UPDATE as one statement batch with a single NOTIFY', async () => {
+    // Small UPDATEs first: the capture must not reuse a plan made for them on 10k rows.
+    for (let i = 0; i < 6; i++)
+      await psql.query(`update todos set done = not done where id = (select min(id) from todos)`)
     await psql.query(
       `insert into todos (list_id, title) select 3, 'bulk ' || g from generate_series(1, 10000) g`,
     )

@@ -82,6 +82,7 @@ export async function openStream(
 ) {
   const controller = new AbortController()
   const events: SseEvent[] = []
+  const changeEvents: SseEvent[] = []
   const waiters: (() => void)[] = []
   const response = await fetch(url, { ...init, signal: controller.signal })
   let ended = false
@@ -90,7 +91,10 @@ export async function openStream(
     const decoder = new TextDecoder()
     const parser = createParser({
       onEvent(message: EventSourceMessage) {
-        events.push({ id: message.id, event: message.event ?? 'message', data: JSON.parse(message.data) })
+        const event = { id: message.id, event: message.event ?? 'message', data: JSON.parse(message.data) }
+        events.push(event)
+        if (event.event === 'INSERT' || event.event === 'UPDATE' || event.event === 'DELETE')
+          changeEvents.push(event)
         for (const wake of waiters.splice(0)) wake()
       },
     })
@@ -110,7 +114,7 @@ export async function openStream(
     get ended() {
       return ended
     },
-    changes: () => events.filter((e) => e.event === 'INSERT' || e.event === 'UPDATE' || e.event === 'DELETE'),
+    changes: () => changeEvents,
     async until(check: (events: SseEvent[]) => boolean, timeout = 10_000) {
       const deadline = Date.now() + timeout
       while (!check(events)) {
