@@ -95,6 +95,22 @@ describe('embedding shapes', () => {
     ])
   })
 
+  it('uses embed null filters inside or/and trees', async () => {
+    const response = await h.request(
+      '/films?select=id,directors()&directors.name=eq.Sofia Coppola&or=(year.lt.1960,directors.not.is.null)&order=id',
+      { headers: { Prefer: 'count=exact' } },
+    )
+    expect(await response.json()).toEqual([{ id: 3 }, { id: 4 }])
+    expect(response.headers.get('content-range')).toBe('0-1/2')
+    const inner = await h.request('/directors?select=id,films!inner()&films.year=gt.2000', {
+      headers: { Prefer: 'count=exact' },
+    })
+    expect(await inner.json()).toEqual([{ id: 2 }])
+    expect(inner.headers.get('content-range')).toBe('0-0/1')
+    const bad = await h.request('/films?select=id,directors()&or=(directors.eq.1,id.eq.1)')
+    expect(await bad.json()).toMatchObject({ code: 'PGRST120' })
+  })
+
   it('counts related rows with rel(count) even with aggregates disabled', async () => {
     const response = await h.request('/directors?select=name,films(count)&order=id')
     expect(await response.json()).toEqual([

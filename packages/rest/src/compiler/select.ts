@@ -14,6 +14,8 @@ export interface CompiledNode {
   joins: string
   /** WHERE conditions (filters, logic trees, `!inner` and `rel=is.null` on embeds). */
   conditions: string[]
+  /** Some condition refers to an embed's lateral join (`!inner`, `rel=is.null`, in trees too). */
+  conditionsUseJoins: boolean
   /** `GROUP BY …` list when aggregates are selected, else `null`. */
   groupBy: string | null
   /** The ORDER BY list, or `''`. */
@@ -82,7 +84,22 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
       )
     }
   }
-  const scope = { cache, relation: node.relation, alias: node.alias }
+  const embedNulls = new Map<string, string>()
+  for (const embed of node.embeds) {
+    const present = `${ident(embed.joinAlias)}.${embed.spread ? 'pgrst_found' : 'body'}`
+    if (!embedNulls.has(embed.name)) embedNulls.set(embed.name, present)
+    embedNulls.set(embed.key, present)
+  }
+  let conditionsUseJoins = conditions.length > 0
+  const scope = {
+    cache,
+    relation: node.relation,
+    alias: node.alias,
+    embeds: embedNulls,
+    onEmbed: () => {
+      conditionsUseJoins = true
+    },
+  }
   for (const filter of node.filters) conditions.push(filterSql(scope, filter, params))
   for (const tree of node.logic) conditions.push(logicSql(scope, tree, params))
 
@@ -91,6 +108,7 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
     columns: columns.join(', '),
     joins: joins.join(' '),
     conditions,
+    conditionsUseJoins,
     groupBy: aggregated && groupable.length > 0 ? groupable.join(', ') : null,
     orderBy: orderSql(cache, node, node.order),
   }

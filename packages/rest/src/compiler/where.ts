@@ -1,3 +1,4 @@
+import { pgrstError } from '../errors'
 import type { Filter, LogicTree, Operation } from '../parser/ast'
 import type { Relation, SchemaCache } from '../schema-cache/types'
 import { fieldSql, isTsvector } from './expressions'
@@ -37,6 +38,13 @@ export interface FilterScope {
   cache: SchemaCache
   relation: Relation
   alias: string
+  /**
+   * Embeds of this level by key and name → the SQL that is NULL when the embed is empty, for
+   * `rel=is.null`-style filters inside `or`/`and` trees (`or=(code.eq.x,types.not.is.null)`).
+   */
+  embeds?: ReadonlyMap<string, string>
+  /** Told when a condition refers to an embed (its lateral join must then be in any count query). */
+  onEmbed?: () => void
 }
 
 /**
@@ -46,6 +54,23 @@ export interface FilterScope {
  * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#operators
  */
 export function filterSql(scope: FilterScope, filter: Filter, params: SqlParams): string {
+  const embed =
+    filter.field.jsonPath.length === 0 && !scope.relation.columnMap.has(filter.field.name)
+      ? scope.embeds?.get(filter.field.name)
+      : undefined
+  if (embed !== undefined) {
+    const op = filter.operation
+    if (op.kind !== 'is' || (op.value !== 'null' && op.value !== 'not_null')) {
+      throw pgrstError(
+        'PGRST120',
+        `Bad operator on the '${filter.field.name}' embedded resource`,
+        'Only is null or not is null filters are allowed on embedded resources',
+      )
+    }
+    scope.onEmbed?.()
+    const sql = `${embed} IS ${op.value === 'null' ? '' : 'NOT '}NULL`
+    return filter.negated ? `NOT (${sql})` : sql
+  }
   const column = fieldSql(scope.cache, scope.relation, scope.alias, filter.field)
   const sql = operationSql(scope, filter, column, filter.operation, params)
   return filter.negated ? `NOT (${sql})` : sql

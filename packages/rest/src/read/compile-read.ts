@@ -44,7 +44,7 @@ export function compileRead(ctx: ReadRequest): CompiledRead {
     (offset > 0 ? ` OFFSET ${offset}` : '')
 
   // Counting needs only the joins used by conditions (`!inner`, `rel=is.null`), never the order.
-  const countFrom = `FROM ${from} ${node.conditions.some((c) => c.includes('_j.')) ? node.joins : ''}${where}`
+  const countFrom = `FROM ${from} ${node.conditionsUseJoins ? node.joins : ''}${where}`
   const countSource = node.groupBy
     ? `SELECT pg_catalog.count(*) FROM (SELECT 1 ${countFrom} GROUP BY ${node.groupBy}) AS pgrst_g`
     : `SELECT pg_catalog.count(*) ${countFrom}`
