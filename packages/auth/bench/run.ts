@@ -16,6 +16,7 @@
 import { randomBytes, scrypt as scryptCallback } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { cpus, loadavg } from 'node:os'
 import {
   migrations as coreMigrations,
   createDatabase,
@@ -295,6 +296,11 @@ async function main(): Promise<void> {
 
     console.log(
       `@groundwork/auth bench — ${CONNECTIONS} connections (sign-in: ${SIGNIN_CONNECTIONS}), ${DURATION}s per measurement, ${ROUNDS} rounds`,
+    )
+    console.log(
+      `machine: ${cpus().length} CPUs, load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')} (server, Postgres and load generator share them)`,
     )
     console.log(
       `hash cost for the equal-cost comparison: scrypt N=${EQUAL_COST.N} r=${EQUAL_COST.r} p=${EQUAL_COST.p} (better-auth's default)`,
