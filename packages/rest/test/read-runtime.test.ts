@@ -221,5 +221,8 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths['/rpc/log_message'] ?? {})).toEqual(['post'])
     expect(doc.components.schemas.films?.properties.rating?.type).toEqual(['number', 'null'])
     expect(doc.components.schemas.films?.required).toEqual(['id', 'title', 'year'])
+    expect(
+      (doc as unknown as { components: { securitySchemes: object } }).components.securitySchemes,
+    ).toHaveProperty('bearer')
   })
 })

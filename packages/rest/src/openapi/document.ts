@@ -241,7 +241,17 @@ export function openApiDocument(cache: SchemaCache, schema: string, _url: URL): 
       version: '12',
     },
     paths,
-    components: { schemas, parameters },
+    // A JWT in Authorization (the role claim picks the Postgres role), or Supabase's apikey header;
+    // neither means the anonymous role.
+    security: [{ bearer: [] }, { apikey: [] }, {}],
+    components: {
+      schemas,
+      parameters,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apikey: { type: 'apiKey', in: 'header', name: 'apikey' },
+      },
+    },
   })
 }
 
