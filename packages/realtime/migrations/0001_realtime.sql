@@ -213,6 +213,7 @@ begin
       current_role_name text := null;
       allowed boolean := false;
       ids bigint[];
+      only_ids bigint[];
       %2$s
     begin
       select array_agg((x.value ->> 'id')::bigint order by x.ordinality), %3$s
@@ -228,12 +229,25 @@ begin
         perform set_config('request.jwt.claims', (g -> 'claims')::text, true),
                 set_config('request.jwt.claim.sub', coalesce(g -> 'claims' ->> 'sub', ''), true),
                 set_config('request.jwt.claim.role', current_role_name, true);
-        if ids is not null then
-          return query select (g ->> 'i')::integer, u.id
-            from unnest(ids, %4$s) as u(id, %4$s) join %6$s t on %7$s;
-        end if;
-        if deletes is not null and cardinality(deletes) > 0 then
-          return query select (g ->> 'i')::integer, d from unnest(deletes) d;
+        if jsonb_typeof(g -> 'only') = 'array' then
+          -- Filters narrowed this identity's interest: check only those changes.
+          only_ids := array(select jsonb_array_elements_text(g -> 'only')::bigint);
+          if ids is not null then
+            return query select (g ->> 'i')::integer, u.id
+              from unnest(ids, %4$s) as u(id, %4$s) join %6$s t on %7$s
+             where u.id = any(only_ids);
+          end if;
+          if deletes is not null and cardinality(deletes) > 0 then
+            return query select (g ->> 'i')::integer, d from unnest(deletes) d where d = any(only_ids);
+          end if;
+        else
+          if ids is not null then
+            return query select (g ->> 'i')::integer, u.id
+              from unnest(ids, %4$s) as u(id, %4$s) join %6$s t on %7$s;
+          end if;
+          if deletes is not null and cardinality(deletes) > 0 then
+            return query select (g ->> 'i')::integer, d from unnest(deletes) d;
+          end if;
         end if;
       end loop;
     end
@@ -298,7 +312,8 @@ $disable$;
 
 /*
  * Decides a batch of changes for every distinct subscriber identity in ONE call.
- *   groups: [ { "role": "authenticated", "claims": {...}, "relids": ["16390"] } ]  -- distinct (role, claims)
+ *   groups: [ { "role": "authenticated", "claims": {...}, "relids": ["16390"],       -- distinct (role, claims)
+ *               "only": { "16390": [41] } } ]     -- optional: the changes its filters want
  *   tables: { "<relid>": { "visible": "realtime.visible_…",
  *                          "changes": [ { "id": 41, "pk": { "id": 7 } } ],   -- INSERT / UPDATE
  *                          "deletes": [ 42 ] } }                             -- DELETE
@@ -324,7 +339,8 @@ begin
   for table_oid, t in select key, value from jsonb_each(tables) loop
     select p.visible_function into fn from realtime.published p where p.relid = table_oid::oid;
     continue when fn is null;
-    select jsonb_agg(g.value || jsonb_build_object('i', g.ordinality - 1) order by g.value ->> 'role', g.ordinality)
+    select jsonb_agg(g.value || jsonb_build_object('i', g.ordinality - 1, 'only', g.value -> 'only' -> table_oid)
+                     order by g.value ->> 'role', g.ordinality)
       into table_groups
       from jsonb_array_elements(groups) with ordinality as g
      where g.value -> 'relids' ? table_oid;

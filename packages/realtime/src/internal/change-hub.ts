@@ -227,7 +227,10 @@ export class ChangeHub {
 
   #interest(rows: ChangeRow[]) {
     const groups: VisibilityGroup[] = []
-    const groupIndex = new Map<string, { index: number; relids: Set<number> }>()
+    const groupIndex = new Map<
+      string,
+      { index: number; relids: Set<number>; wanted: Map<number, number[]> }
+    >()
     const tables: Record<string, VisibilityTable> = {}
     const perRow: ([Connection, number][] | undefined)[] = new Array(rows.length)
     for (let i = 0; i < rows.length; i++) {
@@ -249,14 +252,17 @@ export class ChangeHub {
         }
         let group = groupIndex.get(connection.claimsKey)
         if (!group) {
-          group = { index: groups.length, relids: new Set() }
+          group = { index: groups.length, relids: new Set(), wanted: new Map() }
           groupIndex.set(connection.claimsKey, group)
           groups.push({ role: connection.role, claims: connection.claims, relids: [] })
         }
         if (!group.relids.has(published.relid)) {
           group.relids.add(published.relid)
           ;(groups[group.index] as VisibilityGroup).relids.push(String(published.relid))
+          group.wanted.set(published.relid, [])
         }
+        const wanted = group.wanted.get(published.relid) as number[]
+        if (wanted[wanted.length - 1] !== row.id) wanted.push(row.id)
         if (!added) {
           added = true
           tables[published.relid] ??= { visible: published.visibleFunction, changes: [], deletes: [] }
@@ -269,11 +275,18 @@ export class ChangeHub {
       }
       perRow[i] = list
     }
+    // Filters narrow interest: an identity is asked only about the changes one of its
+    // connections wants (`only`), so Postgres does not evaluate policies for the others.
     let checks = 0
-    for (const group of groups) {
-      for (const relid of group.relids) {
-        const table = tables[relid]
-        if (table) checks += table.changes.length + table.deletes.length
+    for (const group of groupIndex.values()) {
+      for (const [relid, wanted] of group.wanted) {
+        const table = tables[relid] as VisibilityTable
+        checks += wanted.length
+        if (wanted.length < table.changes.length + table.deletes.length) {
+          const visibilityGroup = groups[group.index] as VisibilityGroup
+          visibilityGroup.only ??= {}
+          visibilityGroup.only[String(relid)] = wanted
+        }
       }
     }
     return { groups, tables, perRow, checks }
@@ -385,6 +398,8 @@ interface VisibilityGroup {
   role: string
   claims: JwtClaims
   relids: string[]
+  /** Per table: the only change ids this identity is interested in (absent: all of the batch's). */
+  only?: Record<string, number[]>
 }
 
 interface VisibilityTable {
