@@ -111,6 +111,27 @@ describe('password recovery', () => {
     expect((await other.signInWithPassword({ email, password: 'new password 2' })).error).toBeNull()
   })
 
+  it('falls back to an allowed Referer when there is no redirect_to (GoTrue GetReferrer)', async () => {
+    const email = address('referer')
+    await s.admin().createUser({ email, email_confirm: true })
+    const send = (referer: string) =>
+      fetch(`${s.url}/recover`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', apikey: s.anonKey, referer },
+        body: JSON.stringify({ email }),
+      })
+    await send(`${SITE_URL}/account/security`)
+    const first = await s.nextMail(email)
+    expect(new URL(linkOf(first)).searchParams.get('redirect_to')).toBe(`${SITE_URL}/account/security`)
+    await s.t.db.query(
+      "update auth.users set recovery_sent_at = now() - interval '1 hour' where email = $1",
+      [email],
+    )
+    await send('https://elsewhere.example/page')
+    const second = await s.nextMail(email, 1)
+    expect(new URL(linkOf(second)).searchParams.get('redirect_to')).toBe(SITE_URL)
+  })
+
   it('verifies the recovery code with verifyOtp({ type: "recovery" })', async () => {
     const email = address('recover-code')
     await s.admin().createUser({ email, password: 'old password 1', email_confirm: true })

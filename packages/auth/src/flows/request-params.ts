@@ -16,10 +16,19 @@ export function emailParam(value: unknown, missing: string): string {
   return email
 }
 
-/** `redirect_to` (query first — auth-js sends it there — then the body), checked against the allow-list. */
+/**
+ * GoTrue's `GetReferrer`: `redirect_to` (query first — auth-js sends it there — then the body),
+ * else the `Referer` header, whichever the allow-list accepts first; else the site URL.
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/utilities/request.go
+ */
 export function redirectParam(ctx: RouteContext): string {
-  const fromQuery = ctx.query.get('redirect_to')
-  return ctx.services.redirects.resolve(fromQuery ?? ctx.body.redirect_to)
+  const { redirects } = ctx.services
+  const candidates = [ctx.query.get('redirect_to'), ctx.body.redirect_to, ctx.request.headers.get('referer')]
+  for (const candidate of candidates) {
+    if (typeof candidate === 'string' && candidate !== '' && redirects.isAllowed(candidate)) return candidate
+  }
+  return redirects.resolve(undefined)
 }
 
 /** A JSON object parameter (`data`, `user_metadata`, …) or `{}`. */

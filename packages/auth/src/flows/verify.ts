@@ -14,6 +14,7 @@ import {
   VERIFY_TYPES,
 } from './email-tokens'
 import { authenticationMethodFor, issueAuthCode } from './pkce'
+import { redirectParam } from './request-params'
 
 /**
  * `POST /verify` and `GET /verify` (GoTrue's `internal/api/verify.go`) for the email types:
@@ -190,7 +191,7 @@ export const verifyGet: RouteHandler = async (ctx) => {
   if (token === '') {
     throw new AuthError('validation_failed', 'Verify requires a token or a token hash', { status: 400 })
   }
-  const redirectTo = services.redirects.resolve(query.get('redirect_to'))
+  const redirectTo = redirectParam(ctx)
   const pkceLink = token.startsWith(PKCE_PREFIX)
   await services.rateLimit(`verify:ip:${ctx.ip}`, services.options.rateLimits.verify)
   let outcome: Outcome
