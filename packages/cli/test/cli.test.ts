@@ -26,7 +26,7 @@ async function groundwork(args: string[], url: string | null = t.url) {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--conditions', '@groundwork/source', '--import', 'tsx', '--import', LOADER, BIN, ...args],
-      { env, timeout: 30_000 },
+      { env: env as NodeJS.ProcessEnv, timeout: 30_000 },
     )
     return { code: 0, stdout, stderr }
   } catch (error) {
