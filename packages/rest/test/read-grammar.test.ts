@@ -111,6 +111,20 @@ describe('embedding shapes', () => {
     expect(await bad.json()).toMatchObject({ code: 'PGRST120' })
   })
 
+  it('follows PostgREST conventions for self-referencing foreign keys', async () => {
+    await h.test.db.query(`
+      create table public.staff (id int primary key, name text not null, boss_id int references public.staff (id));
+      insert into public.staff values (1, 'Ada', null), (2, 'Bob', 1), (3, 'Cy', 1);
+      grant select on public.staff to anon;`)
+    await h.rest.api.reloadSchema()
+    const boss = await h.request('/staff?select=name,boss:boss_id(name)&id=eq.2')
+    expect(await boss.json()).toEqual([{ name: 'Bob', boss: { name: 'Ada' } }])
+    const reports = await h.request('/staff?select=name,reports:staff(name)&id=eq.1')
+    expect(await reports.json()).toEqual([{ name: 'Ada', reports: [{ name: 'Bob' }, { name: 'Cy' }] }])
+    const hinted = await h.request('/staff?select=name,staff!boss_id(name)&id=eq.1')
+    expect(await hinted.json()).toEqual([{ name: 'Ada', staff: [{ name: 'Bob' }, { name: 'Cy' }] }])
+  })
+
   it('counts related rows with rel(count) even with aggregates disabled', async () => {
     const response = await h.request('/directors?select=name,films(count)&order=id')
     expect(await response.json()).toEqual([

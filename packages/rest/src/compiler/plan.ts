@@ -187,22 +187,6 @@ export function resolveRelationship(
   hint: string | null,
 ): Relationship {
   const all = cache.relationships.get(qualifiedKey(source.schema, source.name)) ?? []
-  const matchesHint = (r: Relationship): boolean => {
-    if (hint === null) return true
-    if (r.constraint === hint) return true
-    if (r.junction) {
-      return (
-        r.junction.table.name === hint ||
-        r.junction.sourceConstraint === hint ||
-        r.junction.targetConstraint === hint
-      )
-    }
-    // A column on either side of a single-column FK.
-    return (
-      (r.sourceColumns.length === 1 && r.sourceColumns[0] === hint) ||
-      (r.targetColumns.length === 1 && r.targetColumns[0] === hint)
-    )
-  }
   // A computed relationship (a function taking the row) named like the embed wins, as in PostgREST.
   const computed = cache.computedFields.get(qualifiedKey(source.schema, source.name))?.get(name)
   if (computed?.returnRelation && (hint === null || hint === computed.returnRelation.name)) {
@@ -218,19 +202,35 @@ export function resolveRelationship(
       computed: computed.function,
     }
   }
-  let candidates = all.filter(
-    (r) => r.target.name === name && r.target.schema === source.schema && matchesHint(r),
-  )
-  if (candidates.length === 0) {
-    // `rel` as a FK constraint name or a FK column (to-one and to-many both) with an optional target hint.
-    candidates = all.filter(
-      (r) =>
-        !r.junction &&
-        (r.constraint === name ||
-          (r.cardinality !== 'one-to-many' && r.sourceColumns.length === 1 && r.sourceColumns[0] === name)) &&
-        (hint === null || r.target.name === hint),
-    )
-  }
+  // PostgREST's findRel: the target is the related table, a FK constraint name or a FK column;
+  // a hint names a constraint, a column on either side of a single-column FK, or a junction.
+  const single = (columns: string[]) => (columns.length === 1 ? columns[0] : undefined)
+  const candidates = all.filter((r) => {
+    const isTarget = r.target.name === name && r.target.schema === source.schema
+    const self = !r.junction && r.target.schema === source.schema && r.target.name === source.name
+    if (self) {
+      // One FK, two directions: `rel(*)` / `rel!fk_column(*)` is one-to-many, `fk_column(*)` many-to-one.
+      if (hint === null) {
+        return (
+          (isTarget && r.cardinality === 'one-to-many') ||
+          (r.cardinality === 'many-to-one' && single(r.sourceColumns) === name)
+        )
+      }
+      return isTarget && r.cardinality === 'one-to-many' && single(r.targetColumns) === hint
+    }
+    if (hint === null) {
+      return isTarget || (!r.junction && (r.constraint === name || single(r.sourceColumns) === name))
+    }
+    if (!isTarget) return false
+    if (r.junction) {
+      return (
+        r.junction.table.name === hint ||
+        r.junction.sourceConstraint === hint ||
+        r.junction.targetConstraint === hint
+      )
+    }
+    return r.constraint === hint || single(r.sourceColumns) === hint || single(r.targetColumns) === hint
+  })
   if (candidates.length === 1) return candidates[0] as Relationship
   if (candidates.length === 0) {
     throw new RestError(
