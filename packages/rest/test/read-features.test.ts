@@ -100,6 +100,15 @@ describe('read features', () => {
   it('groups by every column of * next to an aggregate', async () => {
     const r = await get('/directors?select=*,films(count())&order=id&limit=1')
     expect(r.body).toEqual([{ id: 1, name: 'Stanley Kubrick', films: [{ count: 2 }] }])
+    const byEmbed = await get('/films?select=directors(name),count()&director_id=not.is.null')
+    const rows = byEmbed.body as Array<{ directors: { name: string }; count: number }>
+    expect(
+      rows.sort((a, b) => b.count - a.count || a.directors.name.localeCompare(b.directors.name)),
+    ).toEqual([
+      { directors: { name: 'Stanley Kubrick' }, count: 2 },
+      { directors: { name: 'Akira Kurosawa' }, count: 1 },
+      { directors: { name: 'Sofia Coppola' }, count: 1 },
+    ])
     const grouped = await get('/roles?select=*,count()&film_id=eq.2&order=actor_id')
     expect(grouped.body).toEqual([
       { film_id: 2, actor_id: 2, character: 'Jack Torrance', count: 1 },

@@ -74,7 +74,12 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
         groupable.push(`${join}.${ident(name)}`)
       }
     } else {
-      const value = embed.toOne ? `${join}.body` : `COALESCE(${join}.body, '[]')`
+      let value = embed.toOne ? `${join}.body` : `COALESCE(${join}.body, '[]')`
+      if (aggregated) {
+        // Next to an aggregate the embed is a grouping key; json has no equality, jsonb does.
+        value = `(${value})::jsonb`
+        groupable.push(value)
+      }
       columns.push(`${value} AS ${ident(embed.key)}`)
     }
     if (embed.inner) conditions.push(`${join}.${embed.spread ? 'pgrst_found' : 'body'} IS NOT NULL`)
