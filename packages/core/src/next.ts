@@ -76,6 +76,8 @@ export function toNextJsHandler(
       rebased = rebaseRequest(request, basePath)
       return reportStreamErrors(await handler(rebased), onError, rebased)
     } catch (error) {
+      // The client left and the handler gave up because of it: nothing to report, nobody to answer.
+      if (isAbortFallout(rebased ?? request, error)) return new Response(null, { status: 499 })
       return errorResponse(error, onError, rebased ?? request)
     }
   }
@@ -90,18 +92,25 @@ function reportStreamErrors(response: Response, onError: OnError | undefined, re
   const report = safe(onError)
   if (report === undefined || response.body === null) return response
   const reader = response.body.getReader()
+  let cancelled = false
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>
       try {
-        const { done, value } = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
+        chunk = await reader.read()
       } catch (error) {
-        if (!isAbortFallout(request, error)) report(error, request)
-        controller.error(error)
+        if (!cancelled && !isAbortFallout(request, error)) report(error, request)
+        if (!cancelled) controller.error(error)
+        return
       }
+      if (cancelled) return // Next cancelled this stream (client gone) while the read was pending.
+      if (chunk.done) controller.close()
+      else controller.enqueue(chunk.value)
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel(reason) {
+      cancelled = true
+      return reader.cancel(reason)
+    },
   })
   return new Response(body, {
     status: response.status,

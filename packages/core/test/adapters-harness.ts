@@ -94,6 +94,13 @@ export function createProbe(): Probe {
           return Response.json({ prefix: request.headers.get('x-forwarded-prefix') })
         case 'GET /big':
           return new Response('0123456789'.repeat(20_000), { headers: { 'content-type': 'text/plain' } })
+        case 'GET /wait-for-abort':
+          // A handler that is still working (e.g. a long query) when the client leaves.
+          request.signal.addEventListener('abort', () => probe.aborted.resolve(request.signal.reason), {
+            once: true,
+          })
+          await probe.aborted.promise
+          throw request.signal.reason
         case 'GET /broken-stream':
           return brokenStream()
         case 'GET /throw':
@@ -289,6 +296,23 @@ export function adapterContract(getServer: () => AdapterServer, probe: () => Pro
     await within(p.cancelled.promise, 5_000, 'the response stream to be cancelled')
     p.releaseSecondEvent.resolve()
     expect(p.secondEventProduced).toBe(false)
+    expect(p.reported).toEqual([])
+  })
+
+  it('aborts request.signal when the client leaves before the response started, without reporting it', async () => {
+    const p = probe()
+    const controller = new AbortController()
+    const pending = fetch(`${getServer().base}/wait-for-abort`, { signal: controller.signal })
+    await within(
+      waitFor(() => p.seenUrls.length > 0),
+      5_000,
+      'the handler to start',
+    )
+    controller.abort()
+    await expect(pending).rejects.toThrow()
+    await within(p.aborted.promise, 5_000, 'request.signal to abort')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(p.reported).toEqual([])
   })
 
   it('answers HEAD with headers and no body', async () => {
