@@ -37,6 +37,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 /** Sign-ins queue on the libuv threadpool (4 threads by default); more connections only add queueing. */
 const SIGNIN_CONNECTIONS = Number(process.env.BENCH_SIGNIN_CONNECTIONS ?? 8)
+/** A hash can take seconds on a loaded machine; a sign-in is a failure only after this long. */
+const SIGNIN_TIMEOUT = 60
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const SECRET = randomBytes(32).toString('hex')
 const PASSWORD = 'correct horse battery staple'
@@ -316,6 +318,7 @@ async function main(): Promise<void> {
       rows.push(
         await load('sign-in   groundwork (equal cost)', {
           connections: SIGNIN_CONNECTIONS,
+          timeout: SIGNIN_TIMEOUT,
           url: `${equal.server.origin}/auth/v1/token?grant_type=password`,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -325,6 +328,7 @@ async function main(): Promise<void> {
       rows.push(
         await load('sign-in   better-auth email (default cost)', {
           connections: SIGNIN_CONNECTIONS,
+          timeout: SIGNIN_TIMEOUT,
           url: `${ba.origin}/api/auth/sign-in/email`,
           method: 'POST',
           headers: { 'content-type': 'application/json', origin: ba.origin },
@@ -334,6 +338,7 @@ async function main(): Promise<void> {
       rows.push(
         await load('sign-in   node:http+pg baseline (equal cost)', {
           connections: SIGNIN_CONNECTIONS,
+          timeout: SIGNIN_TIMEOUT,
           url: `${base.origin}/token`,
           method: 'POST',
           body: signInBody('base@bench.test'),
@@ -342,6 +347,7 @@ async function main(): Promise<void> {
       rows.push(
         await load('sign-in   groundwork (our default cost)', {
           connections: SIGNIN_CONNECTIONS,
+          timeout: SIGNIN_TIMEOUT,
           // ~5× the work per hash (128 MiB, N=2^17): give it time to complete a meaningful count.
           duration: Math.max(DURATION, 10),
           url: `${strong.server.origin}/auth/v1/token?grant_type=password`,
