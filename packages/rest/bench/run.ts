@@ -11,7 +11,10 @@
  * drift hits all alike; prints both ratios. DATABASE_URL names the server (a scratch database is
  * created and dropped); without it an embedded PostgreSQL is started.
  *
- * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds per run (5), BENCH_ROUNDS (3), BENCH_POOL (10).
+ * Ratios are medians of per-round ratios (each round runs the three back to back, in rotating
+ * order), which cancels most of the drift of a shared machine; req/s and latencies are medians.
+ *
+ * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds per run (3), BENCH_ROUNDS (5), BENCH_POOL (10).
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
@@ -20,8 +23,8 @@ import autocannon, { type Options as LoadOptions } from 'autocannon'
 import pg from 'pg'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
-const DURATION = Number(process.env.BENCH_DURATION ?? 5)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const DURATION = Number(process.env.BENCH_DURATION ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const POOL = Number(process.env.BENCH_POOL ?? 10)
 const SECRET = 'groundwork-bench-secret-with-at-least-32-characters'
 
@@ -165,7 +168,7 @@ async function main() {
       // Warm-up: JIT, connections, prepared statements.
       for (const server of servers) await load(scenario.request(server.port, token), 1)
       for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 2 === 0 ? servers : [...servers].reverse()
+        const order = servers.map((_, i) => servers[(i + round) % servers.length] as (typeof servers)[number])
         for (const server of order) {
           const key = `${scenario.name}|${server.kind}`
           const samples = results.get(key) ?? []
@@ -188,12 +191,16 @@ async function main() {
           errors: samples.reduce((n, s) => n + s.errors, 0),
         }
       }
-      const a = summary('baseline-tx')
-      const b = summary('baseline-bare')
+      /** Median over rounds of this implementation's req/s divided by `other`'s in the same round. */
+      const ratio = (kind: Kind, other: Kind) => {
+        const mine = results.get(`${scenario.name}|${kind}`) ?? []
+        const theirs = results.get(`${scenario.name}|${other}`) ?? []
+        return median(mine.map((s, i) => s.rps / (theirs[i]?.rps ?? Number.NaN)))
+      }
       for (const kind of KINDS) {
         const s = summary(kind)
         console.log(
-          `| ${scenario.name} | ${LABEL[kind]} | ${s.rps.toFixed(0)} | ${s.p50} | ${s.p99} | ${s.errors} | ${(s.rps / a.rps).toFixed(2)}× | ${(s.rps / b.rps).toFixed(2)}× |`,
+          `| ${scenario.name} | ${LABEL[kind]} | ${s.rps.toFixed(0)} | ${s.p50} | ${s.p99} | ${s.errors} | ${ratio(kind, 'baseline-tx').toFixed(2)}× | ${ratio(kind, 'baseline-bare').toFixed(2)}× |`,
         )
       }
     }
