@@ -10,18 +10,19 @@ export interface CleanupResult {
   sessions: number
   refreshTokens: number
   rateLimits: number
+  auditLogEntries: number
 }
 
 /**
  * Deletes what can never be used again: one-time tokens past `otpExpiresIn`, PKCE flow states
  * older than a day, sessions past `not_after` (their refresh tokens cascade), revoked refresh
  * tokens of live sessions older than a day (the reuse grace is long over; they stay long enough to
- * detect a late replay), and rate-limit windows older than a day. Idempotent; safe to run on any
- * instance at any time.
+ * detect a late replay), rate-limit windows older than a day, and audit entries older than
+ * `auditRetention` when set. Idempotent; safe to run on any instance at any time.
  */
 export async function cleanup(
   db: Queryable,
-  options: Pick<ResolvedAuthOptions, 'otpExpiresIn'>,
+  options: Pick<ResolvedAuthOptions, 'otpExpiresIn' | 'auditRetention'>,
 ): Promise<CleanupResult> {
   const count = async (text: string, values: unknown[] = []) => (await db.query(text, values)).rowCount ?? 0
   return {
@@ -35,6 +36,13 @@ export async function cleanup(
       "delete from auth.refresh_tokens where revoked and updated_at < now() - interval '1 day' and id not in (select max(id) from auth.refresh_tokens group by session_id)",
     ),
     rateLimits: await count("delete from auth.rate_limits where window_start < now() - interval '1 day'"),
+    auditLogEntries:
+      options.auditRetention > 0
+        ? await count(
+            'delete from auth.audit_log_entries where created_at < now() - make_interval(secs => $1)',
+            [options.auditRetention],
+          )
+        : 0,
   }
 }
 
@@ -46,7 +54,10 @@ export const AUTH_CLEANUP_TASK = 'auth:cleanup'
  * [...auth.tasks] })` and schedule it, e.g. `jobs.schedules.create({ name: 'auth-cleanup', task:
  * 'auth:cleanup', cron: '17 * * * *' })`.
  */
-export function createCleanupTask(db: Queryable, options: Pick<ResolvedAuthOptions, 'otpExpiresIn'>) {
+export function createCleanupTask(
+  db: Queryable,
+  options: Pick<ResolvedAuthOptions, 'otpExpiresIn' | 'auditRetention'>,
+) {
   return defineTask({
     name: AUTH_CLEANUP_TASK,
     schema: z.object({}).loose(),

@@ -114,6 +114,8 @@ export interface AuthOptions {
   sessionTimebox?: number
   /** A session not refreshed for this many seconds ends; 0 = never (GoTrue's `SESSIONS_INACTIVITY_TIMEOUT`). @default 0 */
   sessionInactivityTimeout?: number
+  /** `auth.cleanup()` deletes audit log entries older than this many seconds; 0 keeps them (GoTrue keeps them). @default 0 */
+  auditRetention?: number
   /** Rate limits. */
   rateLimits?: RateLimitOptions
   /** Lifetime of one-time tokens (confirmation, magic link, recovery, OTP) in seconds. @default 3600 */
@@ -223,6 +225,7 @@ export const authOptionsSchema = z.object({
   refreshTokenReuseInterval: z.number().int().nonnegative().default(10),
   sessionTimebox: z.number().int().nonnegative().default(0),
   sessionInactivityTimeout: z.number().int().nonnegative().default(0),
+  auditRetention: z.number().int().nonnegative().default(0),
   rateLimits: z
     .object({
       signIn: rateLimit.default({ max: 30, windowSeconds: 300 }),

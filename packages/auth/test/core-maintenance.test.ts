@@ -5,7 +5,7 @@ import { type CoreStack, createCoreStack } from './core-support'
 let stack: CoreStack
 
 beforeAll(async () => {
-  stack = await createCoreStack({ cors: ['https://app.example.com'] })
+  stack = await createCoreStack({ cors: ['https://app.example.com'], auditRetention: 30 * 86400 })
 })
 afterAll(async () => {
   await stack.close()
@@ -82,8 +82,17 @@ describe('cleanup', () => {
     await db.query(
       "insert into auth.rate_limits (key, window_start, count) values ('old', now() - interval '2 days', 1)",
     )
+    await db.query(
+      "insert into auth.audit_log_entries (payload, created_at) values ('{}', now() - interval '31 days')",
+    )
     const removed = await stack.auth.cleanup()
-    expect(removed).toMatchObject({ oneTimeTokens: 1, flowStates: 1, sessions: 1, rateLimits: 1 })
+    expect(removed).toMatchObject({
+      oneTimeTokens: 1,
+      flowStates: 1,
+      sessions: 1,
+      rateLimits: 1,
+      auditLogEntries: 1,
+    })
     const { rows } = await db.query<{ token_hash: string }>(
       'select token_hash from auth.one_time_tokens where user_id = $1',
       [userId],
