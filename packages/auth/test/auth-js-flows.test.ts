@@ -453,6 +453,31 @@ describe('email change', () => {
   })
 })
 
+describe('email change with PKCE', () => {
+  it('both links carry pkce_; the first answers the message, the second a code for exchangeCodeForSession', async () => {
+    const email = address('pkce-change-from')
+    const next = address('pkce-change-to')
+    await s.admin().createUser({ email, password: 'password 123', email_confirm: true })
+    const client = s.client({ flowType: 'pkce' })
+    await client.signInWithPassword({ email, password: 'password 123' })
+    expect(
+      (await client.updateUser({ email: next }, { emailRedirectTo: `${SITE_URL}/changed` })).error,
+    ).toBeNull()
+    const toCurrent = linkOf(await s.nextMail(email))
+    const toNew = linkOf(await s.nextMail(next))
+    for (const link of [toCurrent, toNew]) expect(new URL(link).searchParams.get('token')).toMatch(/^pkce_/)
+    const first = await follow(toCurrent)
+    expect(first.location.searchParams.get('message')).toMatch(/Confirmation link accepted/)
+    const second = await follow(toNew)
+    expect(second.location.pathname).toBe('/changed')
+    const { data, error } = await client.exchangeCodeForSession(
+      second.location.searchParams.get('code') ?? '',
+    )
+    expect(error).toBeNull()
+    expect(data.user?.email).toBe(next)
+  })
+})
+
 describe('resend', () => {
   it('resends the email-change mails; only the newest links work', async () => {
     const email = address('resend-from')
