@@ -1,57 +1,17 @@
 import { once } from 'node:events'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Database } from '@groundwork/core'
+import { toNodeHandler } from '@groundwork/core/node'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 
 /**
- * A real HTTP server on port 0 in front of a Web handler (streaming responses, client aborts
- * propagated to `request.signal`, backpressure honoured: the body is read only as fast as the
- * socket drains). Stand-in until `toNodeHandler` from `@groundwork/core/node` lands.
+ * A real HTTP server on port 0 in front of a Web handler, through core's Node adapter (streaming,
+ * client aborts propagated to `request.signal`, response backpressure honoured).
  */
 export async function serve(handler: (request: Request) => Promise<Response>) {
-  const sockets = new Set<import('node:net').Socket>()
-  const server = http.createServer(async (req, res) => {
-    const controller = new AbortController()
-    res.on('close', () => controller.abort())
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const headers = new Headers()
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value)
-    }
-    const method = req.method ?? 'GET'
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
-      method,
-      headers,
-      signal: controller.signal,
-      ...(method !== 'GET' && method !== 'HEAD' && chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-    })
-    const response = await handler(request)
-    res.writeHead(response.status, Object.fromEntries(response.headers))
-    res.flushHeaders()
-    if (!response.body) {
-      res.end()
-      return
-    }
-    const reader = response.body.getReader()
-    res.on('close', () => {
-      reader.cancel().catch(() => {})
-    })
-    try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        if (!res.write(value)) {
-          await Promise.race([once(res, 'drain'), once(res, 'close')])
-          if (res.destroyed) break
-        }
-      }
-    } catch {
-      // cancelled
-    }
-    res.end()
-  })
+  const sockets = new Set<Socket>()
+  const server = http.createServer(toNodeHandler(handler))
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
