@@ -149,6 +149,16 @@ describe('read features', () => {
     expect(options.headers.get('allow')).toBe('OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE')
     const view = await h.request('/film_cast_counts', { method: 'OPTIONS' })
     expect(view.headers.get('allow')).toBe('OPTIONS,GET,HEAD')
+    const noFunction = await h.request('/rpc/nope', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ a: 1, b: 2 }),
+    })
+    expect(noFunction.status).toBe(404)
+    expect(await noFunction.json()).toMatchObject({
+      code: 'PGRST202',
+      message: 'Could not find the function public.nope(a, b) in the schema cache',
+    })
     const missing = await get('/flims')
     expect(missing.status).toBe(404)
     expect(missing.body).toMatchObject({

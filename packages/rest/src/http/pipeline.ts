@@ -99,9 +99,10 @@ export async function runPipeline(
     const name = segments[1] as string
     const overloads = cache.functions.get(qualifiedKey(schema, name))
     if (!overloads || overloads.length === 0) {
+      const args = requestedArguments(request, readLike)
       throw new RestError(
         'PGRST202',
-        `Could not find the function ${schema}.${name} without parameters in the schema cache`,
+        `Could not find the function ${schema}.${name}${args.length > 0 ? `(${args.join(', ')})` : ' without parameters'} in the schema cache`,
         {
           hint: 'If a new function was created in the database with this name and parameters, try reloading the schema cache.',
         },
@@ -286,6 +287,36 @@ function allowFor(relation: Relation): string {
   if (relation.updatable) verbs.push('PATCH')
   if (relation.deletable) verbs.push('DELETE')
   return verbs.join(',')
+}
+
+const RESERVED_PARAMETERS = new Set([
+  'select',
+  'order',
+  'limit',
+  'offset',
+  'on_conflict',
+  'columns',
+  'or',
+  'and',
+  'not.or',
+  'not.and',
+])
+
+/** The argument names a call to an unknown function used (for PGRST202's message, as PostgREST words it). */
+function requestedArguments(request: RestRequest, readLike: boolean): string[] {
+  if (readLike) {
+    return [
+      ...new Set(
+        [...request.url.searchParams.keys()].filter((k) => !RESERVED_PARAMETERS.has(k) && !k.includes('.')),
+      ),
+    ]
+  }
+  try {
+    const body: unknown = JSON.parse(request.body)
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body) : []
+  } catch {
+    return []
+  }
 }
 
 function rpcArgumentNames(overloads: FunctionInfo[]): Set<string> {
