@@ -49,6 +49,11 @@ export interface Probe {
   onError: (error: unknown) => void
   /** Every URL the handler saw. */
   seenUrls: string[]
+  /** How many 64 KiB chunks the `/firehose` response stream was asked for. */
+  firehosePulls: number
+  /** Resolved when `/read-one` read its first upload chunk; it then stops reading until `releaseUpload`. */
+  readOne: Deferred
+  releaseUpload: Deferred
 }
 
 export function createProbe(): Probe {
@@ -61,6 +66,9 @@ export function createProbe(): Probe {
     reported: [],
     onError: (error) => probe.reported.push(error),
     seenUrls: [],
+    firehosePulls: 0,
+    readOne: deferred(),
+    releaseUpload: deferred(),
     handler: async (request) => {
       probe.seenUrls.push(request.url)
       const url = new URL(request.url)
@@ -101,6 +109,16 @@ export function createProbe(): Probe {
           })
           await probe.aborted.promise
           throw request.signal.reason
+        case 'POST /read-one': {
+          const reader = request.body!.getReader()
+          await reader.read()
+          probe.readOne.resolve()
+          await probe.releaseUpload.promise
+          await reader.cancel()
+          return new Response('enough', { status: 413 })
+        }
+        case 'GET /firehose':
+          return firehose(probe)
         case 'GET /broken-stream':
           return brokenStream()
         case 'GET /throw':
@@ -145,6 +163,24 @@ function sse(request: Request, probe: Probe): Response {
   return new Response(stream, {
     headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
   })
+}
+
+const FIREHOSE_CHUNKS = 1_000 // × 64 KiB = 62.5 MiB, far more than socket buffers hold
+
+/** A response that produces 64 KiB chunks as fast as it is asked to (only backpressure stops it). */
+function firehose(probe: Probe): Response {
+  const chunk = new Uint8Array(64 * 1024).fill(120)
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        probe.firehosePulls++
+        if (probe.firehosePulls > FIREHOSE_CHUNKS) controller.close()
+        else controller.enqueue(chunk.slice())
+      },
+    },
+    { highWaterMark: 1 },
+  )
+  return new Response(stream, { headers: { 'content-type': 'application/octet-stream' } })
 }
 
 /** A 200 whose body fails after its first chunk (the adapter must cut the connection). */
@@ -259,6 +295,55 @@ export function adapterContract(getServer: () => AdapterServer, probe: () => Pro
     expect(await p.firstUploadChunk.promise).toBe('chunk-one;')
     expect(result.body).toBe('chunk-one;chunk-two')
     expect(result.chunks).toBeGreaterThanOrEqual(2)
+  })
+
+  it('stops pulling the response body while the client does not read (backpressure)', async () => {
+    const p = probe()
+    const controller = new AbortController()
+    const response = await fetch(`${getServer().base}/firehose`, { signal: controller.signal })
+    const reader = response.body!.getReader()
+    await reader.read()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const pulled = p.firehosePulls
+    // Socket and stream buffers hold a few MiB; without backpressure all 1000 chunks are pulled at once.
+    expect(pulled).toBeGreaterThan(1)
+    expect(pulled).toBeLessThan(FIREHOSE_CHUNKS / 2)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(p.firehosePulls - pulled).toBeLessThan(20) // and it stays (nearly) stopped
+    controller.abort()
+  })
+
+  it('stops reading the request body while the handler does not (backpressure)', async () => {
+    const p = probe()
+    let pulls = 0
+    const chunk = new Uint8Array(64 * 1024).fill(121)
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulls++
+          if (pulls > FIREHOSE_CHUNKS) controller.close()
+          else controller.enqueue(chunk.slice())
+        },
+      },
+      { highWaterMark: 1 },
+    )
+    const controller = new AbortController()
+    const pending = fetch(`${getServer().base}/read-one`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
+      signal: controller.signal,
+    } as RequestInit).catch(() => undefined)
+    await within(p.readOne.promise, 5_000, 'the handler to read the first upload chunk')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const sent = pulls
+    expect(sent).toBeLessThan(FIREHOSE_CHUNKS / 2)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(pulls - sent).toBeLessThan(20)
+    p.releaseUpload.resolve()
+    controller.abort()
+    await pending
   })
 
   it('keeps several Set-Cookie headers separate', async () => {
