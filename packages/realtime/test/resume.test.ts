@@ -132,6 +132,66 @@ describe('resume', () => {
   })
 })
 
+describe('ordering and outages', () => {
+  it('never skips an id held by a running transaction: changes arrive in id order once it commits or rolls back', async () => {
+    const instance = await startInstance({ gapPollMs: 10 })
+    const a = new pg.Client({ connectionString: test.url })
+    await a.connect()
+    try {
+      const stream = await openStream(`${instance.server.url}/stream?table=todos&filter=list_id=eq.1`, {
+        headers: { authorization: `Bearer ${service}` },
+      })
+      await stream.until((e) => e.some((x) => x.event === 'ready'))
+      // A takes the lower id but commits last.
+      await a.query('begin')
+      await a.query(`insert into todos (list_id, title) values (1, 'slow writer')`)
+      await psql.query(`insert into todos (list_id, title) values (1, 'fast writer')`)
+      await sleep(300)
+      expect(stream.changes()).toHaveLength(0) // held back, not skipped
+      await a.query('commit')
+      await stream.until(() => stream.changes().length >= 2)
+      expect(titles(stream.changes())).toEqual(['slow writer', 'fast writer'])
+      const ids = stream.changes().map((e) => Number(e.id))
+      expect(ids[0]).toBeLessThan(ids[1] as number)
+
+      // A rolled-back transaction leaves a hole that is skipped once it ends.
+      await a.query('begin')
+      await a.query(`insert into todos (list_id, title) values (1, 'rolled back')`)
+      await psql.query(`insert into todos (list_id, title) values (1, 'after hole')`)
+      await sleep(200)
+      await a.query('rollback')
+      await stream.until(() => stream.changes().length >= 3)
+      expect(titles(stream.changes())).toEqual(['slow writer', 'fast writer', 'after hole'])
+      await stream.close()
+    } finally {
+      await a.end()
+      await instance.stop()
+    }
+  })
+
+  it('catches up after its LISTEN connection is killed', async () => {
+    const instance = await startInstance()
+    try {
+      const stream = await openStream(`${instance.server.url}/stream?table=todos&filter=list_id=eq.2`, {
+        headers: { authorization: `Bearer ${service}` },
+      })
+      await stream.until((e) => e.some((x) => x.event === 'ready'))
+      const killed = await psql.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = current_database() and query like 'listen %' and pid <> pg_backend_pid()`,
+      )
+      expect(killed.rowCount).toBeGreaterThan(0)
+      await psql.query(`insert into todos (list_id, title) values (2, 'during outage')`)
+      await stream.until(() => titles(stream.changes()).includes('during outage'), 15_000)
+      await psql.query(`insert into todos (list_id, title) values (2, 'after outage')`)
+      await stream.until(() => titles(stream.changes()).includes('after outage'))
+      await stream.close()
+    } finally {
+      await instance.stop()
+    }
+  })
+})
+
 describe('backpressure', () => {
   it('cuts a slow consumer with its resume point while others keep receiving, and the resume loses nothing', async () => {
     const instance = await startInstance({ bufferSize: 200, batchSize: 50 })
