@@ -67,6 +67,44 @@ describe('schema cache reloading', () => {
   })
 })
 
+describe('schema cache use', () => {
+  it('never queries the catalogs while answering requests', async () => {
+    // Let reloads triggered by earlier DDL in this file settle first.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await h.rest.schemaCache()
+    const seen: string[] = []
+    const wrapped = new WeakSet<object>()
+    const record = (client: { query: (...args: unknown[]) => unknown }) => {
+      if (wrapped.has(client)) return
+      wrapped.add(client)
+      const original = client.query.bind(client)
+      client.query = (...args: unknown[]) => {
+        const config = args[0] as string | { text?: string }
+        seen.push(typeof config === 'string' ? config : (config?.text ?? ''))
+        return original(...args)
+      }
+    }
+    h.test.db.pool.on('acquire', record)
+    try {
+      for (const path of [
+        '/films?select=title,directors(name),actors(name)&year=gt.1950',
+        '/classic_films?select=*,directors(*)',
+        '/directors?select=name,films!inner(count)',
+        '/',
+      ]) {
+        expect((await h.request(path)).status).toBe(200)
+      }
+      expect((await h.request('/films', { method: 'OPTIONS' })).status).toBe(200)
+    } finally {
+      h.test.db.pool.off('acquire', record)
+    }
+    expect(seen.length).toBeGreaterThan(0)
+    expect(
+      seen.filter((sql) => /\bpg_(class|attribute|constraint|proc|namespace|rewrite|type)\b/.test(sql)),
+    ).toEqual([])
+  })
+})
+
 describe('mounting', () => {
   it('strips basePath for frameworks that pass the full URL, and still accepts relative paths', async () => {
     const { createRest } = await import('../src/index')
