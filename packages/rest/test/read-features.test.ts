@@ -173,9 +173,29 @@ describe('read features', () => {
       headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
     })
     expect(preflight.status).toBe(200)
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH')
     const r = await h.request('/directors?select=id&limit=1', { headers: { Origin: 'https://app.example' } })
     expect(r.headers.get('access-control-expose-headers')).toContain('Content-Range')
+    const { createRest } = await import('../src/index')
+    const restricted = createRest({
+      db: h.test.db,
+      listen: false,
+      cors: { origins: ['https://app.example'] },
+    })
+    try {
+      const allowed = await restricted.handler(
+        new Request('http://x/directors?select=id&limit=1', { headers: { Origin: 'https://app.example' } }),
+      )
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example')
+      expect(allowed.headers.get('access-control-allow-credentials')).toBe('true')
+      const other = await restricted.handler(
+        new Request('http://x/directors?select=id&limit=1', { headers: { Origin: 'https://evil.example' } }),
+      )
+      expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    } finally {
+      await restricted.close()
+    }
   })
 
   it('HEAD answers headers only; the plan media type EXPLAINs', async () => {

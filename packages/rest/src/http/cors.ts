@@ -21,13 +21,13 @@ export function corsHeaders(
   const settings = options.cors === true ? {} : options.cors
   const origins = settings.origins ?? '*'
   if (origins !== '*' && !origins.includes(origin)) return null
-  const headers: Record<string, string> = {
-    // Echo the origin (not `*`) so credentialed requests work, as PostgREST does.
-    'Access-Control-Allow-Origin': origin,
-    Vary: 'Origin',
-    'Access-Control-Allow-Credentials': 'true',
-    'Access-Control-Expose-Headers': [EXPOSED_HEADERS, ...(settings.exposeHeaders ?? [])].join(', '),
-  }
+  // Any origin: `*` without credentials (callers authenticate with bearer tokens, never cookies a
+  // foreign page could ride on). A configured list: the matching origin echoed, with credentials.
+  const headers: Record<string, string> =
+    origins === '*'
+      ? { 'Access-Control-Allow-Origin': '*' }
+      : { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Credentials': 'true' }
+  headers['Access-Control-Expose-Headers'] = [EXPOSED_HEADERS, ...(settings.exposeHeaders ?? [])].join(', ')
   if (preflight) {
     headers['Access-Control-Allow-Methods'] = 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD'
     headers['Access-Control-Allow-Headers'] = requestHeaders?.trim() ? requestHeaders : ALLOWED_HEADERS
