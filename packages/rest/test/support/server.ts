@@ -1,12 +1,13 @@
 /**
  * Integration harness: a fresh database with the fixture schema, the REST service served on a real
- * node:http server under `/rest/v1` (as in a Supabase project), and `@supabase/postgrest-js`
- * clients for each kind of caller.
+ * node:http server under `/rest/v1` (as in a Supabase project) through core's `toNodeHandler`,
+ * and `@supabase/postgrest-js` clients for each kind of caller.
  */
 import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createJwtAuthenticator } from '@groundwork/core'
+import { toNodeHandler } from '@groundwork/core/node'
 import { createTestDatabase, signTestToken, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
 import { PostgrestClient } from '@supabase/postgrest-js'
 import { createRest, type RestOptions } from '../../src/index'
@@ -61,7 +62,8 @@ export async function startRest(options: Partial<RestOptions> = {}): Promise<Res
     schemas: ['public'],
     ...options,
   } as RestOptions)
-  const server = createServer(nodeBridge(rest.handler, MOUNT))
+  // core's production adapter, mounted under /rest/v1 as in a Supabase project.
+  const server = createServer(toNodeHandler(rest.handler, { basePath: MOUNT }))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${MOUNT}`
 
@@ -98,42 +100,5 @@ export async function startRest(options: Partial<RestOptions> = {}): Promise<Res
       await (rest as { close?: () => Promise<void> }).close?.()
       await test.drop()
     },
-  }
-}
-
-/**
- * A minimal node:http → Fetch bridge for the tests (core's `toNodeHandler` is the real adapter):
- * strips the mount point so the handler sees paths relative to it.
- */
-function nodeBridge(handler: (request: Request) => Promise<Response>, mount: string) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      const chunks: Buffer[] = []
-      for await (const chunk of req) chunks.push(chunk as Buffer)
-      const body = Buffer.concat(chunks)
-      let path = req.url ?? '/'
-      if (path.startsWith(mount)) path = path.slice(mount.length) || '/'
-      const headers = new Headers()
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value === undefined) continue
-        for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v)
-      }
-      const method = req.method ?? 'GET'
-      const request = new Request(`http://${req.headers.host ?? 'localhost'}${path}`, {
-        method,
-        headers,
-        body: method === 'GET' || method === 'HEAD' || body.length === 0 ? undefined : body,
-      })
-      const response = await handler(request)
-      const out: Record<string, string | string[]> = {}
-      response.headers.forEach((value, key) => {
-        out[key] = value
-      })
-      res.writeHead(response.status, out)
-      res.end(method === 'HEAD' ? undefined : Buffer.from(await response.arrayBuffer()))
-    } catch (error) {
-      res.writeHead(500, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ message: `bridge: ${(error as Error).message}` }))
-    }
   }
 }
