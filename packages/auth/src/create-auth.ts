@@ -50,7 +50,7 @@ export function createAuth(input: AuthOptions): Auth {
   const issuer = options.jwt.issuer ?? externalUrl
   const signer = createTokenSigner(options.jwt)
   const users = createUsersRepository({ audience: options.jwt.audience })
-  const sessions = createSessions({ options, signer, users, issuer })
+  const sessions = createSessions({ options, signer, issuer })
   const services = createServices({
     options,
     users,

@@ -4,7 +4,15 @@ import { AuthError } from './errors'
 import type { AccessTokenClaims, AmrEntry, TokenSigner } from './jwt'
 import type { ResolvedAuthOptions } from './options'
 import { hashToken, randomToken } from './tokens'
-import { isBanned, type Queryable, toUserJson, type User, type UsersRepository } from './users'
+import {
+  hydrateUser,
+  isBanned,
+  type Queryable,
+  type RawUser,
+  SELECT_USER,
+  toUserJson,
+  type User,
+} from './users'
 
 /** A row of `auth.sessions`. */
 export interface SessionRow {
@@ -111,10 +119,9 @@ function deriveChild(key: string, parent: string): string {
 export function createSessions(deps: {
   options: ResolvedAuthOptions
   signer: TokenSigner
-  users: UsersRepository
   issuer: string
 }): Sessions {
-  const { options, signer, users, issuer } = deps
+  const { options, signer, issuer } = deps
 
   async function accessToken(
     user: User,
@@ -238,15 +245,41 @@ export function createSessions(deps: {
       // one after the other, so two tabs refreshing at once see each other's rotation instead of
       // both rotating the same token. (The token's own columns may be stale after waiting for the
       // lock; they are re-read below, in a statement that starts after the lock is held.)
-      const locked = await tx.query<SessionRow & { token_id: string; token_user_id: string }>(
-        `select ${SESSION_COLUMNS_OF_S}, t.id as token_id, t.user_id as token_user_id
+      const locked = await tx.query<SessionRow & { token_id: string }>(
+        `select ${SESSION_COLUMNS_OF_S}, t.id as token_id
          from auth.refresh_tokens t join auth.sessions s on s.id = t.session_id
          where t.token_hash = $1 for update of s`,
         [presented],
       )
       const session = locked.rows[0]
       if (!session) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
-      const user = await users.findById(tx, session.token_user_id)
+      // One statement, started after the lock is held: the token's current state, the session's
+      // active token, how many rotations happened since, and the user with its identities.
+      const current = await tx.query<
+        RawUser & {
+          rt_revoked: boolean
+          rt_reusable: boolean
+          active_hash: string | null
+          active_parent: string | null
+          newer: number
+        }
+      >(
+        `select t.revoked as rt_revoked, t.updated_at + make_interval(secs => $3) > now() as rt_reusable,
+           a.token_hash as active_hash, a.parent as active_parent,
+           (select count(*)::int from auth.refresh_tokens n where n.session_id = $2 and n.id > t.id) as newer,
+           usr.*
+         from auth.refresh_tokens t
+         cross join lateral (${SELECT_USER} where u.id = t.user_id) usr
+         left join lateral (select token_hash, parent from auth.refresh_tokens
+                            where session_id = $2 and revoked = false order by id desc limit 1) a on true
+         where t.id = $1`,
+        [session.token_id, session.id, options.refreshTokenReuseInterval],
+      )
+      const row = current.rows[0]
+      if (!row) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+      const { rt_revoked, rt_reusable, active_hash, active_parent, newer, ...userRow } = row
+      const state = { revoked: rt_revoked, reusable: rt_reusable, active_hash, active_parent, newer }
+      const user = hydrateUser(userRow as RawUser)
       if (!user || user.deleted_at)
         throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
       if (isBanned(user)) throw invalid('user_banned', 'Invalid Refresh Token: User Banned')
@@ -260,24 +293,6 @@ export function createSessions(deps: {
       ) {
         throw invalid('session_expired', 'Invalid Refresh Token: Session Expired (Inactivity)')
       }
-      const current = await tx.query<{
-        revoked: boolean
-        reusable: boolean
-        active_hash: string | null
-        active_parent: string | null
-        newer: number
-      }>(
-        `select t.revoked, t.updated_at + make_interval(secs => $3) > now() as reusable,
-           a.token_hash as active_hash, a.parent as active_parent,
-           (select count(*)::int from auth.refresh_tokens n where n.session_id = $2 and n.id > t.id) as newer
-         from auth.refresh_tokens t
-         left join lateral (select token_hash, parent from auth.refresh_tokens
-                            where session_id = $2 and revoked = false order by id desc limit 1) a on true
-         where t.id = $1`,
-        [session.token_id, session.id, options.refreshTokenReuseInterval],
-      )
-      const state = current.rows[0]
-      if (!state) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
       const auditEntry = auditPayload('token_refreshed', user)
 
       if (state.revoked) {

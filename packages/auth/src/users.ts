@@ -181,12 +181,16 @@ const USER_COLUMNS = `u.id, u.aud, u.role, u.email, u.encrypted_password, u.emai
   u.created_at, u.updated_at, u.phone, u.phone_confirmed_at, u.phone_change, u.phone_change_sent_at, u.confirmed_at,
   u.banned_until, u.deleted_at, u.is_anonymous, u.is_sso_user`
 
-// One round trip: the user row plus its identities as a JSON array.
-const SELECT_USER = `select ${USER_COLUMNS},
+/**
+ * One round trip: the user row plus its identities as a JSON array. Internal: also used as a
+ * lateral subquery by the refresh grant, with {@link hydrateUser} on the result.
+ */
+export const SELECT_USER = `select ${USER_COLUMNS},
   coalesce((select json_agg(i order by i.created_at) from auth.identities i where i.user_id = u.id), '[]') as identities
   from auth.users u`
 
-type RawUser = UserRow & {
+/** A row as {@link SELECT_USER} returns it (identities still JSON). */
+export type RawUser = UserRow & {
   identities: (Omit<IdentityRow, 'last_sign_in_at' | 'created_at' | 'updated_at'> & {
     last_sign_in_at: string | null
     created_at: string
@@ -194,7 +198,8 @@ type RawUser = UserRow & {
   })[]
 }
 
-function hydrate(row: RawUser | undefined): User | null {
+/** Turns a {@link SELECT_USER} row into a {@link User} (identity timestamps as `Date`). */
+export function hydrateUser(row: RawUser | undefined): User | null {
   if (!row) return null
   return {
     ...row,
@@ -274,7 +279,7 @@ export function createUsersRepository(defaults: { audience: string }): UsersRepo
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null
       const lock = options.forUpdate ? ' for update of u' : ''
       const { rows } = await tx.query<RawUser>(`${SELECT_USER} where u.id = $1${lock}`, [id])
-      return hydrate(rows[0])
+      return hydrateUser(rows[0])
     },
     async findByEmail(tx, email, options = {}) {
       const lock = options.forUpdate ? ' for update of u' : ''
@@ -282,13 +287,13 @@ export function createUsersRepository(defaults: { audience: string }): UsersRepo
         `${SELECT_USER} where lower(u.email) = $1 and u.is_sso_user = false and u.deleted_at is null${lock}`,
         [normalizeEmail(email)],
       )
-      return hydrate(rows[0])
+      return hydrateUser(rows[0])
     },
     async findByPhone(tx, phone) {
       const { rows } = await tx.query<RawUser>(`${SELECT_USER} where u.phone = $1 and u.deleted_at is null`, [
         phone,
       ])
-      return hydrate(rows[0])
+      return hydrateUser(rows[0])
     },
     async create(tx, input) {
       const email = input.email ? normalizeEmail(input.email) : null
