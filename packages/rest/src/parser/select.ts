@@ -14,7 +14,7 @@ const AGGREGATES = new Set<AggregateFunction>(['count', 'sum', 'avg', 'min', 'ma
 export function parseSelect(input: string): SelectItem[] {
   const reader = new Reader(input)
   const items = list(reader, input, 0)
-  if (!reader.done()) throw parseError(`select (${input})`, `unexpected "${reader.rest()}"`)
+  if (!reader.done()) throw parseError(`select parameter (${input})`, `unexpected "${reader.rest()}"`)
   return items
 }
 
@@ -29,7 +29,7 @@ function list(reader: Reader, input: string, depth: number): SelectItem[] {
 }
 
 function item(reader: Reader, input: string, depth: number): SelectItem {
-  const what = `select (${input})`
+  const what = `select parameter (${input})`
   if (depth > 20) throw parseError(what, 'embedding is nested too deeply')
   while (reader.peek() === ' ') reader.pos++
   if (reader.eat('*')) return { kind: 'star' }
