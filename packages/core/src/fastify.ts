@@ -75,7 +75,15 @@ export const fastifyGroundwork: FastifyPluginCallback<FastifyGroundworkOptions> 
   options: FastifyGroundworkOptions,
   done: (error?: Error) => void,
 ) => {
-  const { handler, ...rest } = parseOptions(fastifyOptionsSchema, options, 'fastifyGroundwork')
+  let parsed: z.output<typeof fastifyOptionsSchema>
+  try {
+    parsed = parseOptions(fastifyOptionsSchema, options, 'fastifyGroundwork')
+  } catch (error) {
+    // A callback plugin reports failures through `done` (a throw would leave registration hanging).
+    done(error as Error)
+    return
+  }
+  const { handler, ...rest } = parsed
   const serveOptions: ServeNodeOptions = { ...rest, basePath: instance.prefix }
   // Leave the body stream untouched for the handler: no JSON/text parsing, any content type.
   instance.removeAllContentTypeParsers()

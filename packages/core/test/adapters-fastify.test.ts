@@ -2,6 +2,7 @@
  * The Fastify 5 plugin registered in a real Fastify app listening on a random port: the shared
  * adapter contract, raw bodies (no Fastify parsing) and encapsulation of the parser change.
  */
+import { ConfigError } from '@groundwork/core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { fastifyGroundwork } from '../src/fastify'
@@ -100,5 +101,20 @@ describe('Fastify 5: app.register(fastifyGroundwork, { prefix, handler })', () =
       body: '{"a":1}',
     })
     expect(await response.json()).toEqual({ parsed: { a: 1 } })
+  })
+})
+
+describe('fastifyGroundwork options', () => {
+  it('fails registration with a ConfigError naming a missing handler', async () => {
+    const broken = Fastify()
+    // @ts-expect-error: handler is required
+    broken.register(fastifyGroundwork, { prefix: '/x' })
+    const error = await broken.ready().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(String((error as Error).message)).toContain('fastifyGroundwork.handler')
+    await broken.close()
   })
 })

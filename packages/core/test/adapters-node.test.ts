@@ -106,6 +106,31 @@ describe('toNodeHandler with requests no URL can be built from', () => {
   })
 })
 
+describe('toNodeHandler URL options', () => {
+  async function urlSeen(options: Parameters<typeof toNodeHandler>[1], headers: Record<string, string>) {
+    const origin = await listen(createServer(toNodeHandler((request) => probe.handler(request), options)))
+    await fetch(`${origin}/echo`, { headers })
+    return new URL(probe.seenUrls.at(-1)!)
+  }
+
+  it('ignores X-Forwarded-Host/Proto unless trustProxy is set', async () => {
+    const forwarded = { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' }
+    const untrusted = await urlSeen({}, forwarded)
+    expect(untrusted.protocol).toBe('http:')
+    expect(untrusted.hostname).toBe('127.0.0.1')
+    const trusted = await urlSeen({ trustProxy: true }, forwarded)
+    expect(trusted.origin).toBe('https://api.example.com')
+  })
+
+  it('uses a fixed host and protocol when given', async () => {
+    const fixed = await urlSeen(
+      { host: 'public.example.com', protocol: 'https:' },
+      { 'x-forwarded-host': 'evil.example' },
+    )
+    expect(fixed.origin).toBe('https://public.example.com')
+  })
+})
+
 describe('toNodeHandler options', () => {
   it('rejects a basePath without a leading slash, naming the field', () => {
     expect(() => toNodeHandler(probe.handler, { basePath: 'auth' })).toThrow(ConfigError)
