@@ -39,6 +39,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const SIGNIN_CONNECTIONS = Number(process.env.BENCH_SIGNIN_CONNECTIONS ?? 8)
 /** A hash can take seconds on a loaded machine; a sign-in is a failure only after this long. */
 const SIGNIN_TIMEOUT = 60
+/** Sign-ins complete a few per second at most: measure them longer for a meaningful count. */
+const SIGNIN_DURATION = Math.max(2 * DURATION, 10)
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const SECRET = randomBytes(32).toString('hex')
 const PASSWORD = 'correct horse battery staple'
@@ -234,6 +236,19 @@ async function baseline(db: Database, email: string) {
   }
 }
 
+const ORDER = [
+  'sign-in   groundwork (equal cost)',
+  'sign-in   better-auth email (default cost)',
+  'sign-in   node:http+pg baseline (equal cost)',
+  'sign-in   groundwork (our default cost)',
+  'refresh   groundwork (rotation)',
+  'verify    groundwork GET /user',
+  'verify    groundwork auth.authenticate (JWT)',
+  'verify    groundwork auth.authenticate + session',
+  'verify    better-auth get-session',
+  'verify    node:http+jose baseline (JWT)',
+]
+
 // --- run --------------------------------------------------------------------------------------
 
 function table(rows: Measured[]): void {
@@ -251,7 +266,9 @@ function best(results: Measured[][], name: string): Measured {
 }
 
 function ratio(label: string, ours: Measured, theirs: Measured): void {
-  console.log(`  ${label.padEnd(58)} ${(ours.rps / theirs.rps).toFixed(2)}×`)
+  const value =
+    ours.rps > 0 && theirs.rps > 0 ? `${(ours.rps / theirs.rps).toFixed(2)}×` : 'n/a (no completed requests)'
+  console.log(`  ${label.padEnd(60)} ${value}`)
 }
 
 async function main(): Promise<void> {
@@ -297,7 +314,7 @@ async function main(): Promise<void> {
     ).access_token
 
     console.log(
-      `@groundwork/auth bench — ${CONNECTIONS} connections (sign-in: ${SIGNIN_CONNECTIONS}), ${DURATION}s per measurement, ${ROUNDS} rounds`,
+      `@groundwork/auth bench — ${CONNECTIONS} connections (sign-in: ${SIGNIN_CONNECTIONS}), ${DURATION}s per measurement (sign-in: ${SIGNIN_DURATION}s), ${ROUNDS} rounds`,
     )
     console.log(
       `machine: ${cpus().length} CPUs, load average ${loadavg()
@@ -315,47 +332,52 @@ async function main(): Promise<void> {
     const results: Measured[][] = []
     for (let round = 1; round <= ROUNDS; round++) {
       const rows: Measured[] = []
-      rows.push(
-        await load('sign-in   groundwork (equal cost)', {
-          connections: SIGNIN_CONNECTIONS,
-          timeout: SIGNIN_TIMEOUT,
-          url: `${equal.server.origin}/auth/v1/token?grant_type=password`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: signInBody('equal@bench.test'),
-        }),
-      )
-      rows.push(
-        await load('sign-in   better-auth email (default cost)', {
-          connections: SIGNIN_CONNECTIONS,
-          timeout: SIGNIN_TIMEOUT,
-          url: `${ba.origin}/api/auth/sign-in/email`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: ba.origin },
-          body: signInBody('ba@bench.test'),
-        }),
-      )
-      rows.push(
-        await load('sign-in   node:http+pg baseline (equal cost)', {
-          connections: SIGNIN_CONNECTIONS,
-          timeout: SIGNIN_TIMEOUT,
-          url: `${base.origin}/token`,
-          method: 'POST',
-          body: signInBody('base@bench.test'),
-        }),
-      )
-      rows.push(
-        await load('sign-in   groundwork (our default cost)', {
-          connections: SIGNIN_CONNECTIONS,
-          timeout: SIGNIN_TIMEOUT,
-          // ~5× the work per hash (128 MiB, N=2^17): give it time to complete a meaningful count.
-          duration: Math.max(DURATION, 10),
-          url: `${strong.server.origin}/auth/v1/token?grant_type=password`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: signInBody('strong@bench.test'),
-        }),
-      )
+      // Competitors take turns going first (odd rounds in order, even rounds reversed), so load
+      // drift on a shared machine does not always favour the same side.
+      const ordered = <T>(items: T[]) => (round % 2 === 1 ? items : [...items].reverse())
+      const signIns: (() => Promise<Measured>)[] = [
+        () =>
+          load('sign-in   groundwork (equal cost)', {
+            connections: SIGNIN_CONNECTIONS,
+            timeout: SIGNIN_TIMEOUT,
+            duration: SIGNIN_DURATION,
+            url: `${equal.server.origin}/auth/v1/token?grant_type=password`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: signInBody('equal@bench.test'),
+          }),
+        () =>
+          load('sign-in   better-auth email (default cost)', {
+            connections: SIGNIN_CONNECTIONS,
+            timeout: SIGNIN_TIMEOUT,
+            duration: SIGNIN_DURATION,
+            url: `${ba.origin}/api/auth/sign-in/email`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', origin: ba.origin },
+            body: signInBody('ba@bench.test'),
+          }),
+        () =>
+          load('sign-in   node:http+pg baseline (equal cost)', {
+            connections: SIGNIN_CONNECTIONS,
+            timeout: SIGNIN_TIMEOUT,
+            duration: SIGNIN_DURATION,
+            url: `${base.origin}/token`,
+            method: 'POST',
+            body: signInBody('base@bench.test'),
+          }),
+        () =>
+          load('sign-in   groundwork (our default cost)', {
+            connections: SIGNIN_CONNECTIONS,
+            timeout: SIGNIN_TIMEOUT,
+            // ~5× the work per hash (128 MiB, N=2^17).
+            duration: 2 * SIGNIN_DURATION,
+            url: `${strong.server.origin}/auth/v1/token?grant_type=password`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: signInBody('strong@bench.test'),
+          }),
+      ]
+      for (const measure of ordered(signIns)) rows.push(await measure())
       // Each connection rotates its own refresh-token chain.
       const chains = await Promise.all(
         Array.from({ length: CONNECTIONS }, () => signInOnce(equal.server.origin, 'equal@bench.test')),
@@ -379,38 +401,36 @@ async function main(): Promise<void> {
           ],
         }),
       )
-      rows.push(
-        await load('verify    groundwork GET /user', {
-          url: `${equal.server.origin}/auth/v1/user`,
-          headers: { authorization: `Bearer ${token}` },
-        }),
-      )
-      rows.push(
-        await load('verify    groundwork auth.authenticate (JWT)', {
-          url: verifyServer.origin,
-          headers: { authorization: `Bearer ${token}` },
-        }),
-      )
-      rows.push(
-        await load('verify    groundwork auth.authenticate + session', {
-          url: verifySessionServer.origin,
-          headers: { authorization: `Bearer ${token}` },
-        }),
-      )
-      rows.push(
-        await load('verify    better-auth get-session', {
-          url: `${ba.origin}/api/auth/get-session`,
-          headers: { cookie: ba.cookie },
-        }),
-      )
-      rows.push(
-        await load('verify    node:http+jose baseline (JWT)', {
-          url: base.origin,
-          headers: { authorization: `Bearer ${baseToken}` },
-        }),
-      )
-      console.log(`round ${round}`)
-      table(rows)
+      const verifications: (() => Promise<Measured>)[] = [
+        () =>
+          load('verify    groundwork GET /user', {
+            url: `${equal.server.origin}/auth/v1/user`,
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        () =>
+          load('verify    groundwork auth.authenticate (JWT)', {
+            url: verifyServer.origin,
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        () =>
+          load('verify    groundwork auth.authenticate + session', {
+            url: verifySessionServer.origin,
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        () =>
+          load('verify    better-auth get-session', {
+            url: `${ba.origin}/api/auth/get-session`,
+            headers: { cookie: ba.cookie },
+          }),
+        () =>
+          load('verify    node:http+jose baseline (JWT)', {
+            url: base.origin,
+            headers: { authorization: `Bearer ${baseToken}` },
+          }),
+      ]
+      for (const measure of ordered(verifications)) rows.push(await measure())
+      console.log(`round ${round}${round % 2 === 0 ? ' (reversed order)' : ''}`)
+      table([...rows].sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name)))
       results.push(rows)
     }
 
