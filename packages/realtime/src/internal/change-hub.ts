@@ -285,7 +285,7 @@ export class ChangeHub {
         if (wanted.length < table.changes.length + table.deletes.length) {
           const visibilityGroup = groups[group.index] as VisibilityGroup
           visibilityGroup.only ??= {}
-          visibilityGroup.only[String(relid)] = wanted
+          visibilityGroup.only[String(relid)] = `{${wanted.join(',')}}`
         }
       }
     }
@@ -398,8 +398,8 @@ interface VisibilityGroup {
   role: string
   claims: JwtClaims
   relids: string[]
-  /** Per table: the only change ids this identity is interested in (absent: all of the batch's). */
-  only?: Record<string, number[]>
+  /** Per table: the only change ids this identity is interested in, as an array literal (absent: all). */
+  only?: Record<string, string>
 }
 
 interface VisibilityTable {
