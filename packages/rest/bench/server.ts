@@ -2,7 +2,7 @@
  * One HTTP server of the REST benchmark, run in a worker thread so the load generator (autocannon,
  * main thread) does not share an event loop with it. `workerData.kind` picks the implementation:
  *
- * - `groundwork`: `createRest(...).handler` behind a minimal node:http ↔ Fetch bridge;
+ * - `groundwork`: `createRest(...).handler` behind core's `toNodeHandler` (the production adapter);
  * - `baseline-tx`: hand-written node:http + pg doing what our handler sends: BEGIN [READ ONLY],
  *   ONE set_config statement for role/claims/request context, the query, COMMIT — with the same
  *   HS256 verification of the bearer token (node:crypto) and named prepared statements;
@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createDatabase, createJwtAuthenticator } from '@groundwork/core'
+import { toNodeHandler } from '@groundwork/core/node'
 import { createRest } from '@groundwork/rest'
 import pg from 'pg'
 
@@ -131,31 +132,6 @@ function baseline(pool: pg.Pool, withTransaction: boolean) {
   }
 }
 
-/** The smallest node:http → Fetch bridge (core's `toNodeHandler` is the production adapter). */
-function bridge(handler: (request: Request) => Promise<Response>) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? 'GET'
-    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req)
-    const headers = new Headers()
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string') headers.set(key, value)
-      else if (Array.isArray(value)) for (const v of value) headers.append(key, v)
-    }
-    const response = await handler(
-      new Request(`http://localhost${req.url ?? '/'}`, { method, headers, body }),
-    )
-    const out: Record<string, string> = {}
-    response.headers.forEach((value, key) => {
-      out[key] = value
-    })
-    const payload = response.body ? Buffer.from(await response.arrayBuffer()) : Buffer.alloc(0)
-    // An explicit length: an empty chunked body costs a Nagle/delayed-ACK round on keep-alive.
-    out['content-length'] = String(payload.length)
-    res.writeHead(response.status, out)
-    res.end(payload)
-  }
-}
-
 async function main() {
   let close: () => Promise<void>
   let listener: (req: IncomingMessage, res: ServerResponse) => void
@@ -163,7 +139,7 @@ async function main() {
     const db = createDatabase({ connectionString: url, max: poolSize })
     const rest = createRest({ db, authenticate: createJwtAuthenticator({ secret }), listen: false })
     await rest.schemaCache()
-    listener = bridge(rest.handler)
+    listener = toNodeHandler(rest.handler)
     close = async () => {
       await rest.close()
       await db.close()
