@@ -502,6 +502,19 @@ describe('Prefer: tx', () => {
 })
 
 describe('raw protocol', () => {
+  it('answers return=minimal with an empty body of Content-Length 0 (never an empty chunked body)', async () => {
+    const response = await h.request('/todos', {
+      as: 'alice',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'return=minimal' },
+      body: JSON.stringify({ title: 'Minimal' }),
+    })
+    expect(response.status).toBe(201)
+    expect(response.headers.get('content-length')).toBe('0')
+    expect(response.headers.get('transfer-encoding')).toBeNull()
+    expect(await response.text()).toBe('')
+  })
+
   it('answers return=headers-only with a Location built from the primary key', async () => {
     const response = await h.request('/directors', {
       as: 'service',

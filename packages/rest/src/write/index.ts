@@ -29,6 +29,9 @@ import { checkPut } from './put'
 /** The CTE holding the data-modifying statement. */
 const MUTATION = 'pgrst_mutation'
 
+/** Statuses whose responses cannot carry a body (Fetch's "null body status"). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
+
 /** What the client gets back, from `Prefer: return=` (PostgREST's default is minimal). */
 type ReturnMode = 'minimal' | 'headers-only' | 'representation'
 
@@ -278,7 +281,10 @@ function finish(ctx: WriteRequest, relation: Relation, mode: ReturnMode, row: Re
   const status = ctx.method === 'POST' ? 201 : mode === 'representation' ? 200 : 204
   const result = resultFromRow(ctx, row, status, headers)
   if (mode !== 'representation') {
-    result.body = null
+    // An empty (not absent) body on 201: adapters then send `Content-Length: 0` rather than an
+    // empty chunked body, whose terminating chunk costs keep-alive clients a delayed-ACK stall.
+    // Null-body statuses (204, 304…, possibly set by a `response.status` GUC) must have none.
+    result.body = NULL_BODY_STATUSES.has(result.status) ? null : ''
     delete result.headers['Content-Type']
   }
   return result
