@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyReque
 import { z } from 'zod'
 import { parseOptions } from './config'
 import type { OnError } from './errors'
+import { adapterOptionsSchema, nodeUrlOptionsShape } from './internal/adapters/options'
 import { type ServeNodeOptions, serveNode } from './internal/adapters/serve-node'
 import type { FetchHandler } from './internal/adapters/types'
 
@@ -35,13 +36,12 @@ export interface FastifyGroundworkOptions {
   trustProxy?: boolean
 }
 
-const fastifyOptionsSchema = z.object({
-  handler: z.custom<FetchHandler>((value) => typeof value === 'function', 'must be a function'),
-  onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
-  host: z.string().min(1).optional(),
-  protocol: z.enum(['http:', 'https:']).optional(),
-  trustProxy: z.boolean().optional(),
-})
+const fastifyOptionsSchema = adapterOptionsSchema
+  .omit({ basePath: true }) // Fastify's own `prefix` is the base path
+  .extend({
+    handler: z.custom<FetchHandler>((value) => typeof value === 'function', 'must be a function'),
+    ...nodeUrlOptionsShape,
+  })
 
 /**
  * A Fastify 5 plugin that answers every method and path under its `prefix` with a Groundwork

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { z } from 'zod'
 import { parseOptions } from './config'
 import type { OnError } from './errors'
-import { adapterOptionsSchema } from './internal/adapters/options'
+import { adapterOptionsSchema, nodeUrlOptionsShape } from './internal/adapters/options'
 import { serveNode } from './internal/adapters/serve-node'
 import type { FetchHandler } from './internal/adapters/types'
 
@@ -52,11 +51,7 @@ export type NodeHandler = (
   next?: (error?: unknown) => void,
 ) => void
 
-const nodeOptionsSchema = adapterOptionsSchema.extend({
-  host: z.string().min(1).optional(),
-  protocol: z.enum(['http:', 'https:']).optional(),
-  trustProxy: z.boolean().optional(),
-})
+const nodeOptionsSchema = adapterOptionsSchema.extend(nodeUrlOptionsShape)
 
 /**
  * Mounts a Groundwork handler in node:http, Express 5 or Connect.

@@ -15,6 +15,13 @@ export const adapterOptionsSchema = z.object({
   onError: onError.optional(),
 })
 
+/** How the Node adapters build the Request URL (node-fetch-server's `RequestOptions`). */
+export const nodeUrlOptionsShape = {
+  host: z.string().min(1).optional(),
+  protocol: z.enum(['http:', 'https:']).optional(),
+  trustProxy: z.boolean().optional(),
+}
+
 /** `/auth/v1/` → `/auth/v1`, `/` → `` (the root needs no stripping). */
 export function normalizeBasePath(value: string): string {
   return value.replace(/\/+$/, '')
