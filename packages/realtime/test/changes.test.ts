@@ -183,6 +183,15 @@ describe('change stream', () => {
     expect(refused.status).toBe(401)
     expect(await refused.json()).toMatchObject({ code: 'REALTIME_TOKEN_TOO_LONG_LIVED' })
   })
+
+  it('ends a stream with its resume point when its token expires', async () => {
+    const token = await signTestToken({ role: 'authenticated', sub: ALICE }, { expiresIn: '2s' })
+    const stream = await openStream(streamUrl('table=todos'), auth(token))
+    await stream.done
+    const last = stream.events.at(-1)
+    expect(last?.event).toBe('disconnect')
+    expect(last?.data).toMatchObject({ reason: 'token_expired' })
+  })
 })
 
 describe('visibility by RLS', () => {
