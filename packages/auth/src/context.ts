@@ -88,13 +88,13 @@ export function createContext(input: {
       if (typeof claims.sub !== 'string' || claims.sub === '') {
         throw new AuthError('bad_jwt', 'invalid claim: missing sub claim', { status: 403 })
       }
-      const user = await services.users.findById(services.db, claims.sub)
+      const sessionId =
+        typeof claims.session_id === 'string' && claims.session_id !== '' ? claims.session_id : null
+      const { user, session } = await services.sessions.findUserAndSession(services.db, claims.sub, sessionId)
       if (!user || user.deleted_at) {
         throw new AuthError('user_not_found', 'User from sub claim in JWT does not exist', { status: 403 })
       }
-      let session: SessionRow | null = null
-      if (typeof claims.session_id === 'string' && claims.session_id !== '') {
-        session = await services.sessions.find(services.db, claims.session_id)
+      if (sessionId) {
         if (!session || (session.not_after && session.not_after <= new Date())) {
           throw new AuthError('session_not_found', 'Session from session_id claim in JWT does not exist', {
             status: 403,

@@ -94,6 +94,15 @@ export interface Sessions {
     method?: string,
   ): Promise<{ token: string; expiresAt: number }>
   find(tx: Queryable, id: string): Promise<SessionRow | null>
+  /**
+   * The user of `userId` and, when `sessionId` is given, that session of theirs — one statement
+   * (what every user-token request needs). Either is null when absent.
+   */
+  findUserAndSession(
+    tx: Queryable,
+    userId: string,
+    sessionId: string | null,
+  ): Promise<{ user: User | null; session: SessionRow | null }>
   /** `scope`: `local` (this session), `others` (every other of the user), `global` (all of the user's). */
   logout(
     tx: Queryable,
@@ -109,6 +118,8 @@ const SESSION_COLUMNS =
   'id, user_id, aal, amr, created_at, updated_at, not_after, refreshed_at, user_agent, host(ip) as ip, refresh_token_hmac_key, refresh_token_counter'
 const SESSION_COLUMNS_OF_S =
   's.id, s.user_id, s.aal, s.amr, s.created_at, s.updated_at, s.not_after, s.refreshed_at, s.user_agent, host(s.ip) as ip, s.refresh_token_hmac_key, s.refresh_token_counter'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The child token of `parent`: HMAC-SHA256 under the session's key, 32 base64url characters. */
 function deriveChild(key: string, parent: string): string {
@@ -368,6 +379,32 @@ export function createSessions(deps: {
         [id],
       )
       return rows[0] ?? null
+    },
+
+    async findUserAndSession(tx, userId, sessionId) {
+      if (!UUID.test(userId)) return { user: null, session: null }
+      const sid = sessionId && UUID.test(sessionId) ? sessionId : null
+      const { rows } = await tx.query<RawUser & Record<`s_${string}`, unknown>>(
+        `select usr.*, s.id as s_id, s.user_id as s_user_id, s.aal as s_aal, s.amr as s_amr, s.created_at as s_created_at,
+           s.updated_at as s_updated_at, s.not_after as s_not_after, s.refreshed_at as s_refreshed_at,
+           s.user_agent as s_user_agent, host(s.ip) as s_ip, s.refresh_token_hmac_key as s_refresh_token_hmac_key,
+           s.refresh_token_counter as s_refresh_token_counter
+         from (${SELECT_USER} where u.id = $1) usr
+         left join auth.sessions s on s.id = $2::uuid and s.user_id = usr.id`,
+        [userId, sid],
+      )
+      const row = rows[0]
+      if (!row) return { user: null, session: null }
+      const sessionFields: Record<string, unknown> = {}
+      const userFields: Record<string, unknown> = {}
+      for (const [key, value] of Object.entries(row)) {
+        if (key.startsWith('s_')) sessionFields[key.slice(2)] = value
+        else userFields[key] = value
+      }
+      return {
+        user: hydrateUser(userFields as unknown as RawUser),
+        session: sessionFields.id ? (sessionFields as unknown as SessionRow) : null,
+      }
     },
 
     async logout(tx, userId, sessionId, scope) {
