@@ -29,7 +29,8 @@
  * - `users` — `findById`, `findByEmail`, `findByPhone`, `create`, `confirmEmail`, `updatePassword`,
  *   `updateUserMetadata`, `updateAppMetadata`, `update`, `touchLastSignIn` (all take `tx`);
  *   `toUserJson(user)` from `src/users.ts` renders GoTrue's user object.
- * - `sessions` — `issue`, `refresh`, `find`, `logout(tx, userId, sessionId, scope)`, `revokeAllExcept`.
+ * - `sessions` — `issue`, `refresh(tx, token, { ip, userAgent })`, `find`, `findUserAndSession`,
+ *   `logout(tx, userId, sessionId, scope)`, `revokeAllExcept`.
  * - `oneTimeTokens` — `issue(tx, { userId, type, relatesTo })` → `{ otp, tokenHash }` (only
  *   `sha256(tokenHash)` is stored), `findByTokenHash`, `findByOtp`, `consume`, `clearForUser`.
  * - `passwords` — `hash`, `verify` (scrypt PHC + imported bcrypt; `needsRehash`), `verifyDummy`,
