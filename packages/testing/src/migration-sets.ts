@@ -1,10 +1,10 @@
-import type { MigrationSet } from '@groundwork/core'
 import { migrations as auth } from '@groundwork/auth'
+import type { MigrationSet } from '@groundwork/core'
 import { migrations as core } from '@groundwork/core'
 import { migrations as jobs } from '@groundwork/jobs'
 import { migrations as mail } from '@groundwork/mail'
-import { migrations as rest } from '@groundwork/rest'
 import { migrations as realtime } from '@groundwork/realtime'
+import { migrations as rest } from '@groundwork/rest'
 
 /**
  * Every package's migrations, applied once to the template database each test file clones.
