@@ -1,4 +1,5 @@
 export type { JwtClaims, RequestContext } from './claims'
+export { claimParameters, SET_CLAIMS_SQL } from './claims'
 export { parseOptions } from './config'
 export { migrations } from './core-migrations'
 export type { Database, DatabaseOptions, Transaction, WithClaimsOptions } from './database'

@@ -1,41 +1,15 @@
-import type { Database, JwtClaims, RequestContext } from '@groundwork/core'
+import {
+  claimParameters,
+  type Database,
+  type JwtClaims,
+  type RequestContext,
+  SET_CLAIMS_SQL,
+} from '@groundwork/core'
 import type pg from 'pg'
 
-/**
- * The statement core's `withClaims` runs to set PostgREST's transaction-local settings, with the
- * same parameters (see core's `claims.ts`): role, claims JSON, legacy `sub`/`role` keys, method,
- * path and lower-cased headers.
- *
- * @see https://docs.postgrest.org/en/v12/references/transactions.html
- */
-export const SET_CLAIMS_SQL =
-  "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
-  "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
-  "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
-  "set_config('request.headers', $7, true)"
-
-export function claimParameters(role: string, claims: JwtClaims | null, context: RequestContext): string[] {
-  const headers: Record<string, string> = {}
-  const source = context.headers
-  if (source instanceof Headers) {
-    source.forEach((value, key) => {
-      headers[key.toLowerCase()] = value
-    })
-  } else if (source) {
-    for (const [key, value] of Object.entries(source)) {
-      if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
-    }
-  }
-  return [
-    role,
-    JSON.stringify(claims ?? { role }),
-    typeof claims?.sub === 'string' ? claims.sub : '',
-    role,
-    context.method ?? '',
-    context.path ?? '',
-    JSON.stringify(headers),
-  ]
-}
+// The claims statement and its parameters come from core, so this pipelined path and
+// `db.withClaims` can never set different settings.
+export { claimParameters, SET_CLAIMS_SQL } from '@groundwork/core'
 
 export type PipelineClient = pg.PoolClient & { pipeline?: boolean }
 
