@@ -168,6 +168,10 @@ begin
     declare
       logged bigint;
     begin
+      -- Held until this transaction ends: the log reader asks which transactions hold it to know
+      -- who may still commit a lower change id (see LogTailer), instead of waiting on every
+      -- transaction of the cluster.
+      perform pg_advisory_xact_lock_shared(1735872628, 1);
       if tg_op = 'INSERT' then
         insert into realtime.changes (schema_name, table_name, op, pk, record)
         select %2$L, %3$L, 'INSERT', %4$s, to_jsonb(n) from new_rows n;

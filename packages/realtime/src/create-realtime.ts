@@ -8,7 +8,13 @@ import { ChangeHub, type ChangeRow } from './internal/change-hub'
 import { ChannelHub, type MessageRow } from './internal/channel-hub'
 import { type ChannelSubscription, Connection, type TableSubscription } from './internal/connection'
 import { Listener } from './internal/listener'
-import { CHANGES_PAGE_SQL, LogTailer, MESSAGES_PAGE_SQL } from './internal/log-tailer'
+import {
+  CAPTURE_HOLDERS_SQL,
+  CAPTURE_RUNNING_SQL,
+  CHANGES_PAGE_SQL,
+  LogTailer,
+  MESSAGES_PAGE_SQL,
+} from './internal/log-tailer'
 import { sseMessage, sseRetry } from './internal/sse'
 import { type RealtimeOptions, type ResolvedRealtimeOptions, realtimeOptionsSchema } from './options'
 import type { StreamRequest } from './subscriptions'
@@ -130,6 +136,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
           batchSize: resolved.batchSize,
           gapPollMs: resolved.gapPollMs,
           onBatch: (batch) => changes.dispatch(batch),
+          writers: { holdersSql: CAPTURE_HOLDERS_SQL, runningSql: CAPTURE_RUNNING_SQL },
           onError: (error) => logger.error('realtime: reading realtime.changes failed', error),
         },
         Number(cursors.changes),

@@ -137,6 +137,8 @@ describe('ordering and outages', () => {
     const instance = await startInstance({ gapPollMs: 10 })
     const a = new pg.Client({ connectionString: test.url })
     await a.connect()
+    const other = new pg.Client({ connectionString: test.url })
+    await other.connect()
     try {
       const stream = await openStream(`${instance.server.url}/stream?table=todos&filter=list_id=eq.1`, {
         headers: { authorization: `Bearer ${service}` },
@@ -154,7 +156,11 @@ describe('ordering and outages', () => {
       const ids = stream.changes().map((e) => Number(e.id))
       expect(ids[0]).toBeLessThan(ids[1] as number)
 
-      // A rolled-back transaction leaves a hole that is skipped once it ends.
+      // A rolled-back transaction leaves a hole that is skipped once it ends — even while an
+      // unrelated transaction (it has an xid, it wrote elsewhere) stays open.
+      await other.query('begin')
+      await other.query('create temp table unrelated (x int)')
+      await other.query('insert into unrelated values (1)')
       await a.query('begin')
       await a.query(`insert into todos (list_id, title) values (1, 'rolled back')`)
       await psql.query(`insert into todos (list_id, title) values (1, 'after hole')`)
@@ -162,8 +168,10 @@ describe('ordering and outages', () => {
       await a.query('rollback')
       await stream.until(() => stream.changes().length >= 3)
       expect(titles(stream.changes())).toEqual(['slow writer', 'fast writer', 'after hole'])
+      await other.query('rollback')
       await stream.close()
     } finally {
+      await other.end()
       await a.end()
       await instance.stop()
     }

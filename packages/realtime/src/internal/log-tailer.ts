@@ -27,7 +27,7 @@ export class LogTailer<Row extends { id: number }> {
   #cursor: number
   #dirty = false
   #running: Promise<void> | null = null
-  #gap: { at: number; xids: string[] } | null = null
+  #gap: { at: number; xids: string[]; cleared: boolean } | null = null
   #gapTimer: NodeJS.Timeout | null = null
   #stopped = false
 
@@ -40,6 +40,12 @@ export class LogTailer<Row extends { id: number }> {
       gapPollMs: number
       onBatch: (rows: Row[]) => Promise<void> | void
       onError: (error: unknown) => void
+      /**
+       * When every writer of the log holds a known shared advisory lock for the rest of its
+       * transaction (the capture triggers do), gaps wait only for those writers, not for every
+       * transaction of the cluster.
+       */
+      writers?: { holdersSql: string; runningSql: string }
     },
     cursor: number,
   ) {
@@ -89,9 +95,20 @@ export class LogTailer<Row extends { id: number }> {
   }
 
   async #readOnce(): Promise<boolean> {
-    const { rows: result } = await this.settings.db.query<{ rows: Row[]; xip: string[]; running: number }>(
+    const { db, writers } = this.settings
+    if (writers && this.#gap && !this.#gap.cleared) {
+      // Checked before the page's snapshot is taken: once none of the writers that held the lock
+      // when the gap was seen is running, a missing id still missing in the next page is a hole.
+      const { rows } = await db.query<{ n: number }>(writers.runningSql, [this.#gap.xids])
+      if ((rows[0]?.n ?? 0) > 0) {
+        this.#scheduleRetry(this.settings.gapPollMs)
+        return false
+      }
+      this.#gap.cleared = true
+    }
+    const { rows: result } = await db.query<{ rows: Row[]; xip: string[]; running: number }>(
       this.settings.sql,
-      [this.#cursor, this.settings.batchSize, this.#gap?.xids ?? []],
+      [this.#cursor, this.settings.batchSize, writers ? [] : (this.#gap?.xids ?? [])],
     )
     const page = result[0]
     if (!page) return false
@@ -101,13 +118,21 @@ export class LogTailer<Row extends { id: number }> {
     for (const row of page.rows) {
       if (row.id > expected) {
         const gap = this.#gap
-        if (gap && gap.at === expected && page.running === 0) {
+        if (gap && gap.at === expected && (writers ? gap.cleared : page.running === 0)) {
           this.#gap = null // every transaction that could hold the missing ids has ended: rollback holes
         } else if (!gap || gap.at !== expected) {
+          if (writers) {
+            // Read after this page's snapshot: a holder of a missing id still running now holds the
+            // lock (it took it before taking the id), so it is in this list.
+            const { rows: holders } = await db.query<{ vxids: string[] }>(writers.holdersSql)
+            this.#gap = { at: expected, xids: holders[0]?.vxids ?? [], cleared: false }
+            blocked = true
+            break
+          }
           if (page.xip.length === 0) {
             this.#gap = null // nobody is writing: the ids were rolled back
           } else {
-            this.#gap = { at: expected, xids: page.xip }
+            this.#gap = { at: expected, xids: page.xip, cleared: false }
             blocked = true
             break
           }
@@ -140,6 +165,15 @@ export class LogTailer<Row extends { id: number }> {
     this.#gapTimer.unref?.()
   }
 }
+
+const CAPTURE_LOCK = `locktype = 'advisory' and granted and classid = 1735872628 and objid = 1 and objsubid = 2
+  and database = (select oid from pg_catalog.pg_database where datname = current_database())`
+
+/** The transactions (virtual ids) holding the capture triggers' shared advisory lock. */
+export const CAPTURE_HOLDERS_SQL = `select coalesce(array_agg(virtualtransaction), '{}') as vxids from pg_catalog.pg_locks where ${CAPTURE_LOCK}`
+
+/** How many of `$1` (virtual transaction ids) still hold the capture lock. */
+export const CAPTURE_RUNNING_SQL = `select count(*)::int as n from pg_catalog.pg_locks where ${CAPTURE_LOCK} and virtualtransaction = any($1::text[])`
 
 /** The page query for `realtime.changes`. */
 export const CHANGES_PAGE_SQL = `
