@@ -14,7 +14,8 @@
  * Ratios are medians of per-round ratios (each round runs the three back to back, in rotating
  * order), which cancels most of the drift of a shared machine; req/s and latencies are medians.
  *
- * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds per run (3), BENCH_ROUNDS (5), BENCH_POOL (10).
+ * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds per run (3), BENCH_ROUNDS (5), BENCH_POOL (10),
+ * BENCH_ADAPTER (`core` | `bridge`), BENCH_AUTH (`core` | `hmac`), BENCH_SCENARIOS (e.g. `GET by PK`).
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
@@ -27,6 +28,12 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const POOL = Number(process.env.BENCH_POOL ?? 10)
 const SECRET = 'groundwork-bench-secret-with-at-least-32-characters'
+/** `core` (toNodeHandler, default) or `bridge` (a minimal bridge, to isolate the adapter's cost). */
+const ADAPTER = process.env.BENCH_ADAPTER === 'bridge' ? 'bridge' : 'core'
+/** `core` (createJwtAuthenticator, default) or `hmac` (the baselines' node:crypto check). */
+const AUTH = process.env.BENCH_AUTH === 'hmac' ? 'hmac' : 'core'
+/** Comma-separated scenario names to run (default: all). */
+const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim().toLowerCase())
 
 type Kind = 'groundwork' | 'baseline-tx' | 'baseline-bare'
 const KINDS: Kind[] = ['groundwork', 'baseline-tx', 'baseline-bare']
@@ -91,7 +98,7 @@ analyze;
 
 function startServer(kind: Kind, url: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./server.ts', import.meta.url), {
-    workerData: { kind, url, secret: SECRET, poolSize: POOL },
+    workerData: { kind, url, secret: SECRET, poolSize: POOL, adapter: ADAPTER, auth: AUTH },
   })
   return new Promise((resolve, reject) => {
     worker.once('error', reject)
@@ -161,10 +168,11 @@ async function main() {
 
     for (const kind of KINDS) servers.push({ kind, ...(await startServer(kind, url.toString())) })
     console.log(
-      `bench: ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds (median), pool ${POOL}, node ${process.version}`,
+      `bench: ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds (median), pool ${POOL}, adapter ${ADAPTER}, auth ${AUTH}, node ${process.version}`,
     )
     const results = new Map<string, Sample[]>()
-    for (const scenario of SCENARIOS) {
+    const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.name.toLowerCase()))
+    for (const scenario of scenarios) {
       // Warm-up: JIT, connections, prepared statements.
       for (const server of servers) await load(scenario.request(server.port, token), 1)
       for (let round = 0; round < ROUNDS; round++) {
@@ -181,7 +189,7 @@ async function main() {
     console.log('')
     console.log('| scenario | implementation | req/s | p50 ms | p99 ms | errors | vs (a) | vs (b) |')
     console.log('|---|---|---:|---:|---:|---:|---:|---:|')
-    for (const scenario of SCENARIOS) {
+    for (const scenario of scenarios) {
       const summary = (kind: Kind) => {
         const samples = results.get(`${scenario.name}|${kind}`) ?? []
         return {

@@ -12,19 +12,21 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parentPort, workerData } from 'node:worker_threads'
-import { createDatabase, createJwtAuthenticator } from '@groundwork/core'
+import { type Authenticate, createDatabase, createJwtAuthenticator } from '@groundwork/core'
 import { toNodeHandler } from '@groundwork/core/node'
 import { createRest } from '@groundwork/rest'
 import pg from 'pg'
 
 interface Data {
   kind: 'groundwork' | 'baseline-tx' | 'baseline-bare'
+  adapter: 'core' | 'bridge'
+  auth: 'core' | 'hmac'
   url: string
   secret: string
   poolSize: number
 }
 
-const { kind, url, secret, poolSize } = workerData as Data
+const { kind, url, secret, poolSize, adapter, auth } = workerData as Data
 
 /** The SQL each hand-written baseline runs, rendering JSON in Postgres as our handler does. */
 const SQL = {
@@ -132,14 +134,53 @@ function baseline(pool: pg.Pool, withTransaction: boolean) {
   }
 }
 
+/**
+ * The smallest node:http → Fetch bridge, for `BENCH_ADAPTER=bridge`: isolates the adapter's share
+ * of the cost (core's `toNodeHandler` is the production adapter and the default).
+ */
+function bridge(handler: (request: Request) => Promise<Response>) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET'
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req)
+    const headers = new Headers()
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string') headers.set(key, value)
+      else if (Array.isArray(value)) for (const v of value) headers.append(key, v)
+    }
+    const response = await handler(
+      new Request(`http://localhost${req.url ?? '/'}`, { method, headers, body }),
+    )
+    const out: Record<string, string> = {}
+    response.headers.forEach((value, key) => {
+      out[key] = value
+    })
+    const payload = response.body ? Buffer.from(await response.arrayBuffer()) : Buffer.alloc(0)
+    // An explicit length: an empty chunked body costs a Nagle/delayed-ACK round on keep-alive.
+    out['content-length'] = String(payload.length)
+    res.writeHead(response.status, out)
+    res.end(payload)
+  }
+}
+
 async function main() {
   let close: () => Promise<void>
   let listener: (req: IncomingMessage, res: ServerResponse) => void
   if (kind === 'groundwork') {
     const db = createDatabase({ connectionString: url, max: poolSize })
-    const rest = createRest({ db, authenticate: createJwtAuthenticator({ secret }), listen: false })
+    // `hmac`: the baselines' node:crypto check as the authenticator, to isolate the JWT cost.
+    const authenticate: Authenticate =
+      auth === 'hmac'
+        ? async (request) => {
+            const header = request.headers.get('authorization') ?? ''
+            const claims = header.startsWith('Bearer ') ? verify(header.slice(7)) : { role: 'anon' }
+            if (!claims) throw new Error('invalid token')
+            const role = typeof claims.role === 'string' ? claims.role : 'anon'
+            return { kind: 'jwt', role, claims: { ...claims, role } }
+          }
+        : createJwtAuthenticator({ secret })
+    const rest = createRest({ db, authenticate, listen: false })
     await rest.schemaCache()
-    listener = toNodeHandler(rest.handler)
+    listener = adapter === 'bridge' ? bridge(rest.handler) : toNodeHandler(rest.handler)
     close = async () => {
       await rest.close()
       await db.close()
