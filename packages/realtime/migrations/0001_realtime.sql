@@ -74,6 +74,18 @@ $$;
 create trigger notify_message after insert on realtime.messages
   for each row execute function realtime.notify_message();
 
+-- Before any id is taken (a statement-level BEFORE trigger fires before column defaults are
+-- evaluated), a writer of messages holds a shared advisory lock until its transaction ends, so
+-- the reader waits on a gap only for writers of messages (see LogTailer).
+create function realtime.lock_message_writer() returns trigger language plpgsql as $$
+begin
+  perform pg_advisory_xact_lock_shared(1735872628, 2);
+  return null;
+end
+$$;
+create trigger lock_message_writer before insert on realtime.messages
+  for each statement execute function realtime.lock_message_writer();
+
 -- Service instances (heartbeats) and the presence they track, so a sync sees every instance's
 -- members and a crashed instance's members leave.
 create table realtime.instances (

@@ -8,13 +8,7 @@ import { ChangeHub, type ChangeRow } from './internal/change-hub'
 import { ChannelHub, type MessageRow } from './internal/channel-hub'
 import { type ChannelSubscription, Connection, type TableSubscription } from './internal/connection'
 import { Listener } from './internal/listener'
-import {
-  CAPTURE_HOLDERS_SQL,
-  CAPTURE_RUNNING_SQL,
-  CHANGES_PAGE_SQL,
-  LogTailer,
-  MESSAGES_PAGE_SQL,
-} from './internal/log-tailer'
+import { CHANGES_PAGE_SQL, LogTailer, MESSAGES_PAGE_SQL, writerQueries } from './internal/log-tailer'
 import { sseMessage, sseRetry } from './internal/sse'
 import { type RealtimeOptions, type ResolvedRealtimeOptions, realtimeOptionsSchema } from './options'
 import type { StreamRequest } from './subscriptions'
@@ -136,7 +130,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
           batchSize: resolved.batchSize,
           gapPollMs: resolved.gapPollMs,
           onBatch: (batch) => changes.dispatch(batch),
-          writers: { holdersSql: CAPTURE_HOLDERS_SQL, runningSql: CAPTURE_RUNNING_SQL },
+          writers: writerQueries(1),
           onError: (error) => logger.error('realtime: reading realtime.changes failed', error),
         },
         Number(cursors.changes),
@@ -149,6 +143,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
           batchSize: resolved.batchSize,
           gapPollMs: resolved.gapPollMs,
           onBatch: (batch) => channels.dispatch(batch),
+          writers: writerQueries(2),
           onError: (error) => logger.error('realtime: reading realtime.messages failed', error),
         },
         Number(cursors.messages),

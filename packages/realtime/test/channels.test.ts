@@ -1,5 +1,6 @@
 import { createJwtAuthenticator } from '@groundwork/core'
 import { createTestDatabase, signTestToken, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRealtime } from '../src/index'
 import { ALICE, BOB, openStream, serve } from './helpers'
@@ -59,6 +60,12 @@ describe('broadcast and presence', () => {
   it('relays broadcasts across two instances, authorized by RLS on realtime.messages', async () => {
     const a = await startInstance()
     const b = await startInstance()
+    // An unrelated open transaction with an xid must not hold up messages (joins leave id holes).
+    const other = new pg.Client({ connectionString: test.url })
+    await other.connect()
+    await other.query('begin')
+    await other.query('create temp table unrelated (x int)')
+    await other.query('insert into unrelated values (1)')
     try {
       const onA = await openStream(`${a.server.url}/stream?channel=room:1`, { headers: bearer(tokens.alice) })
       await onA.until((e) => e.some((x) => x.event === 'ready'))
@@ -89,6 +96,7 @@ describe('broadcast and presence', () => {
       expect(join.status).toBe(403)
       await onA.close()
     } finally {
+      await other.end()
       await a.stop()
       await b.stop()
     }

@@ -166,14 +166,18 @@ export class LogTailer<Row extends { id: number }> {
   }
 }
 
-const CAPTURE_LOCK = `locktype = 'advisory' and granted and classid = 1735872628 and objid = 1 and objsubid = 2
-  and database = (select oid from pg_catalog.pg_database where datname = current_database())`
-
-/** The transactions (virtual ids) holding the capture triggers' shared advisory lock. */
-export const CAPTURE_HOLDERS_SQL = `select coalesce(array_agg(virtualtransaction), '{}') as vxids from pg_catalog.pg_locks where ${CAPTURE_LOCK}`
-
-/** How many of `$1` (virtual transaction ids) still hold the capture lock. */
-export const CAPTURE_RUNNING_SQL = `select count(*)::int as n from pg_catalog.pg_locks where ${CAPTURE_LOCK} and virtualtransaction = any($1::text[])`
+/**
+ * The queries that list and watch the writers of a log: transactions holding the shared advisory
+ * lock `(1735872628, objid)` its triggers take before taking ids (objid 1: changes, 2: messages).
+ */
+export function writerQueries(objid: 1 | 2): { holdersSql: string; runningSql: string } {
+  const lock = `locktype = 'advisory' and granted and classid = 1735872628 and objid = ${objid} and objsubid = 2
+    and database = (select oid from pg_catalog.pg_database where datname = current_database())`
+  return {
+    holdersSql: `select coalesce(array_agg(virtualtransaction), '{}') as vxids from pg_catalog.pg_locks where ${lock}`,
+    runningSql: `select count(*)::int as n from pg_catalog.pg_locks where ${lock} and virtualtransaction = any($1::text[])`,
+  }
+}
 
 /** The page query for `realtime.changes`. */
 export const CHANGES_PAGE_SQL = `
