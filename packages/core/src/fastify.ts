@@ -90,7 +90,7 @@ export const fastifyGroundwork: FastifyPluginCallback<FastifyGroundworkOptions> 
   instance.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null))
   const route = (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack()
-    void serveNode(handler, request.raw, reply.raw, serveOptions)
+    void serveNode(handler, request.raw, reply.raw, { ...serveOptions, clientAddress: request.ip })
   }
   instance.all('/', route)
   instance.all('/*', route)

@@ -1,5 +1,6 @@
 export type { JwtClaims, RequestContext } from './claims'
 export { claimParameters, SET_CLAIMS_SQL } from './claims'
+export { clientAddress } from './client-address'
 export { parseOptions } from './config'
 export { migrations } from './core-migrations'
 export type { Database, DatabaseOptions, Transaction, WithClaimsOptions } from './database'

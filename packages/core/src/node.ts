@@ -34,8 +34,10 @@ export interface NodeHandlerOptions {
    */
   protocol?: 'http:' | 'https:'
   /**
-   * Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` for the URL. Only behind a
-   * proxy that overwrites them.
+   * Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` for the URL, and the first
+   * `X-Forwarded-For` hop as the client address (`clientAddress(request)`, used by rate limits)
+   * when the framework did not resolve one (Express's `req.ip` wins). Only behind a proxy that
+   * overwrites them.
    * @default false
    */
   trustProxy?: boolean

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequest, type RequestOptions } from '@remix-run/node-fetch-server'
+import { recordClientAddress } from '../../client-address'
 import { PREFIX_HEADER, stripBasePath } from './mount-path'
 import { withParsedBody } from './parsed-body'
 
@@ -11,11 +12,15 @@ export type NodeRequest = IncomingMessage & {
   _body?: unknown
   /** Express/Connect: the URL before mounting rewrote `req.url`. */
   originalUrl?: string
+  /** Express: the client address, honouring the app's `trust proxy` setting. */
+  ip?: unknown
 }
 
 export interface NodeRequestOptions extends RequestOptions {
   /** Prefix removed from `req.url` (see `mount-path.ts`). */
   basePath: string
+  /** The client address as the framework resolved it (Fastify's `request.ip`). */
+  clientAddress?: string | undefined
 }
 
 /**
@@ -33,7 +38,7 @@ export interface NodeRequestOptions extends RequestOptions {
 export function requestFromNode(
   req: NodeRequest,
   res: ServerResponse,
-  { basePath, ...options }: NodeRequestOptions,
+  { basePath, clientAddress, ...options }: NodeRequestOptions,
 ): Request {
   const method = req.method ?? 'GET'
   const consumed = method !== 'GET' && method !== 'HEAD' && isBodyConsumed(req)
@@ -53,8 +58,23 @@ export function requestFromNode(
     req.url = url
   }
   if (prefix !== '') request.headers.set(PREFIX_HEADER, prefix)
-  if (!consumed) return request
-  return withParsedBody(request, req.body, method)
+  const built = consumed ? withParsedBody(request, req.body, method) : request
+  recordClientAddress(built, clientAddress ?? addressOf(req, options.trustProxy === true))
+  return built
+}
+
+/**
+ * Express's `req.ip` (its `trust proxy` setting applies), else with `trustProxy` the first
+ * `X-Forwarded-For` hop, else the socket's remote address.
+ */
+function addressOf(req: NodeRequest, trustProxy: boolean): string | undefined {
+  if (typeof req.ip === 'string' && req.ip !== '') return req.ip
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for']
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim()
+    if (first) return first
+  }
+  return req.socket?.remoteAddress
 }
 
 /** The path Express/Connect removed from `originalUrl` to get `url` (`/rest/v1`), or ''. */

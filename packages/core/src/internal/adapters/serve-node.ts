@@ -9,6 +9,8 @@ import { writeNodeResponse } from './write-response'
 export interface ServeNodeOptions extends RequestOptions {
   basePath: string
   onError?: OnError | undefined
+  /** The client address as the framework resolved it (Fastify's `request.ip`). */
+  clientAddress?: string | undefined
 }
 
 /**
