@@ -1,3 +1,4 @@
+import { clientAddress } from '@groundwork/core'
 import { AuthError, OAuthError } from './errors'
 
 /** GoTrue's API version header; sent by auth-js ≥ 2.49 (`2024-01-01`). */
@@ -91,12 +92,13 @@ export async function readBody(request: Request): Promise<Record<string, unknown
 }
 
 /**
- * The client address for rate limits and the audit log: the first `X-Forwarded-For` hop, else
- * `X-Real-IP`, else `''`. Override with the `clientIp` option when the app is not behind a proxy
- * that sets these (a client could then forge them).
+ * The client address for rate limits and the audit log: what the adapter recorded
+ * (`clientAddress` from `@groundwork/core`: Express's `req.ip`, Fastify's `request.ip`, the
+ * socket address, or the first `X-Forwarded-For` hop with `toNodeHandler(h, { trustProxy: true })`),
+ * else `''` (per-IP limits are then skipped; per-email limits still apply). A client-sent
+ * `X-Forwarded-For` is never trusted on its own: anyone could rotate it to dodge the limits.
+ * Set the `clientIp` option where the platform supplies the address another way (Next.js on Vercel).
  */
 export function defaultClientIp(request: Request): string {
-  const forwarded = request.headers.get('x-forwarded-for')
-  if (forwarded) return forwarded.split(',')[0]?.trim() ?? ''
-  return request.headers.get('x-real-ip')?.trim() ?? ''
+  return clientAddress(request) ?? ''
 }

@@ -130,7 +130,7 @@ export interface AuthOptions {
    * banned nor deleted. Turn off to trust the signature alone until `exp`. @default true
    */
   verifySessions?: boolean
-  /** Reads the client address from a request (rate limits, audit log). @default first `X-Forwarded-For` hop */
+  /** Reads the client address from a request (rate limits, audit log). @default core's `clientAddress(request)` (the adapter's view: socket, `req.ip`, or `X-Forwarded-For` only with `trustProxy`) */
   clientIp?: (request: Request) => string
   /**
    * CORS for browser clients on other origins: `true` allows any origin (GoTrue's default),

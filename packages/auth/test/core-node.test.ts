@@ -24,7 +24,7 @@ beforeAll(async () => {
     mailerAutoconfirm: true,
     rateLimits: { signInPerEmail: false, signIn: { max: 2, windowSeconds: 60 } },
   })
-  server = createServer(toNodeHandler(auth.handler, { basePath: '/auth/v1' }))
+  server = createServer(toNodeHandler(auth.handler, { basePath: '/auth/v1', trustProxy: true }))
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/auth/v1`

@@ -19,7 +19,7 @@ export async function serve(
   handler: (request: Request) => Promise<Response>,
   mount = '',
 ): Promise<TestServer> {
-  const server: Server = createServer(toNodeHandler(handler, { basePath: mount }))
+  const server: Server = createServer(toNodeHandler(handler, { basePath: mount, trustProxy: true }))
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
