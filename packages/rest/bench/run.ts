@@ -15,7 +15,7 @@
  * order), which cancels most of the drift of a shared machine; req/s and latencies are medians.
  *
  * Env: BENCH_CONNECTIONS (50), BENCH_DURATION seconds per run (3), BENCH_ROUNDS (5), BENCH_POOL (10),
- * BENCH_ADAPTER (`core` | `bridge`), BENCH_AUTH (`core` | `hmac`), BENCH_SCENARIOS (e.g. `GET by PK`).
+ * BENCH_ADAPTER (`core` | `bridge`), BENCH_AUTH (`core` | `hmac`), BENCH_JWT_CACHE (seconds), BENCH_SCENARIOS (e.g. `GET by PK`).
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
@@ -32,6 +32,8 @@ const SECRET = 'groundwork-bench-secret-with-at-least-32-characters'
 const ADAPTER = process.env.BENCH_ADAPTER === 'bridge' ? 'bridge' : 'core'
 /** `core` (createJwtAuthenticator, default) or `hmac` (the baselines' node:crypto check). */
 const AUTH = process.env.BENCH_AUTH === 'hmac' ? 'hmac' : 'core'
+/** Seconds for `jwtCacheMaxLifetime` (PostgREST's jwt-cache-max-lifetime); 0 = off, the default. */
+const JWT_CACHE = Number(process.env.BENCH_JWT_CACHE ?? 0)
 /** Comma-separated scenario names to run (default: all). */
 const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim().toLowerCase())
 
@@ -98,7 +100,15 @@ analyze;
 
 function startServer(kind: Kind, url: string): Promise<{ port: number; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./server.ts', import.meta.url), {
-    workerData: { kind, url, secret: SECRET, poolSize: POOL, adapter: ADAPTER, auth: AUTH },
+    workerData: {
+      kind,
+      url,
+      secret: SECRET,
+      poolSize: POOL,
+      adapter: ADAPTER,
+      auth: AUTH,
+      jwtCache: JWT_CACHE,
+    },
   })
   return new Promise((resolve, reject) => {
     worker.once('error', reject)
@@ -168,7 +178,7 @@ async function main() {
 
     for (const kind of KINDS) servers.push({ kind, ...(await startServer(kind, url.toString())) })
     console.log(
-      `bench: ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds (median), pool ${POOL}, adapter ${ADAPTER}, auth ${AUTH}, node ${process.version}`,
+      `bench: ${CONNECTIONS} connections, ${DURATION}s per run, ${ROUNDS} rounds (median), pool ${POOL}, adapter ${ADAPTER}, auth ${AUTH}, jwt cache ${JWT_CACHE}s, node ${process.version}`,
     )
     const results = new Map<string, Sample[]>()
     const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.name.toLowerCase()))

@@ -21,12 +21,13 @@ interface Data {
   kind: 'groundwork' | 'baseline-tx' | 'baseline-bare'
   adapter: 'core' | 'bridge'
   auth: 'core' | 'hmac'
+  jwtCache: number
   url: string
   secret: string
   poolSize: number
 }
 
-const { kind, url, secret, poolSize, adapter, auth } = workerData as Data
+const { kind, url, secret, poolSize, adapter, auth, jwtCache } = workerData as Data
 
 /** The SQL each hand-written baseline runs, rendering JSON in Postgres as our handler does. */
 const SQL = {
@@ -178,7 +179,8 @@ async function main() {
             return { kind: 'jwt', role, claims: { ...claims, role } }
           }
         : createJwtAuthenticator({ secret })
-    const rest = createRest({ db, authenticate, listen: false })
+    // BENCH_JWT_CACHE=seconds turns on PostgREST's jwt-cache-max-lifetime equivalent (off by default).
+    const rest = createRest({ db, authenticate, listen: false, jwtCacheMaxLifetime: jwtCache })
     await rest.schemaCache()
     listener = adapter === 'bridge' ? bridge(rest.handler) : toNodeHandler(rest.handler)
     close = async () => {
