@@ -11,6 +11,7 @@ import { z } from 'zod'
 import type { JwtClaims } from './claims'
 import { parseOptions } from './config'
 import { GroundworkError } from './errors'
+import { type HmacVerifyOptions, verifyHmacJwt } from './hmac-jwt'
 import type { Authenticate, Principal } from './principal'
 import { DEFAULT_ROLES } from './roles'
 
@@ -129,8 +130,9 @@ type Verifier = (token: string, options: VerifyOptions) => Promise<JWTPayload>
 
 function verifierFor(config: z.output<typeof optionsSchema>): Verifier {
   if ('secret' in config) {
+    // Synchronous node:crypto HMAC (see hmac-jwt.ts for the measured reason); jose for key sets.
     const key = new TextEncoder().encode(config.secret)
-    return async (token, options) => guarded(() => jwtVerify(token, key, options), false)
+    return async (token, options) => verifyHmacJwt(token, key, options as HmacVerifyOptions)
   }
   let keySet: JWTVerifyGetKey
   if ('jwks' in config) {

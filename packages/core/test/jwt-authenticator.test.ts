@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -119,6 +120,51 @@ describe('createJwtAuthenticator with a shared secret', () => {
         status: 401,
       },
     )
+  })
+
+  it('rejects a tampered payload, a crit header, a future nbf, a wrong issuer and accepts HS512', async () => {
+    const secret = new TextEncoder().encode(TEST_JWT_SECRET)
+    const token = await signTestToken({ role: 'authenticated', sub: 'u-1' }, { audience: 'authenticated' })
+    const [header, , signature] = token.split('.')
+    const forged = `${header}.${base64url({ role: 'service_role', aud: 'authenticated' })}.${signature}`
+    expect(await rejection(authenticate(requestWith({ authorization: `Bearer ${forged}` })))).toMatchObject({
+      code: 'CORE_JWT_INVALID',
+      message: 'JWT signature is invalid',
+    })
+
+    // jose will not sign an unknown critical header, so this one is signed by hand.
+    const critInput = `${base64url({ alg: 'HS256', crit: ['x-custom'], 'x-custom': 1 })}.${base64url({ role: 'authenticated', aud: 'authenticated' })}`
+    const withCrit = `${critInput}.${createHmac('sha256', secret).update(critInput).digest('base64url')}`
+    expect(await rejection(authenticate(requestWith({ authorization: `Bearer ${withCrit}` })))).toMatchObject(
+      {
+        code: 'CORE_JWT_INVALID',
+      },
+    )
+
+    const notYet = await new SignJWT({ role: 'authenticated', aud: 'authenticated' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setNotBefore('1h')
+      .sign(secret)
+    expect(await rejection(authenticate(requestWith({ authorization: `Bearer ${notYet}` })))).toMatchObject({
+      code: 'CORE_JWT_CLAIM_INVALID',
+    })
+
+    const strictIssuer = createJwtAuthenticator({ secret: TEST_JWT_SECRET, issuer: 'https://auth.example' })
+    const wrongIssuer = await new SignJWT({ role: 'authenticated' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://evil.example')
+      .sign(secret)
+    expect(
+      await rejection(strictIssuer(requestWith({ authorization: `Bearer ${wrongIssuer}` }))),
+    ).toMatchObject({
+      code: 'CORE_JWT_CLAIM_INVALID',
+    })
+
+    const hs512 = await new SignJWT({ role: 'authenticated', aud: 'authenticated', sub: 'u-512' })
+      .setProtectedHeader({ alg: 'HS512' })
+      .setExpirationTime('1m')
+      .sign(secret)
+    expect((await authenticate(requestWith({ authorization: `Bearer ${hs512}` }))).claims.sub).toBe('u-512')
   })
 
   it('refuses a short secret with a ConfigError naming the field', () => {
