@@ -62,6 +62,23 @@ describe('node:http response framing', () => {
     expect(await response.text()).toBe('0123456789'.repeat(20_000))
   })
 
+  it('frames a null body as Content-Length: 0 (201), and gives 204 neither length nor chunks', async () => {
+    const server = createServer(
+      toNodeHandler(
+        (request) => new Response(null, { status: request.url.endsWith('/created') ? 201 : 204 }),
+      ),
+    )
+    const url = await listen(server)
+    const created = await fetch(`${url}/created`)
+    expect(created.status).toBe(201)
+    expect(created.headers.get('content-length')).toBe('0')
+    expect(created.headers.get('transfer-encoding')).toBeNull()
+    const empty = await fetch(`${url}/nothing`)
+    expect(empty.status).toBe(204)
+    expect(empty.headers.get('content-length')).toBeNull()
+    expect(empty.headers.get('transfer-encoding')).toBeNull()
+  })
+
   it('streams an SSE response (chunked, no Content-Length)', async () => {
     const controller = new AbortController()
     const response = await fetch(`${plain}/sse`, { signal: controller.signal })

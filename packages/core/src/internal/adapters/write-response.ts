@@ -49,6 +49,13 @@ export async function writeNodeResponse(res: FlushableResponse, response: Respon
   const headers = nodeHeaders(response.headers, res)
   const body = response.body
   if (body === null || res.req?.method === 'HEAD') {
+    // A null body on a status that may carry one (201, 200…) is an empty body: say so, rather than
+    // letting Node announce a chunked body and send only its terminator.
+    if (body === null && res.req?.method !== 'HEAD' && mayHaveBody(response.status)) {
+      if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+        headers['content-length'] = '0'
+      }
+    }
     writeHead(res, response, headers)
     await body?.cancel().catch(() => {})
     res.end()
@@ -124,4 +131,9 @@ function drainOrClose(res: ServerResponse): Promise<void> {
     res.once('drain', done)
     res.once('close', done)
   })
+}
+
+/** 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1), so they get no Content-Length either. */
+function mayHaveBody(status: number): boolean {
+  return status >= 200 && status !== 204 && status !== 304
 }
