@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto'
 import type { JWTPayload } from 'jose'
 import { GroundworkError } from './errors'
 
@@ -7,7 +7,8 @@ import { GroundworkError } from './errors'
  *
  * Why not jose here: jose verifies HMAC through WebCrypto, which is asynchronous and, measured in
  * the REST benchmark, took ~30% of a GET-by-primary-key request's CPU (≈ 6k verifications/s on
- * this 2-core machine) against a synchronous `createHmac`. Asymmetric keys and JWKS still go
+ * this 2-core machine) against a synchronous `createHmac`. The secret is a `KeyObject`: with a
+ * `Uint8Array`, `createHmac` re-validates the key on every call (5× slower). Asymmetric keys and JWKS still go
  * through jose. The checks are the same ones jose applies: compact JWS shape, strict base64url,
  * an allowed `alg` (never `none`), no unknown `crit` header, a constant-time signature
  * comparison, then `exp`/`nbf` (with clock tolerance), `aud` and `iss`.
@@ -25,7 +26,7 @@ const DIGESTS: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS51
 const BASE64URL = /^[A-Za-z0-9_-]*$/
 
 /** The codes thrown here are the ones `createJwtAuthenticator` documents. */
-export function verifyHmacJwt(token: string, secret: Uint8Array, options: HmacVerifyOptions): JWTPayload {
+export function verifyHmacJwt(token: string, secret: KeyObject, options: HmacVerifyOptions): JWTPayload {
   const parts = token.split('.')
   if (parts.length !== 3) throw invalid('JWT is malformed or invalid')
   const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string]

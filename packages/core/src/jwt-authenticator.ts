@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto'
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -131,7 +132,9 @@ type Verifier = (token: string, options: VerifyOptions) => Promise<JWTPayload>
 function verifierFor(config: z.output<typeof optionsSchema>): Verifier {
   if ('secret' in config) {
     // Synchronous node:crypto HMAC (see hmac-jwt.ts for the measured reason); jose for key sets.
-    const key = new TextEncoder().encode(config.secret)
+    // A KeyObject, not bytes: createHmac re-validates a Uint8Array key on every call, measured 5×
+    // slower (107k/s against 585k/s HS256 digests on this machine).
+    const key = createSecretKey(Buffer.from(config.secret, 'utf8'))
     return async (token, options) => verifyHmacJwt(token, key, options as HmacVerifyOptions)
   }
   let keySet: JWTVerifyGetKey
