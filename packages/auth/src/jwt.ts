@@ -1,4 +1,15 @@
-import { type CryptoKey, exportJWK, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose'
+import { createSecretKey, type KeyObject } from 'node:crypto'
+import { verifyHmacJwt } from '@groundwork/core'
+import {
+  type CryptoKey,
+  decodeProtectedHeader,
+  exportJWK,
+  importJWK,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose'
 import { AuthError } from './errors'
 import type { ResolvedAuthOptions } from './options'
 
@@ -54,6 +65,10 @@ export interface TokenSigner {
  */
 export function createTokenSigner(jwt: ResolvedAuthOptions['jwt']): TokenSigner {
   const secret = jwt.secret ? new TextEncoder().encode(jwt.secret) : null
+  // HS256 tokens (the default, and the legacy anon/service-role keys) are checked synchronously
+  // with node:crypto, as core's authenticator does: jose's WebCrypto HMAC was most of a JWT-only
+  // `authenticate` call's CPU.
+  const secretKey = jwt.secret ? createSecretKey(Buffer.from(jwt.secret, 'utf8')) : null
   const jwks = jwt.keys ?? []
   const algorithmOf = (jwk: (typeof jwks)[number]): 'ES256' | 'RS256' =>
     jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : 'RS256')
@@ -97,8 +112,11 @@ export function createTokenSigner(jwt: ResolvedAuthOptions['jwt']): TokenSigner 
         .sign(signing.privateKey)
     },
     async verify(token, options = {}) {
-      const keys = await imported
       const audience = options.requireAudience === false ? undefined : jwt.audience
+      if (secretKey && (jwks.length === 0 || headerAlgorithm(token) === 'HS256')) {
+        return verifyHmac(token, secretKey, audience)
+      }
+      const keys = await imported
       const algorithms = [...(secret ? ['HS256'] : []), ...(keys.length > 0 ? ['ES256', 'RS256'] : [])]
       return verifyWith(
         token,
@@ -120,6 +138,29 @@ export function createTokenSigner(jwt: ResolvedAuthOptions['jwt']): TokenSigner 
     async jwks() {
       return { keys: (await imported).map((key) => key.published) }
     },
+  }
+}
+
+/** The `alg` of a compact JWS header, or undefined when it does not parse (jose then rejects it). */
+function headerAlgorithm(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).alg
+  } catch {
+    return undefined
+  }
+}
+
+function verifyHmac(token: string, key: KeyObject, audience: string | undefined): AccessTokenClaims {
+  try {
+    return verifyHmacJwt(token, key, {
+      algorithms: ['HS256'],
+      clockTolerance: 0,
+      ...(audience ? { audience } : {}),
+    }) as AccessTokenClaims
+  } catch (cause) {
+    const code = (cause as { code?: string }).code
+    const reason = code === 'CORE_JWT_EXPIRED' ? 'token is expired' : 'unable to parse or verify signature'
+    throw new AuthError('bad_jwt', `invalid JWT: ${reason}`, { status: 403, cause })
   }
 }
 

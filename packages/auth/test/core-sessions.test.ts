@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { createJwtAuthenticator } from '@groundwork/core'
 import { TEST_JWT_SECRET } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -264,6 +265,38 @@ describe('user', () => {
     })
     expect(forged.status).toBe(403)
     expect((await forged.json()).code).toBe('bad_jwt')
+  })
+
+  it('rejects correctly signed tokens that are expired or of another algorithm (alg none, HS512)', async () => {
+    const client = await signedIn('claims-check@example.com')
+    const { data } = await client.getSession()
+    const valid = data.session?.access_token as string
+    const claims = JSON.parse(Buffer.from(valid.split('.')[1] as string, 'base64url').toString('utf8'))
+    const sign = (header: object, payload: object, digest = 'sha256') => {
+      const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+      const unsigned = `${encode(header)}.${encode(payload)}`
+      return `${unsigned}.${createHmac(digest, TEST_JWT_SECRET).update(unsigned).digest('base64url')}`
+    }
+    const getUser = (token: string) =>
+      stack.request('GET', '/user', {
+        headers: { authorization: `Bearer ${token}`, 'X-Supabase-Api-Version': '2024-01-01' },
+      })
+
+    const resigned = await getUser(sign({ alg: 'HS256', typ: 'JWT' }, claims))
+    expect(resigned.status).toBe(200)
+    const cases = [
+      [sign({ alg: 'HS256' }, { ...claims, exp: Math.floor(Date.now() / 1000) - 10 }), 'token is expired'],
+      [sign({ alg: 'HS512' }, claims, 'sha512'), 'unable to parse or verify signature'],
+      [
+        `${sign({ alg: 'none' }, claims).split('.').slice(0, 2).join('.')}.`,
+        'unable to parse or verify signature',
+      ],
+    ] as const
+    for (const [token, reason] of cases) {
+      const response = await getUser(token)
+      expect(response.status).toBe(403)
+      expect(await response.json()).toMatchObject({ code: 'bad_jwt', message: `invalid JWT: ${reason}` })
+    }
   })
 })
 
