@@ -49,6 +49,23 @@ export interface RestOptions {
    * when `authenticate` checks revocable sessions and revocation must apply at once. @default 0
    */
   jwtCacheMaxLifetime?: number
+  /**
+   * A function called with no arguments at the start of every request's transaction, after the
+   * role, claims and `search_path` are set (PostgREST's `db-pre-request`): `'schema.fn'`, or a bare
+   * name looked up on the request's `search_path`. It may `RAISE` to reject the request (any
+   * PostgREST error mapping applies, e.g. `SQLSTATE 'PT403'` → 403) or set `response.headers`.
+   *
+   * @see https://docs.postgrest.org/en/v12/references/transactions.html#pre-request
+   */
+  preRequest?: string
+  /**
+   * Schemas appended to each request's `search_path` after the request's own schema (PostgREST's
+   * `db-extra-search-path`), so unqualified names in functions, views' functions and triggers
+   * resolve as they do under PostgREST. Their objects get no endpoints. @default ['public']
+   *
+   * @see https://docs.postgrest.org/en/v12/references/configuration.html#db-extra-search-path
+   */
+  extraSearchPath?: string[]
   /** Receives errors that were answered with a generic 500. */
   onError?: OnError
 }
@@ -85,6 +102,11 @@ export const restOptionsSchema = z.object({
   reloadDebounce: z.number().int().nonnegative().default(100),
   listen: z.boolean().default(true),
   jwtCacheMaxLifetime: z.number().int().nonnegative().default(0),
+  preRequest: z
+    .string()
+    .regex(/^[^.]+(\.[^.]+)?$/, "must be 'schema.function' or 'function'")
+    .optional(),
+  extraSearchPath: z.array(z.string().min(1)).default(['public']),
   onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
 })
 

@@ -15,6 +15,7 @@ import { negotiate } from './media'
 import { pipelinedRead } from './pipelined'
 import { parsePrefer } from './prefer'
 import { requestRange } from './range'
+import { applyRequestSetup, requestSetup } from './request-setup'
 
 /** A request in transport-neutral form (the handler and `api.query` both build one). */
 export interface RestRequest {
@@ -195,19 +196,14 @@ export async function runPipeline(
     applied,
   }
   const context = { method, path, headers: request.headers }
+  const setup = transaction ? [] : requestSetup(options.db, options, claims, context, schema)
 
   let result: RestResult | null = null
   // Hot path: a read that is one statement runs pipelined (one round trip instead of four).
   if (!transaction && relation && readLike && !prefer.timezone && media.kind !== 'plan') {
     const read = prepareRead(base)
     if (isSingleStatement(base, read)) {
-      const { rows } = await pipelinedRead<ResponseRow>(
-        options.db,
-        claims,
-        context,
-        readStatement(read),
-        rollback,
-      )
+      const { rows } = await pipelinedRead<ResponseRow>(options.db, setup, readStatement(read), rollback)
       const row = rows[0] as ResponseRow
       result = finishRead(base, read, row, row.total === null ? null : Number(row.total))
     }
@@ -216,22 +212,24 @@ export async function runPipeline(
   // Writes: BEGIN, claims and the statement pipelined, then COMMIT once the result passed its
   // checks (two round trips instead of four). See write/pipelined.ts.
   if (result === null && !transaction && relation && !readLike && !prefer.timezone) {
-    result = await pipelinedWrite(options.db, claims, context, prepareWrite(base), { rollback })
+    result = await pipelinedWrite(options.db, setup, prepareWrite(base), { rollback })
   }
   // RPC: the call is one statement too (READ ONLY for GET/HEAD and non-volatile functions).
   if (result === null && !transaction && rpc && !prefer.timezone) {
-    result = await pipelinedWrite(options.db, claims, context, prepareRpc(base), { rollback, readOnly })
+    result = await pipelinedWrite(options.db, setup, prepareRpc(base), { rollback, readOnly })
   }
 
   if (result === null) {
     const work = async (tx: Transaction): Promise<RestResult> => {
       const ctx: RestContext = { ...base, tx }
+      const restore = await applyRequestSetup(tx, options, schema, transaction !== undefined)
       if (prefer.timezone) {
         await tx.query("select set_config('timezone', $1, true)", [prefer.timezone])
         applied.push(`timezone=${prefer.timezone}`)
       }
       const executed = await executor(ctx)
       if (rollback) throw new Rollback(executed)
+      await restore()
       return executed
     }
     try {

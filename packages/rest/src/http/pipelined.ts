@@ -1,43 +1,28 @@
-import {
-  claimParameters,
-  type Database,
-  type JwtClaims,
-  type RequestContext,
-  SET_CLAIMS_SQL,
-} from '@groundwork/core'
+import type { Database } from '@groundwork/core'
 import type pg from 'pg'
-
-// The claims statement and its parameters come from core, so this pipelined path and
-// `db.withClaims` can never set different settings.
-export { claimParameters, SET_CLAIMS_SQL } from '@groundwork/core'
+import type { SetupStatement } from './request-setup'
 
 export type PipelineClient = pg.PoolClient & { pipeline?: boolean }
 
 /**
  * Runs one read-only statement exactly as `db.withClaims(claims, tx => tx.query(statement),
- * { readOnly: true })` would — `BEGIN READ ONLY`, the claims statement, the statement, `COMMIT` —
+ * { readOnly: true })` would — `BEGIN READ ONLY`, the setup statements (claims and search_path,
+ * then the pre-request function if configured; see request-setup.ts), the statement, `COMMIT` —
  * but written to the connection in ONE round trip using node-postgres' pipeline mode
- * (https://node-postgres.com/features/pipelining), instead of four.
+ * (https://node-postgres.com/features/pipelining), instead of four or more.
  *
- * Safety: Postgres executes the pipelined messages in order. If the claims statement fails, the
+ * Safety: Postgres executes the pipelined messages in order. If a setup statement fails, the
  * transaction is aborted and the statement fails too (25P02); the final `COMMIT` then only rolls
- * back. The result is used only when `BEGIN` and the claims statement both succeeded, so nothing
+ * back. The result is used only when `BEGIN` and every setup statement succeeded, so nothing
  * read outside the caller's role is ever returned. Clients without pipeline support (pg-native,
- * custom pools) get the same four statements sequentially.
+ * custom pools) get the same statements sequentially.
  */
 export async function pipelinedRead<R extends pg.QueryResultRow>(
   db: Database,
-  claims: JwtClaims | null,
-  context: RequestContext,
+  setup: readonly SetupStatement[],
   statement: pg.QueryConfig,
   rollback: boolean,
 ): Promise<pg.QueryResult<R>> {
-  const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : db.roles.anon
-  const setClaims = {
-    name: 'gw_rest_set_claims',
-    text: SET_CLAIMS_SQL,
-    values: claimParameters(role, claims, context),
-  }
   const end = rollback ? 'ROLLBACK' : 'COMMIT'
   const client = (await db.pool.connect()) as PipelineClient
   let broken: Error | undefined
@@ -45,7 +30,7 @@ export async function pipelinedRead<R extends pg.QueryResultRow>(
     if (typeof client.pipeline !== 'boolean') {
       await client.query('BEGIN READ ONLY')
       try {
-        await client.query(setClaims)
+        for (const step of setup) await client.query(step)
         const result = await client.query<R>(statement)
         await client.query(end)
         return result
@@ -61,25 +46,24 @@ export async function pipelinedRead<R extends pg.QueryResultRow>(
     const stream = (client as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } })
       .connection?.stream
     stream?.cork?.()
-    const pending = [
-      client.query('BEGIN READ ONLY'),
-      client.query(setClaims),
-      client.query<R>(statement),
-      client.query(end),
-    ]
+    const begin = client.query('BEGIN READ ONLY')
+    const steps = setup.map((step) => client.query(step))
+    const main = client.query<R>(statement)
+    const finish = client.query(end)
     stream?.uncork?.()
-    const settled = await Promise.allSettled(pending)
+    const settled = await Promise.allSettled([begin, ...steps, main, finish])
     client.pipeline = false
-    const [begin, claimsSet, main, finish] = settled
-    if (finish?.status === 'rejected') {
+    const last = settled[settled.length - 1]
+    if (last?.status === 'rejected') {
       // COMMIT/ROLLBACK itself failed: the connection is unusable.
-      broken = finish.reason as Error
+      broken = last.reason as Error
     }
-    for (const step of [begin, claimsSet, main]) {
-      if (step?.status === 'rejected') throw step.reason
+    // The first failure is the cause (later statements only report the aborted transaction).
+    for (const step of settled.slice(0, -1)) {
+      if (step.status === 'rejected') throw step.reason
     }
     if (broken) throw broken
-    return (main as PromiseFulfilledResult<pg.QueryResult<R>>).value
+    return (settled[settled.length - 2] as PromiseFulfilledResult<pg.QueryResult<R>>).value
   } finally {
     if (client.pipeline === true) {
       client.pipeline = false

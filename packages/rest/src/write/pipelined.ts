@@ -1,8 +1,9 @@
-import type { Database, JwtClaims, RequestContext } from '@groundwork/core'
+import type { Database } from '@groundwork/core'
 import type pg from 'pg'
 import type { ResponseRow } from '../compiler/response'
 import type { RestResult } from '../context'
-import { claimParameters, type PipelineClient, SET_CLAIMS_SQL } from '../http/pipelined'
+import type { PipelineClient } from '../http/pipelined'
+import type { SetupStatement } from '../http/request-setup'
 
 /** A compiled statement and how to turn its single response row into the answer. */
 export interface PreparedStatement {
@@ -13,13 +14,13 @@ export interface PreparedStatement {
 
 /**
  * Runs a write (or an RPC call) exactly as `db.withClaims(claims, tx => tx.query(statement))` would — `BEGIN`,
- * the claims statement, the statement, then `COMMIT` — in two round trips instead of four: the
- * first three are written to the connection at once (node-postgres pipeline mode), and the
+ * the setup statements (claims and search_path, then the pre-request function if configured),
+ * the statement, then `COMMIT` — in two round trips instead of four or more: all but `COMMIT` are written to the connection at once (node-postgres pipeline mode), and the
  * transaction ends only after {@link PreparedStatement.finish} accepted the result, so a failed
  * precondition (max-affected, singular object) still rolls the write back.
  *
  * Safety: Postgres runs pipelined messages in order inside the one transaction; if `BEGIN` or
- * the claims statement fails, the write fails too (25P02) and is rolled back, so nothing ever
+ * a setup statement fails, the write fails too (25P02) and is rolled back, so nothing ever
  * runs outside the caller's role. `rollback` ends with `ROLLBACK` (Prefer: tx=rollback) but still
  * answers. Clients without pipeline support run the same statements one by one.
  *
@@ -27,18 +28,11 @@ export interface PreparedStatement {
  */
 export async function pipelinedWrite(
   db: Database,
-  claims: JwtClaims | null,
-  context: RequestContext,
+  setup: readonly SetupStatement[],
   write: PreparedStatement,
   options: { rollback: boolean; readOnly?: boolean },
 ): Promise<RestResult> {
   const begin = options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'
-  const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : db.roles.anon
-  const setClaims = {
-    name: 'gw_rest_set_claims',
-    text: SET_CLAIMS_SQL,
-    values: claimParameters(role, claims, context),
-  }
   const client = (await db.pool.connect()) as PipelineClient
   let broken: Error | undefined
   const abort = async () => {
@@ -51,7 +45,7 @@ export async function pipelinedWrite(
     if (typeof client.pipeline !== 'boolean') {
       await client.query(begin)
       try {
-        await client.query(setClaims)
+        for (const step of setup) await client.query(step)
         row = (await client.query<ResponseRow & pg.QueryResultRow>(write.statement)).rows[0] as ResponseRow
       } catch (error) {
         await abort()
@@ -65,9 +59,9 @@ export async function pipelinedWrite(
       stream?.cork?.()
       const pending = [
         client.query(begin),
-        client.query(setClaims),
+        ...setup.map((step) => client.query(step)),
         client.query<ResponseRow & pg.QueryResultRow>(write.statement),
-      ] as const
+      ]
       stream?.uncork?.()
       const settled = await Promise.allSettled(pending)
       client.pipeline = false
@@ -77,8 +71,9 @@ export async function pipelinedWrite(
         await abort()
         throw failed.reason
       }
-      row = (settled[2] as PromiseFulfilledResult<pg.QueryResult<ResponseRow & pg.QueryResultRow>>).value
-        .rows[0] as ResponseRow
+      row = (
+        settled[settled.length - 1] as PromiseFulfilledResult<pg.QueryResult<ResponseRow & pg.QueryResultRow>>
+      ).value.rows[0] as ResponseRow
     }
     let result: RestResult
     try {

@@ -1,0 +1,89 @@
+import {
+  claimParameters,
+  type Database,
+  type JwtClaims,
+  quoteIdent,
+  type RequestContext,
+  SET_CLAIMS_SQL,
+  type Transaction,
+} from '@groundwork/core'
+import type { ResolvedRestOptions } from '../options'
+
+/** A statement as node-postgres takes it (named ones are prepared once per connection). */
+export interface SetupStatement {
+  name?: string
+  text: string
+  values?: unknown[]
+}
+
+// Core's claims statement plus the request's search_path, in one statement: the hot paths send it
+// pipelined, so the search_path costs no round trip. Same text for every createRest() instance,
+// so the prepared name can be shared on a pool.
+const SET_CLAIMS_AND_SEARCH_PATH_SQL = `${SET_CLAIMS_SQL}, set_config('search_path', $8, true)`
+const SET_SEARCH_PATH_SQL = "select set_config('search_path', $1, true)"
+
+/**
+ * The `search_path` of a request on `schema`: the schema itself, then `extraSearchPath`, as
+ * PostgREST sets it (`db-schemas` entry + `db-extra-search-path`).
+ *
+ * @see https://docs.postgrest.org/en/v12/references/configuration.html#db-extra-search-path
+ */
+export function searchPathFor(options: ResolvedRestOptions, schema: string): string {
+  return [schema, ...options.extraSearchPath.filter((extra) => extra !== schema)].map(quoteIdent).join(', ')
+}
+
+/** `select "schema"."fn"()` for the configured pre-request function, or null. */
+export function preRequestStatement(options: ResolvedRestOptions): SetupStatement | null {
+  if (!options.preRequest) return null
+  const name = options.preRequest.split('.').map(quoteIdent).join('.')
+  return { text: `select ${name}()` }
+}
+
+/**
+ * The statements that open a request's transaction after `BEGIN`, for the pipelined paths: role,
+ * claims, request settings and `search_path` in one, then the pre-request function if any.
+ */
+export function requestSetup(
+  db: Database,
+  options: ResolvedRestOptions,
+  claims: JwtClaims | null,
+  context: RequestContext,
+  schema: string,
+): SetupStatement[] {
+  const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : db.roles.anon
+  const statements: SetupStatement[] = [
+    {
+      name: 'gw_rest_set_claims',
+      text: SET_CLAIMS_AND_SEARCH_PATH_SQL,
+      values: [...claimParameters(role, claims, context), searchPathFor(options, schema)],
+    },
+  ]
+  const preRequest = preRequestStatement(options)
+  if (preRequest) statements.push(preRequest)
+  return statements
+}
+
+/**
+ * The same settings inside a `db.withClaims` transaction (claims are already set there): the
+ * `search_path`, then the pre-request function. Inside a caller's own transaction (`api.query`
+ * with `transaction`) the returned function puts the caller's `search_path` back; on failure the
+ * savepoint `withClaims` opened undoes it anyway.
+ */
+export async function applyRequestSetup(
+  tx: Transaction,
+  options: ResolvedRestOptions,
+  schema: string,
+  callerTransaction: boolean,
+): Promise<() => Promise<void>> {
+  let previous: string | null = null
+  if (callerTransaction) {
+    const { rows } = await tx.query<{ path: string }>("select current_setting('search_path') as path")
+    previous = rows[0]?.path ?? null
+  }
+  await tx.query(SET_SEARCH_PATH_SQL, [searchPathFor(options, schema)])
+  const preRequest = preRequestStatement(options)
+  if (preRequest) await tx.query(preRequest.text)
+  return async () => {
+    if (previous !== null) await tx.query(SET_SEARCH_PATH_SQL, [previous])
+  }
+}
