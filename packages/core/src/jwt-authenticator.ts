@@ -11,9 +11,10 @@ import {
 import { z } from 'zod'
 import type { JwtClaims } from './claims'
 import { parseOptions } from './config'
-import { GroundworkError } from './errors'
+import { ConfigError, GroundworkError } from './errors'
 import { type HmacVerifyOptions, verifyHmacJwt } from './hmac-jwt'
 import type { Authenticate, Principal } from './principal'
+import { parseRoleClaimKey, type RoleClaimPath, roleFromClaims } from './role-claim-key'
 import { DEFAULT_ROLES } from './roles'
 
 /** HMAC algorithms accepted with a shared `secret`. */
@@ -55,30 +56,44 @@ const commonShape = {
   anonRole: z.string().min(1).default(DEFAULT_ROLES.anon),
   /** Seconds of clock skew tolerated for `exp`/`nbf`. */
   clockTolerance: z.number().int().min(0).max(300).default(0),
+  /**
+   * Where the role is in the claims (PostgREST's `jwt-role-claim-key`), e.g.
+   * `.realm_access.roles[0]` or `."https://example.com/claims".role`. See role-claim-key.ts.
+   */
+  roleClaimKey: z
+    .string()
+    .default('.role')
+    .transform((expression, ctx): RoleClaimPath => {
+      try {
+        return parseRoleClaimKey(expression)
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message })
+        return z.NEVER
+      }
+    }),
 }
 
-const optionsSchema = z.union([
-  z.object({
-    ...commonShape,
-    secret: z
-      .string()
-      .min(32, 'must be at least 32 characters (as for Supabase, PostgREST and GoTrue JWT secrets)'),
-  }),
-  z.object({
-    ...commonShape,
-    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1, 'must hold at least one key') }),
-  }),
-  z.object({
-    ...commonShape,
-    jwksUrl: z.union([z.url(), z.instanceof(URL)]),
-    /** Milliseconds a fetched key set is trusted before it is fetched again. */
-    cacheMaxAge: z.number().int().positive().default(600_000),
-    /** Minimum milliseconds between fetches triggered by an unknown `kid` (key rotation). */
-    cooldownDuration: z.number().int().min(0).default(30_000),
-    /** Milliseconds to wait for the key set. */
-    timeoutDuration: z.number().int().positive().default(5_000),
-  }),
-])
+const secretSchema = z.object({
+  ...commonShape,
+  secret: z
+    .string()
+    .min(32, 'must be at least 32 characters (as for Supabase, PostgREST and GoTrue JWT secrets)'),
+})
+const jwksSchema = z.object({
+  ...commonShape,
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1, 'must hold at least one key') }),
+})
+const jwksUrlSchema = z.object({
+  ...commonShape,
+  jwksUrl: z.union([z.url(), z.instanceof(URL)]),
+  /** Milliseconds a fetched key set is trusted before it is fetched again. */
+  cacheMaxAge: z.number().int().positive().default(600_000),
+  /** Minimum milliseconds between fetches triggered by an unknown `kid` (key rotation). */
+  cooldownDuration: z.number().int().min(0).default(30_000),
+  /** Milliseconds to wait for the key set. */
+  timeoutDuration: z.number().int().positive().default(5_000),
+})
+const optionsSchema = z.union([secretSchema, jwksSchema, jwksUrlSchema])
 
 /** Options of {@link createJwtAuthenticator}: exactly one key source, plus the checks to apply. */
 export type JwtAuthenticatorOptions = z.input<typeof optionsSchema>
@@ -86,7 +101,8 @@ export type JwtAuthenticatorOptions = z.input<typeof optionsSchema>
 /**
  * The Supabase/PostgREST authentication rule as a function: a `Authorization: Bearer <jwt>`
  * header (else an `apikey` header, as supabase-js sends its anon key) is verified with `jose`;
- * a verified token yields its `role` claim (the anon role when absent) and its claims; no token
+ * a verified token yields its `role` claim (or the claim `roleClaimKey` names; the anon role when
+ * absent) and its claims, whose `role` is set to that role; no token
  * at all yields the anon role. A token that is present but fails verification is an error, never
  * a silent downgrade to anon.
  *
@@ -106,7 +122,19 @@ export type JwtAuthenticatorOptions = z.input<typeof optionsSchema>
  * @see https://www.rfc-editor.org/rfc/rfc7519 (JWT), https://www.rfc-editor.org/rfc/rfc7517 (JWK)
  */
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticate {
-  const config = parseOptions(optionsSchema, options, 'jwt')
+  // The key source picks the schema, so a bad field is named (a union would only say "invalid").
+  const source = options as Partial<Record<'secret' | 'jwks' | 'jwksUrl', unknown>>
+  const given = (['secret', 'jwks', 'jwksUrl'] as const).filter((key) => source[key] !== undefined)
+  if (given.length !== 1) {
+    throw new ConfigError(
+      'jwt',
+      given.length === 0
+        ? 'needs a key source: secret, jwks or jwksUrl'
+        : `takes one key source, got ${given.join(' and ')}`,
+    )
+  }
+  const schema = given[0] === 'secret' ? secretSchema : given[0] === 'jwks' ? jwksSchema : jwksUrlSchema
+  const config: z.output<typeof optionsSchema> = parseOptions(schema, options, 'jwt')
   const anonymous: Principal = { kind: 'anonymous', role: config.anonRole, claims: { role: config.anonRole } }
   const verifyOptions = {
     algorithms: 'secret' in config ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS,
@@ -121,7 +149,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     if (token === null) return { ...anonymous, claims: { ...anonymous.claims } }
     const payload = await verify(token, verifyOptions)
     const claims = payload as JwtClaims
-    const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : config.anonRole
+    const role = roleFromClaims(claims, config.roleClaimKey) ?? config.anonRole
     return { kind: 'jwt', role, claims: { ...claims, role }, token }
   }
 }

@@ -255,3 +255,41 @@ describe('createJwtAuthenticator with a JWKS', () => {
     })
   })
 })
+
+describe('createJwtAuthenticator with roleClaimKey (PostgREST jwt-role-claim-key)', () => {
+  it('takes the role from a nested claim and sets it as the claims role', async () => {
+    const authenticate = createJwtAuthenticator({
+      secret: TEST_JWT_SECRET,
+      roleClaimKey: '.realm_access.roles[?(@ ^== "auth")]',
+    })
+    const token = await signTestToken({
+      sub: 'kc-1',
+      realm_access: { roles: ['offline_access', 'authenticated'] },
+    } as unknown as { role: string })
+    const principal = await authenticate(requestWith({ authorization: `Bearer ${token}` }))
+    expect(principal.role).toBe('authenticated')
+    expect(principal.claims.role).toBe('authenticated')
+    expect(principal.claims.realm_access).toEqual({ roles: ['offline_access', 'authenticated'] })
+  })
+
+  it('falls back to the anon role when the path finds no role', async () => {
+    const authenticate = createJwtAuthenticator({ secret: TEST_JWT_SECRET, roleClaimKey: '.app.role' })
+    const token = await signTestToken({ role: 'service_role', app: {} })
+    expect((await authenticate(requestWith({ authorization: `Bearer ${token}` }))).role).toBe('anon')
+  })
+
+  it('refuses a malformed expression with a ConfigError naming the field', () => {
+    expect(() => createJwtAuthenticator({ secret: TEST_JWT_SECRET, roleClaimKey: 'role' })).toThrow(
+      /jwt\.roleClaimKey/,
+    )
+  })
+
+  it('names the bad field of each key source, and asks for exactly one source', () => {
+    expect(() => createJwtAuthenticator({ jwks: { keys: [] } })).toThrow(/jwt\.jwks\.keys/)
+    expect(() => createJwtAuthenticator({ jwksUrl: 'not a url' })).toThrow(/jwt\.jwksUrl/)
+    expect(() => createJwtAuthenticator({} as never)).toThrow(/needs a key source/)
+    expect(() =>
+      createJwtAuthenticator({ secret: TEST_JWT_SECRET, jwksUrl: 'https://x.test/jwks' } as never),
+    ).toThrow(/one key source/)
+  })
+})

@@ -1,0 +1,93 @@
+/**
+ * PostgREST's `jwt-role-claim-key`: a JSPath-like expression saying where in the JWT claims the
+ * Postgres role is. Supported, as PostgREST documents them:
+ *
+ * - `.key` and `."key with .dots or :colons"` — an object member;
+ * - `[0]` — an array element;
+ * - `[?(@ == "admin")]`, `[?(@ != "x")]`, `[?(@ ^== "pre")]` (starts with), `[?(@ ==^ "suf")]`
+ *   (ends with), `[?(@ *== "mid")]` (contains) — the first array element (a string) matching.
+ *
+ * Examples: `.role` (the default), `.realm_access.roles[0]` (Keycloak),
+ * `."https://example.com/claims".role` (Auth0 namespaced claims),
+ * `.roles[?(@ ^== "app_")]`.
+ *
+ * @see https://docs.postgrest.org/en/v12/references/configuration.html#jwt-role-claim-key
+ * @see https://docs.postgrest.org/en/v12/references/auth.html#jwt-role-extraction
+ */
+export type RoleClaimPath = readonly RoleClaimStep[]
+
+/** One step of a {@link RoleClaimPath}. */
+export type RoleClaimStep =
+  | { kind: 'key'; key: string }
+  | { kind: 'index'; index: number }
+  | { kind: 'filter'; operator: '==' | '!=' | '^==' | '==^' | '*=='; value: string }
+
+const FILTER = /^\[\?\(@\s*(==|!=|\^==|==\^|\*==)\s*"((?:[^"\\]|\\.)*)"\s*\)\]/
+const KEY = /^\.([A-Za-z0-9_$-]+)/
+const QUOTED_KEY = /^\."((?:[^"\\]|\\.)*)"/
+const INDEX = /^\[(\d+)\]/
+
+/** Parses a role claim key; throws a `TypeError` saying where it stopped making sense. */
+export function parseRoleClaimKey(expression: string): RoleClaimPath {
+  const steps: RoleClaimStep[] = []
+  let rest = expression.trim()
+  if (rest === '') throw new TypeError('is empty; the default is ".role"')
+  while (rest !== '') {
+    let match: RegExpExecArray | null
+    if ((match = QUOTED_KEY.exec(rest))) {
+      steps.push({ kind: 'key', key: unescape(match[1] as string) })
+    } else if ((match = KEY.exec(rest))) {
+      steps.push({ kind: 'key', key: match[1] as string })
+    } else if ((match = INDEX.exec(rest))) {
+      steps.push({ kind: 'index', index: Number(match[1]) })
+    } else if ((match = FILTER.exec(rest))) {
+      steps.push({
+        kind: 'filter',
+        operator: match[1] as '==' | '!=' | '^==' | '==^' | '*==',
+        value: unescape(match[2] as string),
+      })
+    } else {
+      throw new TypeError(`cannot be parsed at "${rest}" (expected .key, ."key", [n] or [?(@ == "value")])`)
+    }
+    rest = rest.slice(match[0].length)
+  }
+  return steps
+}
+
+/** Follows `path` through the claims; the role when it ends on a non-empty string, else undefined. */
+export function roleFromClaims(claims: unknown, path: RoleClaimPath): string | undefined {
+  let current: unknown = claims
+  for (const step of path) {
+    if (step.kind === 'key') {
+      if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined
+      if (!Object.hasOwn(current, step.key)) return undefined
+      current = (current as Record<string, unknown>)[step.key]
+    } else if (step.kind === 'index') {
+      if (!Array.isArray(current)) return undefined
+      current = current[step.index]
+    } else {
+      if (!Array.isArray(current)) return undefined
+      current = current.find((item) => typeof item === 'string' && matches(item, step))
+    }
+  }
+  return typeof current === 'string' && current !== '' ? current : undefined
+}
+
+function matches(item: string, step: Extract<RoleClaimStep, { kind: 'filter' }>): boolean {
+  switch (step.operator) {
+    case '==':
+      return item === step.value
+    case '!=':
+      return item !== step.value
+    case '^==':
+      return item.startsWith(step.value)
+    case '==^':
+      return item.endsWith(step.value)
+    case '*==':
+      return item.includes(step.value)
+  }
+}
+
+function unescape(text: string): string {
+  return text.replace(/\\(.)/g, '$1')
+}
