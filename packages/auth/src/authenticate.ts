@@ -8,7 +8,8 @@ import type { ResolvedAuthOptions } from './options'
  * `Authorization: Bearer` (else the `apikey` header), verifies the JWT with auth's own keys, and
  * with `verifySessions` (the default) also checks in one query that the token's session still exists (not
  * logged out, not revoked by refresh-token reuse) and that its user is neither banned nor deleted.
- * No token → the anon role. A bad token → 401 `AUTH_BAD_JWT`.
+ * No token → the anon role. A bad token → 401 `AUTH_BAD_JWT` (REST answers it as PostgREST's
+ * `PGRST301`/`PGRST303`).
  */
 export function createAuthenticate(options: ResolvedAuthOptions, signer: TokenSigner): Authenticate {
   const roles = options.db.roles

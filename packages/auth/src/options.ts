@@ -22,7 +22,7 @@ export interface JwtOptions {
   keys?: SigningJwk[]
   /** Access-token lifetime in seconds. @default 3600 */
   expiresIn?: number
-  /** The `iss` claim. @default `${siteUrl}/auth/v1` when siteUrl is set, else 'groundwork-auth' */
+  /** The `iss` claim. @default externalUrl */
   issuer?: string
   /** The `aud` claim of user tokens (GoTrue's `JWT_AUD`). @default 'authenticated' */
   audience?: string
@@ -84,7 +84,7 @@ export interface AuthOptions {
    * @default []
    */
   additionalRedirectUrls?: string[]
-  /** The public URL this handler is mounted at, used to build `/verify` links. @default `${siteUrl}/auth/v1` */
+  /** The public URL this handler is mounted at, used to build `/verify` links. @default `${new URL(siteUrl).origin}/auth/v1` */
   externalUrl?: string
   /** Sends confirmation, magic-link and recovery mail (a `Mail` from `@groundwork/mail`). */
   mail?: AuthMailer

@@ -1,6 +1,6 @@
 import { createJwtAuthenticator } from '@groundwork/core'
 import { createRest, type Rest } from '@groundwork/rest'
-import { TEST_JWT_SECRET } from '@groundwork/testing'
+import { signTestToken, TEST_JWT_SECRET } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serve, type TestServer } from './support/serve'
 import { createStack, type Stack } from './support/stack'
@@ -75,6 +75,35 @@ describe('REST with auth access tokens', () => {
     expect((await call(s.anonKey, '/notes')).status).toBeGreaterThanOrEqual(400)
     const forged = `${alice.token.slice(0, -4)}AAAA`
     expect((await call(forged, '/notes')).status).toBe(401)
+  })
+
+  it('answers refused tokens in PostgREST format: PGRST301 (bad, signed out), PGRST303 (expired)', async () => {
+    const dave = await signedIn(`dave-${Date.now()}@example.com`)
+    const call = (token: string) =>
+      fetch(`${restServer.origin}/rest/v1/notes`, {
+        headers: { apikey: s.anonKey, Authorization: `Bearer ${token}` },
+      })
+    const forged = await call(`${dave.token.slice(0, -4)}AAAA`)
+    expect(forged.status).toBe(401)
+    expect(forged.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/)
+    expect(await forged.json()).toMatchObject({ code: 'PGRST301' })
+
+    const expired = await signTestToken(
+      { role: 'authenticated', sub: dave.id, aud: 'authenticated' },
+      { expiresIn: Math.floor(Date.now() / 1000) - 60 },
+    )
+    const stale = await call(expired)
+    expect(stale.status).toBe(401)
+    expect(await stale.json()).toMatchObject({ code: 'PGRST303' })
+
+    // Signed out: the token verifies but its session is gone (auth.authenticate checks it).
+    await dave.client.signOut()
+    const signedOut = await call(dave.token)
+    expect(signedOut.status).toBe(401)
+    expect(await signedOut.json()).toMatchObject({
+      code: 'PGRST301',
+      message: expect.stringMatching(/session/i),
+    })
   })
 
   it('core createJwtAuthenticator + withClaims accept the same token', async () => {

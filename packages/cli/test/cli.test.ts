@@ -42,10 +42,23 @@ describe('groundwork CLI', () => {
     expect(first.stderr).toMatch(/\[1\/\d+\] core\/0001_bootstrap/)
     expect(first.stderr).toMatch(/jobs\/0001_jobs/)
     expect(first.stdout).toMatch(/Applied \d+ migration\(s\)\./)
+    for (const set of ['mail/0001_mail', 'auth/0001_auth', 'rest/0001', 'realtime/0001_realtime']) {
+      expect(first.stderr).toContain(set)
+    }
     const { rows } = await empty.db.query(
-      "select to_regclass('graphile_worker.jobs') as gw, to_regclass('jobs.schedules') as schedules",
+      `select to_regclass('graphile_worker.jobs') as gw, to_regclass('jobs.schedules') as schedules,
+         to_regclass('mail.templates') as templates, to_regclass('auth.users') as users,
+         to_regclass('realtime.changes') as changes,
+         (select count(*)::int from pg_event_trigger where evtname like 'groundwork_rest%') as reload_triggers`,
     )
-    expect(rows[0]).toEqual({ gw: 'graphile_worker.jobs', schedules: 'jobs.schedules' })
+    expect(rows[0]).toEqual({
+      gw: 'graphile_worker.jobs',
+      schedules: 'jobs.schedules',
+      templates: 'mail.templates',
+      users: 'auth.users',
+      changes: 'realtime.changes',
+      reload_triggers: 1,
+    })
     const again = await groundwork(['migrate', '--json'], empty.url)
     expect(again.code).toBe(0)
     expect(JSON.parse(again.stdout)).toEqual({ applied: [] })

@@ -218,9 +218,10 @@ export function toRestError(
     return connection
   }
   if (isGroundworkError(error)) {
-    // Core's authenticator: bad or expired JWT → PostgREST's PGRST301/PGRST303.
-    if (error.code === 'CORE_JWT_INVALID' || error.code === 'CORE_JWT_EXPIRED') {
-      return new RestError(error.code === 'CORE_JWT_EXPIRED' ? 'PGRST303' : 'PGRST301', error.message, {
+    // A credential refused by `authenticate` (core's CORE_JWT_*, auth's bad_jwt / session_not_found,
+    // or any authenticator's 401) → PostgREST's PGRST303 (expired) / PGRST301, with WWW-Authenticate.
+    if (error.code === 'CORE_JWT_INVALID' || error.code === 'CORE_JWT_EXPIRED' || error.status === 401) {
+      return new RestError(isExpired(error) ? 'PGRST303' : 'PGRST301', error.message, {
         status: 401,
         headers: {
           'WWW-Authenticate': `Bearer error="invalid_token", error_description="${error.message.replaceAll('"', "'")}"`,
@@ -237,6 +238,16 @@ export function toRestError(
   }
   onError?.(error)
   return new RestError('PGRSTX00', 'Internal server error', { status: 500, cause: error })
+}
+
+/** Whether the error, or one of its causes, says the JWT has expired (core's or jose's code). */
+function isExpired(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (code === 'CORE_JWT_EXPIRED' || code === 'ERR_JWT_EXPIRED') return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
 }
 
 const NETWORK_CODES = new Set([
