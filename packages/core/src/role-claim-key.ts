@@ -33,25 +33,33 @@ export function parseRoleClaimKey(expression: string): RoleClaimPath {
   let rest = expression.trim()
   if (rest === '') throw new TypeError('is empty; the default is ".role"')
   while (rest !== '') {
-    let match: RegExpExecArray | null
-    if ((match = QUOTED_KEY.exec(rest))) {
-      steps.push({ kind: 'key', key: unescape(match[1] as string) })
-    } else if ((match = KEY.exec(rest))) {
-      steps.push({ kind: 'key', key: match[1] as string })
-    } else if ((match = INDEX.exec(rest))) {
-      steps.push({ kind: 'index', index: Number(match[1]) })
-    } else if ((match = FILTER.exec(rest))) {
-      steps.push({
-        kind: 'filter',
-        operator: match[1] as '==' | '!=' | '^==' | '==^' | '*==',
-        value: unescape(match[2] as string),
-      })
-    } else {
+    const next = nextStep(rest)
+    if (!next) {
       throw new TypeError(`cannot be parsed at "${rest}" (expected .key, ."key", [n] or [?(@ == "value")])`)
     }
-    rest = rest.slice(match[0].length)
+    steps.push(next.step)
+    rest = rest.slice(next.length)
   }
   return steps
+}
+
+/** The step at the start of `text` and how many characters it took, or null. */
+function nextStep(text: string): { step: RoleClaimStep; length: number } | null {
+  const quoted = QUOTED_KEY.exec(text)
+  if (quoted) return { step: { kind: 'key', key: unescape(quoted[1] as string) }, length: quoted[0].length }
+  const key = KEY.exec(text)
+  if (key) return { step: { kind: 'key', key: key[1] as string }, length: key[0].length }
+  const index = INDEX.exec(text)
+  if (index) return { step: { kind: 'index', index: Number(index[1]) }, length: index[0].length }
+  const filter = FILTER.exec(text)
+  if (filter) {
+    const operator = filter[1] as Extract<RoleClaimStep, { kind: 'filter' }>['operator']
+    return {
+      step: { kind: 'filter', operator, value: unescape(filter[2] as string) },
+      length: filter[0].length,
+    }
+  }
+  return null
 }
 
 /** Follows `path` through the claims; the role when it ends on a non-empty string, else undefined. */
