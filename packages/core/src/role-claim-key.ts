@@ -46,7 +46,7 @@ export function parseRoleClaimKey(expression: string): RoleClaimPath {
 /** The step at the start of `text` and how many characters it took, or null. */
 function nextStep(text: string): { step: RoleClaimStep; length: number } | null {
   const quoted = QUOTED_KEY.exec(text)
-  if (quoted) return { step: { kind: 'key', key: unescape(quoted[1] as string) }, length: quoted[0].length }
+  if (quoted) return { step: { kind: 'key', key: unescapeQuoted(quoted[1] as string) }, length: quoted[0].length }
   const key = KEY.exec(text)
   if (key) return { step: { kind: 'key', key: key[1] as string }, length: key[0].length }
   const index = INDEX.exec(text)
@@ -55,7 +55,7 @@ function nextStep(text: string): { step: RoleClaimStep; length: number } | null 
   if (filter) {
     const operator = filter[1] as Extract<RoleClaimStep, { kind: 'filter' }>['operator']
     return {
-      step: { kind: 'filter', operator, value: unescape(filter[2] as string) },
+      step: { kind: 'filter', operator, value: unescapeQuoted(filter[2] as string) },
       length: filter[0].length,
     }
   }
@@ -96,6 +96,6 @@ function matches(item: string, step: Extract<RoleClaimStep, { kind: 'filter' }>)
   }
 }
 
-function unescape(text: string): string {
+function unescapeQuoted(text: string): string {
   return text.replace(/\\(.)/g, '$1')
 }
