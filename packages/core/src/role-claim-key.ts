@@ -46,7 +46,8 @@ export function parseRoleClaimKey(expression: string): RoleClaimPath {
 /** The step at the start of `text` and how many characters it took, or null. */
 function nextStep(text: string): { step: RoleClaimStep; length: number } | null {
   const quoted = QUOTED_KEY.exec(text)
-  if (quoted) return { step: { kind: 'key', key: unescapeQuoted(quoted[1] as string) }, length: quoted[0].length }
+  if (quoted)
+    return { step: { kind: 'key', key: unescapeQuoted(quoted[1] as string) }, length: quoted[0].length }
   const key = KEY.exec(text)
   if (key) return { step: { kind: 'key', key: key[1] as string }, length: key[0].length }
   const index = INDEX.exec(text)
