@@ -4,7 +4,7 @@
  *
  * - `groundwork`: `createRest(...).handler` behind core's `toNodeHandler` (the production adapter);
  * - `baseline-tx`: hand-written node:http + pg doing what our handler sends: BEGIN [READ ONLY],
- *   ONE set_config statement for role/claims/request context, the query, COMMIT — with the same
+ *   ONE set_config statement for role/claims/request context/search_path, the query, COMMIT — with the same
  *   HS256 verification of the bearer token (node:crypto) and named prepared statements;
  * - `baseline-bare`: the single query on the pool, no transaction, no claims — the physical limit.
  */
@@ -42,7 +42,7 @@ const SQL = {
     "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
     "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
     "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
-    "set_config('request.headers', $7, true)",
+    "set_config('request.headers', $7, true), set_config('search_path', $8, true)",
 }
 
 /** HS256 verification with node:crypto: what any hand-written handler must do per request. */
@@ -113,6 +113,7 @@ function baseline(pool: pg.Pool, withTransaction: boolean) {
               req.method,
               req.url,
               JSON.stringify(req.headers),
+              '"public"',
             ],
           })
           const { rows } = await client.query({ name, text: target.sql, values: [value] })
