@@ -11,6 +11,8 @@ import type { ResolvedAuthOptions } from './options'
  * No token → the anon role. A bad token → 401 `AUTH_BAD_JWT` (REST answers it as PostgREST's
  * `PGRST301`/`PGRST303`).
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export function createAuthenticate(options: ResolvedAuthOptions, signer: TokenSigner): Authenticate {
   const roles = options.db.roles
   return async function authenticate(request: Request): Promise<Principal> {
@@ -29,18 +31,21 @@ export function createAuthenticate(options: ResolvedAuthOptions, signer: TokenSi
       throw new AuthError('bad_jwt', message, { status: 401, cause })
     }
     if (options.verifySessions && typeof claims.sub === 'string' && claims.sub !== '') {
-      const { rows } = await options.db
-        .query<{ ok: boolean }>(
-          `select (u.deleted_at is null and (u.banned_until is null or u.banned_until <= now())
+      // GoTrue refuses such tokens the same way; checking here keeps the query below from failing
+      // on the cast, so a database error is never mistaken for "no session" (and vice versa).
+      if (!UUID.test(claims.sub))
+        throw new AuthError('bad_jwt', 'invalid claim: sub claim must be a UUID', { status: 401 })
+      const sessionId =
+        typeof claims.session_id === 'string' && claims.session_id !== '' ? claims.session_id : null
+      if (sessionId !== null && !UUID.test(sessionId))
+        throw new AuthError('bad_jwt', 'invalid claim: session_id claim must be a UUID', { status: 401 })
+      const { rows } = await options.db.query<{ ok: boolean }>(
+        `select (u.deleted_at is null and (u.banned_until is null or u.banned_until <= now())
                  and ($2::uuid is null or exists (select 1 from auth.sessions s where s.id = $2::uuid and s.user_id = u.id
                       and (s.not_after is null or s.not_after > now())))) as ok
          from auth.users u where u.id = $1::uuid`,
-          [
-            claims.sub,
-            typeof claims.session_id === 'string' && claims.session_id !== '' ? claims.session_id : null,
-          ],
-        )
-        .catch(() => ({ rows: [] as { ok: boolean }[] }))
+        [claims.sub, sessionId],
+      )
       if (!rows[0]?.ok)
         throw new AuthError('session_not_found', 'Session from session_id claim in JWT does not exist', {
           status: 401,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { createJwtAuthenticator } from '@groundwork/core'
-import { TEST_JWT_SECRET } from '@groundwork/testing'
+import { signTestToken, TEST_JWT_SECRET } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CoreStack, createCoreStack } from './core-support'
 
@@ -403,6 +403,32 @@ describe('access tokens for the rest of the stack', () => {
     expect(again.error?.code).toBe('user_banned')
     const refreshed = await refresh(session?.refresh_token as string)
     expect((await refreshed.json()).code).toBe('user_banned')
+  })
+
+  it('refuses a non-UUID sub as bad_jwt, and never reports a database failure as a missing session', async () => {
+    const bearer = (token: string) =>
+      new Request('http://rest.test/', { headers: { authorization: `Bearer ${token}` } })
+    const odd = await signTestToken({ role: 'authenticated', sub: 'not-a-uuid' })
+    await expect(stack.auth.authenticate(bearer(odd))).rejects.toMatchObject({
+      status: 401,
+      code: 'AUTH_BAD_JWT',
+      message: 'invalid claim: sub claim must be a UUID',
+    })
+
+    const client = await signedIn('dbfail@example.com')
+    const token = (await client.getSession()).data.session?.access_token as string
+    await stack.t.db.query('alter table auth.sessions rename to sessions_moved')
+    try {
+      const error = await stack.auth.authenticate(bearer(token)).then(
+        () => null,
+        (thrown: { code?: string; status?: number }) => thrown,
+      )
+      expect(error?.code).toBe('42P01')
+      expect(error?.status).toBeUndefined()
+    } finally {
+      await stack.t.db.query('alter table auth.sessions_moved rename to sessions')
+    }
+    await expect(stack.auth.authenticate(bearer(token))).resolves.toMatchObject({ kind: 'jwt' })
   })
 
   it('answers anonymous callers with the anon role', async () => {
