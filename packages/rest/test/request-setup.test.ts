@@ -24,6 +24,8 @@ const SETUP_SQL = `
     as $$ select current_setting('search_path') $$;
   create function public.current_search_path() returns text language sql stable
     as $$ select current_setting('search_path') $$;
+  create function public.current_timezone() returns text language sql stable
+    as $$ select current_setting('timezone') $$;
   create function public.doubled(n int) returns int language plpgsql stable
     as $$ begin return twice(n); end $$;
   create function private.unqualified_count() returns bigint language plpgsql stable
@@ -99,6 +101,23 @@ describe('search_path per request (db-extra-search-path)', () => {
       expect(result.data).toBe('"public", "extensions"')
       const after = await tx.query<{ path: string }>("select current_setting('search_path') as path")
       expect(after.rows[0]?.path).toBe('private')
+    })
+  })
+
+  it("restores the caller's timezone after api.query with Prefer: timezone", async () => {
+    await h.test.db.transaction(async (tx) => {
+      await tx.query("select set_config('timezone', 'Asia/Tokyo', true)")
+      const result = await h.rest.api.query(
+        {
+          method: 'GET',
+          path: '/rpc/current_timezone',
+          headers: { prefer: 'timezone=America/Sao_Paulo' },
+        },
+        { transaction: tx, principal: { kind: 'jwt', role: 'anon', claims: { role: 'anon' } } },
+      )
+      expect(result.data).toBe('America/Sao_Paulo')
+      const after = await tx.query<{ tz: string }>("select current_setting('timezone') as tz")
+      expect(after.rows[0]?.tz).toBe('Asia/Tokyo')
     })
   })
 })

@@ -222,11 +222,11 @@ export async function runPipeline(
   if (result === null) {
     const work = async (tx: Transaction): Promise<RestResult> => {
       const ctx: RestContext = { ...base, tx }
-      const restore = await applyRequestSetup(tx, options, schema, transaction !== undefined)
-      if (prefer.timezone) {
-        await tx.query("select set_config('timezone', $1, true)", [prefer.timezone])
-        applied.push(`timezone=${prefer.timezone}`)
-      }
+      const restore = await applyRequestSetup(tx, options, schema, {
+        callerTransaction: transaction !== undefined,
+        timezone: prefer.timezone,
+      })
+      if (prefer.timezone) applied.push(`timezone=${prefer.timezone}`)
       const executed = await executor(ctx)
       if (rollback) throw new Rollback(executed)
       await restore()

@@ -21,6 +21,7 @@ export interface SetupStatement {
 // so the prepared name can be shared on a pool.
 const SET_CLAIMS_AND_SEARCH_PATH_SQL = `${SET_CLAIMS_SQL}, set_config('search_path', $8, true)`
 const SET_SEARCH_PATH_SQL = "select set_config('search_path', $1, true)"
+const SET_TIMEZONE_SQL = "select set_config('timezone', $1, true)"
 
 /**
  * The `search_path` of a request on `schema`: the schema itself, then `extraSearchPath`, as
@@ -65,25 +66,30 @@ export function requestSetup(
 
 /**
  * The same settings inside a `db.withClaims` transaction (claims are already set there): the
- * `search_path`, then the pre-request function. Inside a caller's own transaction (`api.query`
- * with `transaction`) the returned function puts the caller's `search_path` back; on failure the
- * savepoint `withClaims` opened undoes it anyway.
+ * `search_path`, the `Prefer: timezone` if any, then the pre-request function. Inside a caller's
+ * own transaction (`api.query` with `transaction`) the returned function puts the caller's
+ * `search_path` and `timezone` back; on failure the savepoint `withClaims` opened undoes them anyway.
  */
 export async function applyRequestSetup(
   tx: Transaction,
   options: ResolvedRestOptions,
   schema: string,
-  callerTransaction: boolean,
+  settings: { callerTransaction: boolean; timezone: string | null },
 ): Promise<() => Promise<void>> {
-  let previous: string | null = null
-  if (callerTransaction) {
-    const { rows } = await tx.query<{ path: string }>("select current_setting('search_path') as path")
-    previous = rows[0]?.path ?? null
+  let previous: { path: string; timezone: string } | undefined
+  if (settings.callerTransaction) {
+    const { rows } = await tx.query<{ path: string; timezone: string }>(
+      "select current_setting('search_path') as path, current_setting('timezone') as timezone",
+    )
+    previous = rows[0]
   }
   await tx.query(SET_SEARCH_PATH_SQL, [searchPathFor(options, schema)])
+  if (settings.timezone) await tx.query(SET_TIMEZONE_SQL, [settings.timezone])
   const preRequest = preRequestStatement(options)
   if (preRequest) await tx.query(preRequest.text)
   return async () => {
-    if (previous !== null) await tx.query(SET_SEARCH_PATH_SQL, [previous])
+    if (!previous) return
+    await tx.query(SET_SEARCH_PATH_SQL, [previous.path])
+    if (settings.timezone) await tx.query(SET_TIMEZONE_SQL, [previous.timezone])
   }
 }
