@@ -24,6 +24,8 @@ const SETUP_SQL = `
     as $$ select current_setting('search_path') $$;
   create function public.current_search_path() returns text language sql stable
     as $$ select current_setting('search_path') $$;
+  create function public.accepted() returns text language plpgsql volatile
+    as $$ begin perform set_config('response.status', '202', true); return 'queued'; end $$;
   create function public.current_timezone() returns text language sql stable
     as $$ select current_setting('timezone') $$;
   create function public.doubled(n int) returns int language plpgsql stable
@@ -101,6 +103,26 @@ describe('search_path per request (db-extra-search-path)', () => {
       expect(result.data).toBe('"public", "extensions"')
       const after = await tx.query<{ path: string }>("select current_setting('search_path') as path")
       expect(after.rows[0]?.path).toBe('private')
+    })
+  })
+
+  it("keeps one api.query call's response.status from reaching the next in the same transaction", async () => {
+    const principal = { kind: 'jwt' as const, role: 'anon', claims: { role: 'anon' } }
+    await h.test.db.transaction(async (tx) => {
+      const first = await h.rest.api.query(
+        { method: 'POST', path: '/rpc/accepted', body: {} },
+        { transaction: tx, principal },
+      )
+      expect(first.status).toBe(202)
+      const second = await h.rest.api.query(
+        { method: 'GET', path: '/probe', query: 'select=id' },
+        { transaction: tx, principal },
+      )
+      expect(second.status).toBe(200)
+      const { rows } = await tx.query<{ status: string | null }>(
+        "select nullif(current_setting('response.status', true), '') as status",
+      )
+      expect(rows[0]?.status).toBeNull()
     })
   })
 

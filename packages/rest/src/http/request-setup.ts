@@ -22,6 +22,14 @@ export interface SetupStatement {
 const SET_CLAIMS_AND_SEARCH_PATH_SQL = `${SET_CLAIMS_SQL}, set_config('search_path', $8, true)`
 const SET_SEARCH_PATH_SQL = "select set_config('search_path', $1, true)"
 const SET_TIMEZONE_SQL = "select set_config('timezone', $1, true)"
+// For api.query inside a caller's transaction: what to put back, and the response GUCs (read by
+// the response statement) emptied before and after, so one call's headers never reach the next.
+const CALLER_SETTINGS_SQL =
+  "select current_setting('search_path') as path, current_setting('timezone') as timezone, " +
+  "set_config('response.headers', '', true), set_config('response.status', '', true)"
+const RESTORE_CALLER_SETTINGS_SQL =
+  "select set_config('search_path', $1, true), set_config('timezone', $2, true), " +
+  "set_config('response.headers', '', true), set_config('response.status', '', true)"
 
 /**
  * The `search_path` of a request on `schema`: the schema itself, then `extraSearchPath`, as
@@ -68,7 +76,8 @@ export function requestSetup(
  * The same settings inside a `db.withClaims` transaction (claims are already set there): the
  * `search_path`, the `Prefer: timezone` if any, then the pre-request function. Inside a caller's
  * own transaction (`api.query` with `transaction`) the returned function puts the caller's
- * `search_path` and `timezone` back; on failure the savepoint `withClaims` opened undoes them anyway.
+ * `search_path` and `timezone` back and empties the response GUCs; on failure the savepoint
+ * `withClaims` opened undoes them anyway.
  */
 export async function applyRequestSetup(
   tx: Transaction,
@@ -78,9 +87,8 @@ export async function applyRequestSetup(
 ): Promise<() => Promise<void>> {
   let previous: { path: string; timezone: string } | undefined
   if (settings.callerTransaction) {
-    const { rows } = await tx.query<{ path: string; timezone: string }>(
-      "select current_setting('search_path') as path, current_setting('timezone') as timezone",
-    )
+    // Also clears response.headers/status a previous api.query in this transaction may have left.
+    const { rows } = await tx.query<{ path: string; timezone: string }>(CALLER_SETTINGS_SQL)
     previous = rows[0]
   }
   await tx.query(SET_SEARCH_PATH_SQL, [searchPathFor(options, schema)])
@@ -89,7 +97,6 @@ export async function applyRequestSetup(
   if (preRequest) await tx.query(preRequest.text)
   return async () => {
     if (!previous) return
-    await tx.query(SET_SEARCH_PATH_SQL, [previous.path])
-    if (settings.timezone) await tx.query(SET_TIMEZONE_SQL, [previous.timezone])
+    await tx.query(RESTORE_CALLER_SETTINGS_SQL, [previous.path, previous.timezone])
   }
 }
