@@ -55,6 +55,20 @@ export interface AuthAdminApi {
     data?: Record<string, unknown>
     redirect_to?: string
   }): Promise<Record<string, unknown>>
+  /**
+   * `GET /admin/audit`: audit entries newest first; `query` is `author:…`, `action:…` or `type:…`.
+   * Entries older than the `auditRetention` option are removed by `auth.cleanup()`.
+   */
+  listAuditLog(params?: { page?: number; perPage?: number; query?: string }): Promise<AuditLogEntryJson[]>
+}
+
+/** One `auth.audit_log_entries` row as `GET /admin/audit` answers it (GoTrue's `AuditLogEntry`). */
+export interface AuditLogEntryJson {
+  id: string
+  /** `{ actor_id, actor_username, actor_via_sso, action, log_type, traits? }` */
+  payload: Record<string, unknown>
+  created_at: string
+  ip_address: string
 }
 
 /**
@@ -213,5 +227,13 @@ function createAdminApi(call: ApiCall, serviceToken: () => Promise<string>): Aut
         ...(options.redirectTo ? { query: { redirect_to: options.redirectTo } } : {}),
       }),
     generateLink: (params) => as('POST', '/admin/generate_link', { body: params }),
+    listAuditLog: ({ page, perPage, query } = {}) =>
+      as('GET', '/admin/audit', {
+        query: {
+          ...(page ? { page: String(page) } : {}),
+          ...(perPage ? { per_page: String(perPage) } : {}),
+          ...(query ? { query } : {}),
+        },
+      }),
   }
 }

@@ -46,9 +46,24 @@ export function auditPayload(
   })
 }
 
+/** GoTrue's `ActionLogTypeMap` (internal/models/audit_log_entry.go); unknown actions are `account`. */
+const LOG_TYPES: Record<string, string> = {
+  login: 'account',
+  logout: 'account',
+  invite_accepted: 'account',
+  user_signedup: 'team',
+  user_invited: 'team',
+  user_deleted: 'team',
+  token_revoked: 'token',
+  token_refreshed: 'token',
+  user_modified: 'user',
+  user_recovery_requested: 'user',
+  user_confirmation_requested: 'user',
+  user_repeated_signup: 'user',
+  user_updated_password: 'user',
+  user_reauthenticate_requested: 'user',
+}
+
 function logTypeOf(action: string): string {
-  if (action === 'login' || action === 'logout') return 'account'
-  if (action.startsWith('token_')) return 'token'
-  if (action.startsWith('user_')) return action.includes('requested') ? 'user' : 'account'
-  return 'account'
+  return LOG_TYPES[action] ?? 'account'
 }

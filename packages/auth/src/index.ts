@@ -1,4 +1,12 @@
-export type { AdminUserAttributes, ApiCall, ApiCallOptions, AuthAdminApi, AuthApi, UserJson } from './api'
+export type {
+  AdminUserAttributes,
+  ApiCall,
+  ApiCallOptions,
+  AuditLogEntryJson,
+  AuthAdminApi,
+  AuthApi,
+  UserJson,
+} from './api'
 export type { CleanupResult } from './cleanup'
 export { AUTH_CLEANUP_TASK } from './cleanup'
 export type { Auth } from './create-auth'

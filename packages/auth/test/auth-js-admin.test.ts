@@ -175,6 +175,76 @@ describe('users', () => {
   })
 })
 
+describe('GET /admin/audit', () => {
+  it('lists audit entries newest first, filters by author, action and type, and paginates', async () => {
+    const tag = Math.random().toString(36).slice(2, 8)
+    const email = `audit-${tag}@example.com`
+    const { data } = await s.admin().createUser({ email, password: 'password 123', email_confirm: true })
+    expect((await s.client().signInWithPassword({ email, password: 'password 123' })).error).toBeNull()
+    const get = (query: string, key = s.serviceKey) =>
+      fetch(`${s.url}/admin/audit?${query}`, { headers: { apikey: key, Authorization: `Bearer ${key}` } })
+
+    const mine = await get(`query=${encodeURIComponent(`author:AUDIT-${tag}`)}`)
+    expect(mine.status).toBe(200)
+    const entries = (await mine.json()) as Array<{
+      id: string
+      payload: Record<string, unknown>
+      created_at: string
+      ip_address: string
+    }>
+    expect(entries.map((e) => e.payload.action)).toEqual(['login'])
+    expect(entries[0]).toMatchObject({
+      payload: { actor_id: data.user?.id, actor_username: email, log_type: 'account', actor_via_sso: false },
+      ip_address: expect.any(String),
+    })
+    expect(Date.parse(entries[0]?.created_at ?? '')).not.toBeNaN()
+    expect(mine.headers.get('x-total-count')).toBe('1')
+
+    const logins = (await (await get('query=action:login')).json()) as Array<{ payload: { action: string } }>
+    expect(logins.length).toBeGreaterThan(0)
+    expect(logins.every((e) => e.payload.action === 'login')).toBe(true)
+    const team = (await (await get('query=type:team')).json()) as Array<{ payload: { log_type: string } }>
+    expect(team.length).toBeGreaterThan(0) // admin.createUser above logs user_signedup (team)
+    expect(team.every((e) => e.payload.log_type === 'team')).toBe(true)
+
+    const { total } = (
+      await s.t.db.query<{ total: number }>('select count(*)::int as total from auth.audit_log_entries')
+    ).rows[0] ?? { total: 0 }
+    const page = await get('page=1&per_page=1')
+    expect(page.headers.get('x-total-count')).toBe(String(total))
+    expect(page.headers.get('link')).toMatch(/\/admin\/audit\?page=2&per_page=1>; rel="next"/)
+    const newest = (await page.json()) as Array<{ id: string }>
+    const { rows } = await s.t.db.query<{ id: string }>(
+      'select id from auth.audit_log_entries order by created_at desc, id desc limit 1',
+    )
+    expect(newest.map((e) => e.id)).toEqual([rows[0]?.id])
+
+    // A % in the text is matched literally, not as a wildcard.
+    expect(await (await get(`query=${encodeURIComponent('author:%')}`)).json()).toEqual([])
+    // In-process API, same route.
+    expect((await s.auth.api.admin.listAuditLog({ query: `author:audit-${tag}` })).length).toBe(1)
+  })
+
+  it('refuses an unknown query scope (400 validation_failed) and non-admin callers', async () => {
+    const bad = await fetch(`${s.url}/admin/audit?query=actor:x`, {
+      headers: {
+        apikey: s.serviceKey,
+        Authorization: `Bearer ${s.serviceKey}`,
+        'x-supabase-api-version': '2024-01-01',
+      },
+    })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({
+      code: 'validation_failed',
+      message: 'Invalid query scope: actor:x',
+    })
+    const anon = await fetch(`${s.url}/admin/audit`, {
+      headers: { apikey: s.anonKey, Authorization: `Bearer ${s.anonKey}` },
+    })
+    expect(anon.status).toBe(403)
+  })
+})
+
 describe('generate_link', () => {
   it('generates a magic link whose action_link signs in, with the OTP and hashed token', async () => {
     const admin = s.admin()

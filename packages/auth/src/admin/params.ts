@@ -82,3 +82,27 @@ export function paginationParams(query: URLSearchParams): { page: number; perPag
   }
   return { page: parse('page', 1), perPage: Math.min(parse('per_page', 50), 1000) }
 }
+
+/**
+ * GoTrue's `addPaginationHeaders`: `<…?page=N&per_page=M>; rel="next"` (when there is a next
+ * page) and `rel="last"`. `page` comes first in each URL, as auth-js' `listUsers` parses it;
+ * non-empty `extra` parameters (`filter`, `query`) are carried along.
+ */
+export function paginationLinks(
+  base: string,
+  page: number,
+  perPage: number,
+  total: number,
+  extra: Record<string, string> = {},
+): string {
+  const last = Math.max(1, Math.ceil(total / perPage))
+  const url = (n: number) => {
+    const query = new URLSearchParams({ page: String(n), per_page: String(perPage) })
+    for (const [key, value] of Object.entries(extra)) if (value) query.set(key, value)
+    return `<${base}?${query}>`
+  }
+  const links: string[] = []
+  if (page < last) links.push(`${url(page + 1)}; rel="next"`)
+  links.push(`${url(last)}; rel="last"`)
+  return links.join(', ')
+}

@@ -3,7 +3,14 @@ import type { RouteContext, RouteHandler } from '../context'
 import { AuthError } from '../errors'
 import { json } from '../http'
 import { isValidEmail, normalizeEmail, toUserJson, type User } from '../users'
-import { banDurationParam, metadataParam, optionalUuid, paginationParams, userIdParam } from './params'
+import {
+  banDurationParam,
+  metadataParam,
+  optionalUuid,
+  paginationLinks,
+  paginationParams,
+  userIdParam,
+} from './params'
 
 /**
  * The admin user API (GoTrue's `internal/api/admin.go`), service_role only:
@@ -80,37 +87,15 @@ export const listUsers: RouteHandler = async (ctx) => {
   ])
   const total = counted[0]?.total ?? 0
   const users = await Promise.all(ids.map(({ id }) => services.users.findById(services.db, id)))
-  const headers: Record<string, string> = { 'X-Total-Count': String(total) }
-  const links = paginationLinks(`${services.externalUrl}/admin/users`, page, perPage, total, filter)
-  if (links) headers.Link = links
+  const headers: Record<string, string> = {
+    'X-Total-Count': String(total),
+    Link: paginationLinks(`${services.externalUrl}/admin/users`, page, perPage, total, { filter }),
+  }
   return json(
     { users: users.filter((user): user is User => user !== null).map(toUserJson), aud },
     200,
     headers,
   )
-}
-
-/**
- * GoTrue's `addPaginationHeaders`: `<…?page=N&per_page=M>; rel="next"` (when there is a next
- * page) and `rel="last"`. `page` comes first in each URL, as auth-js' `listUsers` parses it.
- */
-function paginationLinks(
-  base: string,
-  page: number,
-  perPage: number,
-  total: number,
-  filter: string,
-): string | null {
-  const last = Math.max(1, Math.ceil(total / perPage))
-  const url = (n: number) => {
-    const query = new URLSearchParams({ page: String(n), per_page: String(perPage) })
-    if (filter) query.set('filter', filter)
-    return `<${base}?${query}>`
-  }
-  const links: string[] = []
-  if (page < last) links.push(`${url(page + 1)}; rel="next"`)
-  links.push(`${url(last)}; rel="last"`)
-  return links.join(', ')
 }
 
 /** `GET /admin/users/{id}`. */
