@@ -34,6 +34,16 @@ const SETUP_SQL = `
     as $$ begin return (select count(*) from notes); end $$;
   grant execute on function private.unqualified_count() to authenticated;
 
+  -- Two types named kind: writes and calls on private must still use public.kind where declared.
+  create type public.kind as enum ('small', 'large');
+  create type private.kind as enum ('other');
+  create table private.kinds (id int generated always as identity primary key, k public.kind not null);
+  grant usage on type public.kind, private.kind to authenticated;
+  grant select, insert on private.kinds to authenticated;
+  create function private.kind_label(k public.kind) returns text language sql immutable
+    as $$ select 'kind:' || k::text $$;
+  grant execute on function private.kind_label(public.kind) to authenticated;
+
   create function public.check_request() returns void language plpgsql as $$
   begin
     if current_setting('request.headers', true)::json ->> 'x-blocked' = 'yes' then
@@ -141,6 +151,25 @@ describe('search_path per request (db-extra-search-path)', () => {
       const after = await tx.query<{ tz: string }>("select current_setting('timezone') as tz")
       expect(after.rows[0]?.tz).toBe('Asia/Tokyo')
     })
+  })
+})
+
+describe('type names under the per-request search_path', () => {
+  it("writes a column of another schema's type when the request schema has a type of that name", async () => {
+    const { data, error, status } = await h.alice
+      .schema('private')
+      .from('kinds')
+      .insert({ k: 'large' })
+      .select('k')
+    expect(error).toBeNull()
+    expect(status).toBe(201)
+    expect(data).toEqual([{ k: 'large' }])
+  })
+
+  it('calls a function whose argument type lives in another schema', async () => {
+    const { data, error } = await h.alice.schema('private').rpc('kind_label', { k: 'small' })
+    expect(error).toBeNull()
+    expect(data).toBe('kind:small')
   })
 })
 

@@ -26,6 +26,20 @@ export interface SchemaCacheStore {
   close(): Promise<void>
 }
 
+/**
+ * Runs a catalog query whose `format_type()` output becomes SQL (column definitions of
+ * `json_to_recordset`, RPC argument lists) with `search_path` = `pg_catalog`: `format_type` leaves
+ * out the schema of any type visible on the current search_path, and requests run under their own
+ * (the exposed schema first), so `mood` could name another schema's type or none at all. With only
+ * `pg_catalog` visible every other type comes out qualified (`public.mood`, `extensions.vector`).
+ */
+function withQualifiedTypeNames(db: Database, text: string, values: unknown[]) {
+  return db.transaction(async (tx) => {
+    await tx.query("select set_config('search_path', 'pg_catalog', true)")
+    return tx.query(text, values)
+  })
+}
+
 /** Reads the catalogs once and builds a {@link SchemaCache}. */
 export async function loadSchemaCache(
   db: Database,
@@ -35,10 +49,10 @@ export async function loadSchemaCache(
   const params = [schemas]
   const [relations, columns, constraints, rules, functions, schemaRows] = await Promise.all([
     db.query(RELATIONS_SQL, params),
-    db.query(COLUMNS_SQL, params),
+    withQualifiedTypeNames(db, COLUMNS_SQL, params),
     db.query(CONSTRAINTS_SQL),
     db.query<{ relid: string; action: string }>(VIEW_RULES_SQL, params),
-    db.query(FUNCTIONS_SQL, params),
+    withQualifiedTypeNames(db, FUNCTIONS_SQL, params),
     db.query(SCHEMAS_SQL, params),
   ])
   const viewOrigins = new Map<string, Map<string, { relid: number; attnum: number }>>()
