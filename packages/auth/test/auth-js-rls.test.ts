@@ -106,6 +106,36 @@ describe('REST with auth access tokens', () => {
     })
   })
 
+  it("answers a failure inside authenticate as an opaque 500, never as the request's SQL error", async () => {
+    const erin = await signedIn(`erin-${Date.now()}@example.com`)
+    const reported: unknown[] = []
+    const reporting = createRest({
+      db: s.t.db,
+      authenticate: s.auth.authenticate,
+      listen: false,
+      onError: (error) => {
+        reported.push(error)
+      },
+    })
+    const server = await serve(reporting.handler, '/rest/v1')
+    await s.t.db.query('alter table auth.sessions rename to sessions_moved')
+    try {
+      const response = await fetch(`${server.origin}/rest/v1/notes`, {
+        headers: { apikey: s.anonKey, Authorization: `Bearer ${erin.token}` },
+      })
+      expect(response.status).toBe(500)
+      const body = await response.json()
+      expect(body).toMatchObject({ code: 'PGRSTX00', message: 'Internal server error' })
+      expect(JSON.stringify(body)).not.toContain('sessions')
+      expect(reported).toHaveLength(1)
+      expect((reported[0] as { code?: string }).code).toBe('42P01')
+    } finally {
+      await s.t.db.query('alter table auth.sessions_moved rename to sessions')
+      await server.close()
+      await reporting.close()
+    }
+  })
+
   it('core createJwtAuthenticator + withClaims accept the same token', async () => {
     const carol = await signedIn(`carol-${Date.now()}@example.com`)
     const authenticate = createJwtAuthenticator({ secret: TEST_JWT_SECRET, audience: 'authenticated' })

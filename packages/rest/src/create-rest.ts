@@ -1,6 +1,6 @@
 import { type Authenticate, type Principal, parseOptions, type Transaction } from '@groundwork/core'
 import type { RestResult } from './context'
-import { toRestError } from './errors'
+import { authenticationError, toRestError } from './errors'
 import { cachedAuthenticate } from './http/auth-cache'
 import { anonymousPrincipal, createHandler, errorResult } from './http/handler'
 import { type PipelineDeps, runPipeline } from './http/pipeline'
@@ -129,7 +129,10 @@ export function createRest(options: RestOptions): Rest {
       let anonymous = true
       try {
         const principal =
-          queryOptions.principal ?? (await authenticate(new Request(url, { method: 'GET', headers })))
+          queryOptions.principal ??
+          (await authenticate(new Request(url, { method: 'GET', headers })).catch((error: unknown) => {
+            throw authenticationError(error, resolved.onError)
+          }))
         anonymous = principal.kind === 'anonymous'
         result = await runPipeline(deps, { method, url, headers, body }, principal, queryOptions.transaction)
       } catch (error) {

@@ -189,6 +189,22 @@ function isDatabaseError(error: unknown): error is PgDatabaseError {
 }
 
 /**
+ * An error thrown by `authenticate` itself. A refused credential (a `GroundworkError`) maps as
+ * usual (PGRST301/PGRST303); anything else — a failed session lookup, a bug — is the
+ * authenticator's failure, not the request's SQL: never forwarded with its SQLSTATE (it would leak
+ * internal names to an unauthenticated caller), but a 503 for a lost database and an opaque 500
+ * otherwise, both reported to `onError`.
+ */
+export function authenticationError(error: unknown, onError?: (error: unknown) => void): RestError {
+  if (isGroundworkError(error)) return toRestError(error, true, onError)
+  onError?.(error)
+  return (
+    connectionError(error) ??
+    new RestError('PGRSTX00', 'Internal server error', { status: 500, cause: error })
+  )
+}
+
+/**
  * Converts anything thrown during a request into a {@link RestError}: Postgres errors keep their
  * SQLSTATE, message, detail and hint (as PostgREST forwards them); `RAISE SQLSTATE 'PGRST'` errors
  * use the JSON in their message/detail; anything unknown becomes an opaque 500 (`onError` sees it).

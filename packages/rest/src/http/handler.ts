@@ -1,6 +1,6 @@
 import type { Principal } from '@groundwork/core'
 import type { RestResult } from '../context'
-import { type RestError, toRestError } from '../errors'
+import { authenticationError, type RestError, toRestError } from '../errors'
 import type { ResolvedRestOptions } from '../options'
 import { corsHeaders } from './cors'
 import { type PipelineDeps, runPipeline } from './pipeline'
@@ -51,7 +51,10 @@ export function createHandler(
     let result: RestResult
     let anonymous = true
     try {
-      const principal = await authenticate(request)
+      const report = options.onError && ((e: unknown) => options.onError?.(e, request))
+      const principal = await authenticate(request).catch((error: unknown) => {
+        throw authenticationError(error, report)
+      })
       anonymous =
         principal.kind === 'anonymous' || principal.role === (options.anonRole ?? options.db.roles.anon)
       const body = method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? '' : await request.text()
