@@ -123,6 +123,9 @@ export type JwtAuthenticatorOptions = z.input<typeof optionsSchema>
  */
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticate {
   // The key source picks the schema, so a bad field is named (a union would only say "invalid").
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('jwt', 'must be an object with a key source: secret, jwks or jwksUrl')
+  }
   const source = options as Partial<Record<'secret' | 'jwks' | 'jwksUrl', unknown>>
   const given = (['secret', 'jwks', 'jwksUrl'] as const).filter((key) => source[key] !== undefined)
   if (given.length !== 1) {
@@ -149,7 +152,13 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     if (token === null) return { ...anonymous, claims: { ...anonymous.claims } }
     const payload = await verify(token, verifyOptions)
     const claims = payload as JwtClaims
-    const role = roleFromClaims(claims, config.roleClaimKey) ?? config.anonRole
+    const found = roleFromClaims(claims, config.roleClaimKey)
+    if (found === null) {
+      throw new GroundworkError(JWT_ERROR_CODES.invalid, 'The JWT role claim is not a string', {
+        status: 401,
+      })
+    }
+    const role = found ?? config.anonRole
     return { kind: 'jwt', role, claims: { ...claims, role }, token }
   }
 }

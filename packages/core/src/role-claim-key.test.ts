@@ -27,12 +27,19 @@ describe('jwt-role-claim-key expressions', () => {
     expect(role('.roles[?(@ *== "der_")]', claims)).toBe('reader_ro')
   })
 
-  it('yields nothing for a missing path, a non-string or an empty string, and ignores inherited keys', () => {
+  it('yields undefined for a missing path or an empty string, null for a non-string, and ignores inherited keys', () => {
     expect(role('.a.b', { a: 1 })).toBeUndefined()
-    expect(role('.role', { role: 7 })).toBeUndefined()
+    expect(role('.role', { role: 7 })).toBeNull()
+    expect(role('.roles', { roles: ['admin'] })).toBeNull()
     expect(role('.role', { role: '' })).toBeUndefined()
     expect(role('.roles[3]', { roles: ['a'] })).toBeUndefined()
     expect(role('.constructor', {})).toBeUndefined()
+  })
+
+  it('takes bare keys as PostgREST does: Unicode letters, digits, _, $ and @', () => {
+    expect(role('.rôle_$@1', { 'rôle_$@1': 'x' })).toBe('x')
+    expect(() => parseRoleClaimKey('.realm-access')).toThrow(/at "-access"/)
+    expect(role('."realm-access".role', { 'realm-access': { role: 'y' } })).toBe('y')
   })
 
   it('refuses malformed expressions, saying where', () => {

@@ -23,7 +23,8 @@ export type RoleClaimStep =
   | { kind: 'filter'; operator: '==' | '!=' | '^==' | '==^' | '*=='; value: string }
 
 const FILTER = /^\[\?\(@\s*(==|!=|\^==|==\^|\*==)\s*"((?:[^"\\]|\\.)*)"\s*\)\]/
-const KEY = /^\.([A-Za-z0-9_$-]+)/
+// PostgREST's bare keys: letters and digits (Unicode), `_`, `$`, `@`.
+const KEY = /^\.([\p{L}\p{N}_$@]+)/u
 const QUOTED_KEY = /^\."((?:[^"\\]|\\.)*)"/
 const INDEX = /^\[(\d+)\]/
 
@@ -63,8 +64,13 @@ function nextStep(text: string): { step: RoleClaimStep; length: number } | null 
   return null
 }
 
-/** Follows `path` through the claims; the role when it ends on a non-empty string, else undefined. */
-export function roleFromClaims(claims: unknown, path: RoleClaimPath): string | undefined {
+/**
+ * Follows `path` through the claims. The role when it ends on a non-empty string; `undefined` when
+ * the path leads nowhere (or to `""`): the caller is anonymous, as in PostgREST; `null` when it
+ * leads to something that is not a string (a number, object, array): PostgREST would try that as a
+ * role name and fail the request, and so must the caller — never a silent downgrade to anon.
+ */
+export function roleFromClaims(claims: unknown, path: RoleClaimPath): string | null | undefined {
   let current: unknown = claims
   for (const step of path) {
     if (step.kind === 'key') {
@@ -79,7 +85,8 @@ export function roleFromClaims(claims: unknown, path: RoleClaimPath): string | u
       current = current.find((item) => typeof item === 'string' && matches(item, step))
     }
   }
-  return typeof current === 'string' && current !== '' ? current : undefined
+  if (current === undefined || current === null || current === '') return undefined
+  return typeof current === 'string' ? current : null
 }
 
 function matches(item: string, step: Extract<RoleClaimStep, { kind: 'filter' }>): boolean {

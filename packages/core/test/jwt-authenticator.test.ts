@@ -278,6 +278,13 @@ describe('createJwtAuthenticator with roleClaimKey (PostgREST jwt-role-claim-key
     expect((await authenticate(requestWith({ authorization: `Bearer ${token}` }))).role).toBe('anon')
   })
 
+  it('refuses a token whose role claim is not a string (401, never a downgrade to anon)', async () => {
+    const authenticate = createJwtAuthenticator({ secret: TEST_JWT_SECRET, roleClaimKey: '.app.role' })
+    const token = await signTestToken({ role: 'anon', app: { role: ['admin'] } })
+    const error = await rejection(authenticate(requestWith({ authorization: `Bearer ${token}` })))
+    expect(error).toMatchObject({ code: 'CORE_JWT_INVALID', status: 401 })
+  })
+
   it('refuses a malformed expression with a ConfigError naming the field', () => {
     expect(() => createJwtAuthenticator({ secret: TEST_JWT_SECRET, roleClaimKey: 'role' })).toThrow(
       /jwt\.roleClaimKey/,
@@ -288,6 +295,7 @@ describe('createJwtAuthenticator with roleClaimKey (PostgREST jwt-role-claim-key
     expect(() => createJwtAuthenticator({ jwks: { keys: [] } })).toThrow(/jwt\.jwks\.keys/)
     expect(() => createJwtAuthenticator({ jwksUrl: 'not a url' })).toThrow(/jwt\.jwksUrl/)
     expect(() => createJwtAuthenticator({} as never)).toThrow(/needs a key source/)
+    expect(() => createJwtAuthenticator(undefined as never)).toThrow(ConfigError)
     expect(() =>
       createJwtAuthenticator({ secret: TEST_JWT_SECRET, jwksUrl: 'https://x.test/jwks' } as never),
     ).toThrow(/one key source/)

@@ -83,4 +83,14 @@ describe('toRestError', () => {
     expect(hidden.toJSON().message).toBe('Internal server error')
     expect(seen).toHaveLength(1)
   })
+  it('keeps a 401 message from a custom authenticator out of header syntax', () => {
+    const error = toRestError(
+      new GroundworkError('MY_AUTH', 'bad "token"\r\nX-Injected: 1', { status: 401 }),
+      true,
+    )
+    expect(error.code).toBe('PGRST301')
+    const header = error.headers['WWW-Authenticate'] ?? ''
+    expect(header).toBe(`Bearer error="invalid_token", error_description="bad 'token'  X-Injected: 1"`)
+    expect(() => new Headers({ 'WWW-Authenticate': header })).not.toThrow()
+  })
 })

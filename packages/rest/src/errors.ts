@@ -240,7 +240,7 @@ export function toRestError(
       return new RestError(isExpired(error) ? 'PGRST303' : 'PGRST301', error.message, {
         status: 401,
         headers: {
-          'WWW-Authenticate': `Bearer error="invalid_token", error_description="${error.message.replaceAll('"', "'")}"`,
+          'WWW-Authenticate': `Bearer error="invalid_token", error_description="${headerSafe(error.message)}"`,
         },
       })
     }
@@ -254,6 +254,16 @@ export function toRestError(
   }
   onError?.(error)
   return new RestError('PGRSTX00', 'Internal server error', { status: 500, cause: error })
+}
+
+/** Text for a quoted header parameter: `"` becomes `'`, control characters (CR, LF…) a space. */
+function headerSafe(text: string): string {
+  let safe = ''
+  for (const char of text) {
+    const code = char.charCodeAt(0)
+    safe += char === '"' ? "'" : code < 0x20 || code === 0x7f ? ' ' : char
+  }
+  return safe
 }
 
 /** Whether the error, or one of its causes, says the JWT has expired (core's or jose's code). */

@@ -105,8 +105,16 @@ export const restOptionsSchema = z.object({
   preRequest: z
     .string()
     .regex(/^[^.]+(\.[^.]+)?$/, "must be 'schema.function' or 'function'")
+    .refine((name) => !name.includes('\u0000'), 'must not contain NUL')
     .optional(),
-  extraSearchPath: z.array(z.string().min(1)).default(['public']),
+  extraSearchPath: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((name) => !name.includes('\u0000'), 'must not contain NUL'),
+    )
+    .default(['public']),
   onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
 })
 

@@ -212,6 +212,14 @@ describe('pre-request function (db-pre-request)', () => {
     expect(allowed.headers.get('x-pre-request')).toBe('anon -')
   })
 
+  it('runs before the OpenAPI root document too, and may refuse it', async () => {
+    const allowed = await h.request('/')
+    expect(allowed.status).toBe(200)
+    const refused = await h.request('/', { headers: { 'x-blocked': 'yes' } })
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toMatchObject({ code: 'PT403' })
+  })
+
   it('runs before RPC calls and on the withClaims path', async () => {
     const rpc = await h.request('/rpc/doubled?n=1', { as: 'bob' })
     expect(rpc.headers.get('x-pre-request')).toBe(`authenticated ${USERS.bob}`)

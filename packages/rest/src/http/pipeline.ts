@@ -86,6 +86,20 @@ export async function runPipeline(
   if (segments.length === 0) {
     if (!readLike) throw pgrstError('PGRST117', `Unsupported HTTP method: ${method}`)
     if (!options.openapi) throw pgrstError('PGRST126', 'Root endpoint metadata is disabled')
+    if (options.preRequest) {
+      // PostgREST runs the pre-request function before the root document too: it may refuse.
+      await options.db.withClaims(
+        principal.claims,
+        async (tx) => {
+          const restore = await applyRequestSetup(tx, options, schema, {
+            callerTransaction: transaction !== undefined,
+            timezone: null,
+          })
+          await restore()
+        },
+        { method, path, headers: request.headers, readOnly: true, ...(transaction ? { transaction } : {}) },
+      )
+    }
     const body = deps.openapi(cache, schema, request.url)
     return {
       status: 200,
