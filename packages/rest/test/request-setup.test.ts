@@ -247,3 +247,55 @@ describe('pre-request function (db-pre-request)', () => {
     expect(() => createRest({ db: h.test.db, preRequest: 'a.b.c' })).toThrow(/preRequest/)
   })
 })
+
+describe('quoted names and a clean pool', () => {
+  it('quotes mixed-case and quote-containing names in preRequest and extraSearchPath', async () => {
+    await h.test.db.query(`
+      create schema "Odd ""Schema""";
+      grant usage on schema "Odd ""Schema""" to anon;
+      create function "Odd ""Schema"""."Check"() returns void language plpgsql as $$
+        begin perform set_config('response.headers', '[{"X-Odd": "yes"}]', true); end $$;
+      create function "Odd ""Schema""".tripled(n int) returns int language sql immutable as $$ select n * 3 $$;
+      create function public.tripled_of(n int) returns int language plpgsql stable
+        as $$ begin return tripled(n); end $$;
+    `)
+    const { createRest } = await import('../src/index')
+    const odd = createRest({
+      db: h.test.db,
+      extraSearchPath: ['public', 'Odd "Schema"'],
+      preRequest: 'Odd "Schema".Check',
+      listen: false,
+    })
+    try {
+      const result = await odd.api.query(
+        { method: 'GET', path: '/rpc/tripled_of', query: 'n=2' },
+        { principal: { kind: 'jwt', role: 'anon', claims: { role: 'anon' } } },
+      )
+      expect(result.status).toBe(200)
+      expect(result.data).toBe(6)
+      expect(result.headers['X-Odd']).toBe('yes')
+    } finally {
+      await odd.close()
+    }
+  })
+
+  it('leaves no role or search_path on pooled connections, also after a refused request', async () => {
+    for (let i = 0; i < 10; i++) {
+      const refused = await h.request('/probe?select=id', { as: 'alice', headers: { 'x-blocked': 'yes' } })
+      expect(refused.status).toBe(403)
+      expect((await h.request('/probe?select=id', { as: 'bob' })).status).toBe(200)
+    }
+    const seen = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        h.test.db.query<{ sameUser: boolean; defaultPath: boolean; claims: string | null }>(
+          `select current_user = session_user as "sameUser",
+                  current_setting('search_path') = (select reset_val from pg_settings where name = 'search_path') as "defaultPath",
+                  nullif(current_setting('request.jwt.claims', true), '') as claims`,
+        ),
+      ),
+    )
+    for (const { rows } of seen) {
+      expect(rows[0]).toEqual({ sameUser: true, defaultPath: true, claims: null })
+    }
+  })
+})
