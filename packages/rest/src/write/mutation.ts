@@ -67,12 +67,14 @@ export function insertStatement(params: SqlParams, options: InsertOptions): stri
   } else if (options.missingDefault && !payload.rows.every((row) => columns.every((c) => c.name in row))) {
     const definition = recordDefinition(columns)
     const rows = payload.rows.map((row) => {
-      const placeholder = params.add(JSON.stringify(row))
-      const cells = columns.map((c) =>
-        c.name in row
-          ? `(SELECT pgrst_row.${ident(c.name)} FROM json_to_record(${placeholder}::json) AS pgrst_row(${definition}))`
-          : 'DEFAULT',
-      )
+      // The row's parameter only when a cell reads it: a parameter no placeholder uses fails at
+      // Bind ("bind message supplies 1 parameters, but prepared statement requires 0").
+      let placeholder: string | undefined
+      const cells = columns.map((c) => {
+        if (!(c.name in row)) return 'DEFAULT'
+        placeholder ??= params.add(JSON.stringify(row))
+        return `(SELECT pgrst_row.${ident(c.name)} FROM json_to_record(${placeholder}::json) AS pgrst_row(${definition}))`
+      })
       return `(${cells.join(', ')})`
     })
     source = `VALUES ${rows.join(', ')}`
