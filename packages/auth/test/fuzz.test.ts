@@ -1,0 +1,317 @@
+/**
+ * Input fuzz for the GoTrue endpoints: thousands of random and malformed requests (wrong JSON
+ * types, broken JSON, odd content types, garbage tokens, unknown grant types, huge and unicode
+ * strings) against the mounted handler. Whatever comes in, the answer must be a GoTrue-shaped 4xx
+ * or a success: never a 5xx, and every error body JSON with `code`/`error_code` (or OAuth's
+ * `error`) and a message.
+ *
+ * Reproduce a failure with `FUZZ_SEED=<printed seed>`; `FUZZ_RUNS` changes the count.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createStack, type Stack } from './support/stack'
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
+const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
+const CONCURRENCY = 6
+
+let s: Stack
+let userToken = ''
+beforeAll(async () => {
+  // Limits would turn most requests into 429s (all come from 127.0.0.1); they have their own tests.
+  s = await createStack({
+    rateLimits: {
+      emailFrequencySeconds: 0,
+      emailSent: false,
+      signIn: false,
+      signUp: false,
+      verify: false,
+      otp: false,
+    },
+  })
+  const { data } = await s
+    .admin()
+    .createUser({ email: 'fuzz@example.com', password: 'fuzz password 1', email_confirm: true })
+  expect(data.user).not.toBeNull()
+  const session = await s
+    .client()
+    .signInWithPassword({ email: 'fuzz@example.com', password: 'fuzz password 1' })
+  userToken = session.data.session?.access_token ?? ''
+  expect(userToken).not.toBe('')
+})
+afterAll(async () => {
+  await s?.close()
+})
+
+/** mulberry32: small, fast, seedable. */
+function prng(seed: number) {
+  let a = seed >>> 0
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const int = (n: number) => Math.floor(next() * n)
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
+  const chance = (p: number) => next() < p
+  return { next, int, pick, chance }
+}
+type Rng = ReturnType<typeof prng>
+
+const ROUTES: ReadonlyArray<readonly [string, string]> = [
+  ['POST', '/signup'],
+  ['POST', '/token?grant_type=password'],
+  ['POST', '/token?grant_type=refresh_token'],
+  ['POST', '/token?grant_type=pkce'],
+  ['POST', '/token?grant_type=id_token'],
+  ['POST', '/token?grant_type=nope'],
+  ['POST', '/token'],
+  ['POST', '/otp'],
+  ['POST', '/magiclink'],
+  ['POST', '/verify'],
+  ['GET', '/verify'],
+  ['POST', '/resend'],
+  ['POST', '/recover'],
+  ['GET', '/user'],
+  ['PUT', '/user'],
+  ['POST', '/logout'],
+  ['GET', '/settings'],
+  ['GET', '/health'],
+  ['GET', '/reauthenticate'],
+  ['GET', '/admin/users'],
+  ['POST', '/admin/users'],
+  ['GET', '/admin/users/00000000-0000-4000-8000-000000000001'],
+  ['PUT', '/admin/users/not-a-uuid'],
+  ['DELETE', '/admin/users/00000000-0000-4000-8000-000000000001'],
+  ['POST', '/admin/generate_link'],
+  ['POST', '/invite'],
+  ['GET', '/admin/audit'],
+  ['GET', '/.well-known/jwks.json'],
+  ['GET', '/nope'],
+  ['PATCH', '/user'],
+]
+
+const KEYS = [
+  'email',
+  'password',
+  'phone',
+  'data',
+  'options',
+  'refresh_token',
+  'auth_code',
+  'code_verifier',
+  'token',
+  'token_hash',
+  'type',
+  'redirect_to',
+  'create_user',
+  'gotrue_meta_security',
+  'code_challenge',
+  'code_challenge_method',
+  'email_confirm',
+  'user_metadata',
+  'app_metadata',
+  'ban_duration',
+  'role',
+  'id',
+  'password_hash',
+  'nonce',
+  'new_email',
+  'should_soft_delete',
+  'channel',
+  'provider',
+  'id_token',
+]
+
+function scalar(r: Rng): unknown {
+  return r.pick<() => unknown>([
+    () => null,
+    () => true,
+    () => r.int(1e6) - 5e5,
+    () => 1e308,
+    () => -0.5,
+    () => '',
+    () => ' ',
+    () => 'fuzz@example.com',
+    () => 'FUZZ@EXAMPLE.COM ',
+    () => `${r.int(1e9)}@example.com`,
+    () => 'not an email',
+    () => 'a@b',
+    () => 'x'.repeat(r.pick([73, 256, 5000])),
+    () => '\u0000nul',
+    () => '😀 ünïcødé',
+    () => '<script>alert(1)</script>',
+    () => "'; drop table auth.users; --",
+    () => '123456',
+    () => 'signup',
+    () => 'magiclink',
+    () => 'recovery',
+    () => 'email_change',
+    () => 'invite',
+    () => 'sms',
+    () => 's256',
+    () => 'plain',
+    () => '00000000-0000-4000-8000-000000000001',
+    () => 'http://evil.test/steal',
+    () => 'http://app.test:3000/welcome',
+    () => '24h',
+    () => 'none',
+    () => '1e9h',
+    () => 'service_role',
+    () => '$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234',
+    () => userToken,
+  ])()
+}
+
+function value(r: Rng, depth = 0): unknown {
+  if (depth > 2 || r.chance(0.7)) return scalar(r)
+  if (r.chance(0.5)) return Array.from({ length: r.int(3) }, () => value(r, depth + 1))
+  return object(r, depth + 1)
+}
+
+function object(r: Rng, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (let i = r.int(5); i > 0; i--) out[r.pick(KEYS)] = value(r, depth)
+  // An own "__proto__" key, as JSON.parse produces it on the server: merges must not follow it.
+  if (r.chance(0.05))
+    Object.defineProperty(out, '__proto__', { value: { polluted: true }, enumerable: true, writable: true })
+  if (r.chance(0.05)) out.constructor = { prototype: { polluted: true } }
+  return out
+}
+
+function body(r: Rng): { text: string | undefined; type: string | undefined } {
+  const kind = r.int(10)
+  if (kind === 0) return { text: undefined, type: undefined }
+  if (kind === 1) return { text: '{"email": ', type: 'application/json' }
+  if (kind === 2) return { text: JSON.stringify(value(r)), type: 'application/json' }
+  if (kind === 3) return { text: 'email=a%40b.c&password=x', type: 'application/x-www-form-urlencoded' }
+  if (kind === 4)
+    return { text: JSON.stringify(object(r)), type: r.pick(['text/plain', 'application/xml', '']) }
+  return { text: JSON.stringify(object(r)), type: 'application/json' }
+}
+
+function headers(r: Rng, type: string | undefined): Record<string, string> {
+  const out: Record<string, string> = { apikey: s.anonKey }
+  if (type !== undefined) out['content-type'] = type
+  const auth = r.int(8)
+  if (auth === 0) out.authorization = `Bearer ${s.serviceKey}`
+  else if (auth === 1) out.authorization = `Bearer ${userToken}`
+  else if (auth === 2) out.authorization = 'Bearer not.a.jwt'
+  else if (auth === 3) out.authorization = 'Basic Zm9vOmJhcg=='
+  else if (auth === 4) out.authorization = `Bearer ${userToken.slice(0, -3)}abc`
+  else out.authorization = `Bearer ${s.anonKey}`
+  if (r.chance(0.5)) out['x-supabase-api-version'] = r.pick(['2024-01-01', '2020-01-01', 'junk'])
+  return out
+}
+
+function query(r: Rng): string {
+  const params = new URLSearchParams()
+  for (let i = r.int(3); i > 0; i--) {
+    params.append(
+      r.pick([
+        'redirect_to',
+        'token',
+        'type',
+        'page',
+        'per_page',
+        'filter',
+        'query',
+        'scope',
+        'email',
+        'code',
+      ]),
+      String(scalar(r)),
+    )
+  }
+  return params.toString()
+}
+
+interface Case {
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: string | undefined
+}
+
+interface Failure {
+  why: string
+  case: Case
+  status: number
+  body: string
+}
+
+/** All cases are drawn up front, so a seed reproduces the same requests whatever the timing. */
+function makeCase(r: Rng): Case {
+  const [method, route] = r.pick(ROUTES)
+  const extra = query(r)
+  const path = extra ? `${route}${route.includes('?') ? '&' : '?'}${extra}` : route
+  const { text, type } =
+    method === 'GET' || method === 'DELETE' ? { text: undefined, type: undefined } : body(r)
+  return { method, path, headers: headers(r, type), body: text }
+}
+
+async function send(c: Case): Promise<{ status: number; failure: Failure | null }> {
+  const response = await fetch(`${s.url}${c.path}`, {
+    method: c.method,
+    headers: c.headers,
+    body: c.body,
+    redirect: 'manual',
+  })
+  const raw = await response.text()
+  const fail = (why: string) => ({
+    status: response.status,
+    failure: { why, case: c, status: response.status, body: raw },
+  })
+  if (response.status >= 500) return fail('5xx')
+  if (response.status >= 400) {
+    let parsed: Record<string, unknown>
+    try {
+      parsed = JSON.parse(raw) as Record<string, unknown>
+    } catch {
+      return fail('error body is not JSON')
+    }
+    const coded =
+      typeof parsed.code === 'string' ||
+      typeof parsed.error_code === 'string' ||
+      typeof parsed.error === 'string'
+    const said =
+      typeof parsed.msg === 'string' ||
+      typeof parsed.message === 'string' ||
+      typeof parsed.error_description === 'string'
+    // OAuth errors (RFC 6749 §5.2) may omit error_description, as GoTrue's unsupported_grant_type does.
+    const oauth = typeof parsed.error === 'string'
+    if (!coded || (!said && !oauth)) return fail('error body is not GoTrue-shaped')
+  }
+  return { status: response.status, failure: null }
+}
+
+describe('auth input fuzz', () => {
+  it('answers random and malformed requests without a 5xx, errors always GoTrue-shaped', async () => {
+    const r = prng(SEED)
+    const cases = Array.from({ length: RUNS }, () => makeCase(r))
+    const failures: Failure[] = []
+    const statuses = new Map<number, number>()
+    let next = 0
+    const started = performance.now()
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < cases.length) {
+          const { status, failure } = await send(cases[next++] as Case)
+          statuses.set(status, (statuses.get(status) ?? 0) + 1)
+          if (failure) failures.push(failure)
+        }
+      }),
+    )
+    console.log(
+      `auth fuzz: seed ${SEED} (FUZZ_SEED=${SEED} to reproduce), ${RUNS} requests in ${Math.round(performance.now() - started)} ms; statuses ${[
+        ...statuses,
+      ]
+        .sort(([a], [b]) => a - b)
+        .map(([status, n]) => `${status}×${n}`)
+        .join(' ')}`,
+    )
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(failures.slice(0, 5), `seed ${SEED}`).toEqual([])
+  }, 180_000)
+})
