@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { AnyTaskDefinition } from './define-task'
 import { jobsError } from './errors'
+import { checkJobNumbers } from './internal/job-numbers'
 
 /**
  * Anything that runs a parameterised query: a core `Database`, a core `Transaction`, a `pg.Pool`
@@ -97,6 +98,7 @@ export async function addJob(
     value = validatePayload(task, payload)
     maxAttempts ??= task.maxAttempts
   }
+  checkJobNumbers({ priority: options.priority, maxAttempts }, 'Job')
   const { rows } = await executor.query(ADD_JOB_SQL, [
     name,
     JSON.stringify(value ?? {}),

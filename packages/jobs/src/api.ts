@@ -1,5 +1,6 @@
 import type { Database } from '@groundwork/core'
 import { jobsError } from './errors'
+import { checkJobNumbers } from './internal/job-numbers'
 import type { Matviews } from './matviews'
 import type { Schedules } from './schedules'
 
@@ -235,6 +236,7 @@ export function createJobsApi(db: Database, schedules: Schedules, matviews: Matv
       return (await getJob(id)) as JobSummary
     },
     async reschedule(id, changes) {
+      checkJobNumbers(changes, 'Job')
       const { rows } = await db.query<{ id: string }>(
         `select id::text as id from graphile_worker.reschedule_jobs(array[$1::bigint], run_at => $2::timestamptz,
            priority => $3::int, attempts => $4::int, max_attempts => $5::int)`,

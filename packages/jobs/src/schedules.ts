@@ -1,6 +1,7 @@
 import type { Database, Logger } from '@groundwork/core'
 import { jobsError } from './errors'
 import { assertCron, assertTimeZone, nextTick, ticksBetween } from './internal/cron'
+import { checkJobNumbers } from './internal/job-numbers'
 import { errorText } from './internal/task-list'
 
 /** A recurring job stored in `jobs.schedules`. */
@@ -135,16 +136,17 @@ function validate(input: SchedulePatch & { name?: string }): void {
   if (input.timeZone !== undefined) assertTimeZone(input.timeZone)
   if (
     input.backfillSeconds !== undefined &&
-    (!Number.isInteger(input.backfillSeconds) || input.backfillSeconds < 0)
+    (!Number.isInteger(input.backfillSeconds) ||
+      input.backfillSeconds < 0 ||
+      input.backfillSeconds > 2_147_483_647)
   ) {
-    throw jobsError('JOBS_INVALID_REQUEST', 'Schedule `backfillSeconds` must be a non-negative integer')
+    // backfill_seconds is an integer column; at most 1000 missed ticks are enqueued per tick anyway.
+    throw jobsError(
+      'JOBS_INVALID_REQUEST',
+      'Schedule `backfillSeconds` must be an integer from 0 to 2147483647',
+    )
   }
-  if (input.maxAttempts != null && (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1)) {
-    throw jobsError('JOBS_INVALID_REQUEST', 'Schedule `maxAttempts` must be a positive integer')
-  }
-  if (input.priority != null && !Number.isInteger(input.priority)) {
-    throw jobsError('JOBS_INVALID_REQUEST', 'Schedule `priority` must be an integer')
-  }
+  checkJobNumbers({ maxAttempts: input.maxAttempts, priority: input.priority }, 'Schedule')
 }
 
 /** Settings of {@link createSchedules}. */

@@ -172,3 +172,30 @@ describe('admin API', () => {
     expect((await call('DELETE', '/jobs/stats')).status).toBe(405)
   })
 })
+
+describe('numbers graphile-worker stores as smallint / integer', () => {
+  it('refuses out-of-range priority, attempts and backfill with JOBS_INVALID_REQUEST, not a database error', async () => {
+    await expect(addJob(t.db, 'test:admin-noop', { n: 1 }, { priority: 40_000 })).rejects.toMatchObject({
+      code: 'JOBS_INVALID_REQUEST',
+      message: 'Job `priority` must be an integer from -32768 to 32767',
+    })
+    await expect(addJob(t.db, 'test:admin-noop', { n: 1 }, { maxAttempts: 0 })).rejects.toMatchObject({
+      code: 'JOBS_INVALID_REQUEST',
+    })
+    await expect(
+      jobs.schedules.create({
+        name: 'too-far',
+        task: 'test:admin-noop',
+        cron: '* * * * *',
+        backfillSeconds: 1e12,
+      }),
+    ).rejects.toMatchObject({ code: 'JOBS_INVALID_REQUEST' })
+    const job = await addJob(t.db, 'test:admin-noop', { n: 2 }, { runAt: new Date(Date.now() + 3_600_000) })
+    const response = await call('POST', `/jobs/${job.id}/reschedule`, { maxAttempts: 2 ** 40 })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({
+      code: 'JOBS_INVALID_REQUEST',
+      message: 'Job `maxAttempts` must be an integer from 1 to 32767',
+    })
+  })
+})
