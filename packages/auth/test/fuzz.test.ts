@@ -87,6 +87,8 @@ const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['POST', '/admin/generate_link'],
   ['POST', '/invite'],
   ['GET', '/admin/audit'],
+  ['GET', '/admin/users?page=99999999999999999999&per_page=1e%2B308'],
+  ['GET', '/admin/audit?page=1e%2B308&per_page=0'],
   ['GET', '/.well-known/jwks.json'],
   ['GET', '/nope'],
   ['PATCH', '/user'],

@@ -30,6 +30,22 @@ describe('paginationParams', () => {
     expect(() => paginationParams(new URLSearchParams('page=0'))).toThrow(/Bad Pagination Parameters/)
     expect(() => paginationParams(new URLSearchParams('per_page=1.5'))).toThrow(/Bad Pagination Parameters/)
   })
+
+  it('refuses exponents, signs and pages whose offset passes 2^53 (they reached SQL as "Infinity")', () => {
+    for (const bad of [
+      'page=1e%2B308',
+      'page=1e3',
+      'page=%2B5',
+      'page=99999999999999999999',
+      'page=9007199254740991&per_page=2',
+    ]) {
+      expect(() => paginationParams(new URLSearchParams(bad))).toThrow(/Bad Pagination Parameters/)
+    }
+    expect(paginationParams(new URLSearchParams('page=2147483648&per_page=1000'))).toEqual({
+      page: 2147483648,
+      perPage: 1000,
+    })
+  })
 })
 
 describe('uuid parameters', () => {

@@ -68,8 +68,9 @@ export function paginationParams(query: URLSearchParams): { page: number; perPag
   const parse = (name: string, fallback: number) => {
     const raw = query.get(name)
     if (raw === null || raw === '') return fallback
-    const value = Number(raw)
-    if (!Number.isInteger(value) || value < 1) {
+    // Digits only, as GoTrue's strconv.ParseUint: no "1e3", no "-1", nothing past 2^53.
+    const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN
+    if (!Number.isSafeInteger(value) || value < 1) {
       throw new AuthError(
         'validation_failed',
         `Bad Pagination Parameters: ${name} must be a positive integer`,
@@ -80,7 +81,14 @@ export function paginationParams(query: URLSearchParams): { page: number; perPag
     }
     return value
   }
-  return { page: parse('page', 1), perPage: Math.min(parse('per_page', 50), 1000) }
+  const page = parse('page', 1)
+  const perPage = Math.min(parse('per_page', 50), 1000)
+  if ((page - 1) * perPage > Number.MAX_SAFE_INTEGER) {
+    throw new AuthError('validation_failed', 'Bad Pagination Parameters: page is out of range', {
+      status: 400,
+    })
+  }
+  return { page, perPage }
 }
 
 /**
