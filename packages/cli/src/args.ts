@@ -3,7 +3,8 @@ import { UsageError } from './context'
 /** A flag parsed as an integer, or undefined when absent. */
 export function intFlag(value: string | boolean | undefined, name: string): number | undefined {
   if (value === undefined || typeof value === 'boolean') return undefined
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be an integer`)
+  // At most 15 digits: a safe integer that Postgres' integer types can be checked against.
+  if (!/^-?\d{1,15}$/.test(value)) throw new UsageError(`--${name} must be an integer (at most 15 digits)`)
   return Number(value)
 }
 

@@ -73,8 +73,9 @@ async function body<S extends z.ZodType>(request: Request, schema: S): Promise<z
 function intParam(url: URL, name: string): number | undefined {
   const value = url.searchParams.get(name)
   if (value === null) return undefined
-  if (!/^\d+$/.test(value))
-    throw jobsError('JOBS_INVALID_REQUEST', `\`${name}\` must be a non-negative integer`)
+  // At most 15 digits: always a safe integer, and within Postgres' bigint.
+  if (!/^\d{1,15}$/.test(value))
+    throw jobsError('JOBS_INVALID_REQUEST', `\`${name}\` must be an integer from 0 to 999999999999999`)
   return Number(value)
 }
 

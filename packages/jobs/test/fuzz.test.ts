@@ -127,8 +127,8 @@ function makeCase(r: Rng): Case {
       method: 'GET',
       path: `/jobs?${new URLSearchParams({
         state: r.pick(['queued', 'scheduled', 'running', 'failed', 'nope', '']),
-        limit: r.pick(['10', '-1', 'abc', '1e9', '0']),
-        offset: r.pick(['0', '-5', 'x']),
+        limit: r.pick(['10', '-1', 'abc', '1e9', '0', '99999999999999999999']),
+        offset: r.pick(['0', '-5', 'x', '99999999999999999999', '9223372036854775808']),
         task: r.pick(['fuzz:noop', '', '%']),
       })}`,
       body: undefined,
@@ -163,7 +163,7 @@ function makeCase(r: Rng): Case {
     () => ({ method: 'DELETE', path: `/schedules/${name}`, body: undefined }),
     () => ({
       method: 'GET',
-      path: `/runs?${new URLSearchParams({ limit: r.pick(['5', '-1', 'x']), task: 'fuzz:noop' })}`,
+      path: `/runs?${new URLSearchParams({ limit: r.pick(['5', '-1', 'x', '99999999999999999999']), task: 'fuzz:noop' })}`,
       body: undefined,
     }),
     () => ({ method: 'GET', path: '/matviews', body: undefined }),

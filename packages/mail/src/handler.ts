@@ -37,7 +37,9 @@ function param(url: URL, name: string): string | undefined {
 function limitParam(url: URL): number | undefined {
   const value = url.searchParams.get('limit')
   if (value === null) return undefined
-  if (!/^\d+$/.test(value)) throw mailError('MAIL_INVALID_REQUEST', '`limit` must be a non-negative integer')
+  // At most 15 digits: always a safe integer, and within Postgres' bigint.
+  if (!/^\d{1,15}$/.test(value))
+    throw mailError('MAIL_INVALID_REQUEST', '`limit` must be an integer from 0 to 999999999999999')
   return Number(value)
 }
 

@@ -169,6 +169,7 @@ function makeCase(r: Rng): Case {
       '/builtin',
       '/outbox?limit=-1',
       '/outbox?limit=abc',
+      '/outbox?limit=99999999999999999999',
       '/outbox/not-a-uuid',
       '/nope',
     ]),
