@@ -178,7 +178,12 @@ function object(r: Rng, depth = 0): Record<string, unknown> {
   // An own "__proto__" key, as JSON.parse produces it on the server: merges must not follow it.
   if (r.chance(0.05))
     Object.defineProperty(out, '__proto__', { value: { polluted: true }, enumerable: true, writable: true })
-  if (r.chance(0.05)) out.constructor = { prototype: { polluted: true } }
+  if (r.chance(0.05))
+    Object.defineProperty(out, 'constructor', {
+      value: { prototype: { polluted: true } },
+      enumerable: true,
+      writable: true,
+    })
   return out
 }
 
