@@ -8,5 +8,6 @@ export default defineConfig(
     node: 'src/node.ts',
     fastify: 'src/fastify.ts',
     next: 'src/next.ts',
+    kit: 'src/kit/index.ts',
   }),
 )

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { parseOptions } from '@groundwork/core'
+import { parseOptions } from '@groundwork/core/kit'
 import { z } from 'zod'
 
 /** The demo's environment (DESIGN §6): PORT, DATABASE_URL (embedded when absent), JWT_SECRET (generated when absent). */

@@ -1,4 +1,4 @@
-import { defineTask } from '@groundwork/jobs'
+import { defineTask } from '@groundwork/core'
 import { z } from 'zod'
 import type { ResolvedAuthOptions } from './options'
 import type { Queryable } from './users'

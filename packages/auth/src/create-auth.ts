@@ -1,5 +1,5 @@
 import type { Authenticate, MigrationSet } from '@groundwork/core'
-import { parseOptions } from '@groundwork/core'
+import { parseOptions } from '@groundwork/core/kit'
 import { type AuthApi, createApi } from './api'
 import { createAuthenticate } from './authenticate'
 import { type CleanupResult, cleanup, createCleanupTask } from './cleanup'

@@ -88,7 +88,7 @@ export class AuthError extends GroundworkError {
   /** Extra top-level fields of the body (e.g. `weak_password: { reasons }`). */
   readonly extra: Record<string, unknown> | undefined
   /** Extra response headers (e.g. `Retry-After`). */
-  readonly headers: Record<string, string> | undefined
+  override readonly headers: Record<string, string> | undefined
   /**
    * The transaction's writes are committed although the request fails (GoTrue's
    * `NewCommitWithError`): a refresh-token reuse revokes the family *and* answers an error.

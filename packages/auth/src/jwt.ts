@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
-import { verifyHmacJwt } from '@groundwork/core'
+import { verifyHmacJwt } from '@groundwork/core/kit'
 import {
   type CryptoKey,
   decodeProtectedHeader,

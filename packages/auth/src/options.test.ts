@@ -1,4 +1,5 @@
-import { ConfigError, parseOptions } from '@groundwork/core'
+import { ConfigError } from '@groundwork/core'
+import { parseOptions } from '@groundwork/core/kit'
 import { describe, expect, it } from 'vitest'
 import { authOptionsSchema } from './options'
 

@@ -181,6 +181,24 @@ export function createDatabase(options: DatabaseOptions): Database {
   return db
 }
 
+/**
+ * True for a {@link Database} from `createDatabase()` (any copy of this package): the one check
+ * every package's options use.
+ */
+export function isDatabase(value: unknown): value is Database {
+  if (typeof value !== 'object' || value === null) return false
+  const db = value as Partial<Record<keyof Database, unknown>>
+  return (
+    typeof db.pool === 'object' &&
+    db.pool !== null &&
+    typeof db.withClaims === 'function' &&
+    typeof db.transaction === 'function' &&
+    typeof db.query === 'function' &&
+    typeof db.roles === 'object' &&
+    db.roles !== null
+  )
+}
+
 /** Wraps a checked-out client as a {@link Transaction}. */
 export function transactionOn(client: pg.PoolClient): Transaction {
   let bound: Kysely<AnyDB> | undefined

@@ -1,5 +1,5 @@
+import type { AnyTaskDefinition } from '@groundwork/core'
 import type { z } from 'zod'
-import type { AnyTaskDefinition } from './define-task'
 import { jobsError } from './errors'
 import { checkJobNumbers } from './internal/job-numbers'
 

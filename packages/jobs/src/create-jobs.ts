@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { type Database, type Logger, type MigrationSet, parseOptions } from '@groundwork/core'
+import type {
+  AnyTaskDefinition,
+  Database,
+  Logger,
+  MigrationSet,
+  TaskName,
+  TaskPayload,
+} from '@groundwork/core'
+import { parseOptions } from '@groundwork/core/kit'
 import type { Runner, WorkerEvents } from 'graphile-worker'
 import type pg from 'pg'
 import { type AddJobOptions, addJob, type JobRecord, type Queryable } from './add-job'
 import { createJobsApi, type JobsApi } from './api'
-import type { AnyTaskDefinition, TaskName, TaskPayload } from './define-task'
 import { jobsError } from './errors'
 import { createJobsHandler } from './handler'
 import { builtinTasks, PRUNE_RUNS_SCHEDULE } from './internal/builtin-tasks'

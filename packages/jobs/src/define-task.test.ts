@@ -1,8 +1,8 @@
+import { defineTask, type TaskPayload } from '@groundwork/core'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import type { JobRecord } from './add-job'
 import { createJobs, type Jobs } from './create-jobs'
-import { defineTask, type TaskPayload } from './define-task'
 
 const welcome = defineTask({
   name: 'mail:welcome',

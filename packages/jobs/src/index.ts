@@ -1,3 +1,5 @@
+export type { AnyTaskDefinition, TaskContext, TaskDefinition, TaskName, TaskPayload } from '@groundwork/core'
+export { defineTask } from '@groundwork/core'
 export type { AddJobOptions, JobRecord, Queryable } from './add-job'
 export { addJob } from './add-job'
 export type {
@@ -12,8 +14,6 @@ export type {
 } from './api'
 export type { Jobs, StopOptions, WorkerEvents } from './create-jobs'
 export { createJobs } from './create-jobs'
-export type { AnyTaskDefinition, TaskContext, TaskDefinition, TaskName, TaskPayload } from './define-task'
-export { defineTask } from './define-task'
 export type { JobsErrorCode } from './errors'
 export { JOBS_ERROR_STATUS } from './errors'
 export type { Matview, Matviews, RefreshResult, RegisterMatviewOptions } from './matviews'

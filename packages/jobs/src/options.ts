@@ -1,6 +1,5 @@
-import type { Authenticate, Database, Logger, OnError } from '@groundwork/core'
+import type { AnyTaskDefinition, Authenticate, Database, Logger, OnError } from '@groundwork/core'
 import { z } from 'zod'
-import type { AnyTaskDefinition } from './define-task'
 
 /** Options for {@link createJobs}. */
 export interface JobsOptions<Tasks extends readonly AnyTaskDefinition[] = readonly AnyTaskDefinition[]> {

@@ -1,4 +1,5 @@
-import { type Logger, type MigrationSet, parseOptions } from '@groundwork/core'
+import type { Logger, MigrationSet } from '@groundwork/core'
+import { parseOptions } from '@groundwork/core/kit'
 import { type AnyTaskDefinition, addJob, type Queryable } from '@groundwork/jobs'
 import { mailError } from './errors'
 import { createMailHandlers } from './handler'

@@ -1,5 +1,6 @@
 import type { Logger } from '@groundwork/core'
-import { type AnyTaskDefinition, defineTask, type Queryable } from '@groundwork/jobs'
+import { type AnyTaskDefinition, defineTask } from '@groundwork/core'
+import type { Queryable } from '@groundwork/jobs'
 import { z } from 'zod'
 import type { MailMessage, Transport } from './transports/transport'
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { type Database, type JwtClaims, type Principal, parseOptions } from '@groundwork/core'
+import type { Database, JwtClaims, Principal } from '@groundwork/core'
+import { parseOptions } from '@groundwork/core/kit'
 import { z } from 'zod'
 import { realtimeError } from './errors'
 import { parseFilter } from './filters'

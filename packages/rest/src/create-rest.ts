@@ -1,4 +1,5 @@
-import { type Authenticate, type Principal, parseOptions, type Transaction } from '@groundwork/core'
+import type { Authenticate, Principal, Transaction } from '@groundwork/core'
+import { parseOptions } from '@groundwork/core/kit'
 import type { RestResult } from './context'
 import { authenticationError, toRestError } from './errors'
 import { cachedAuthenticate } from './http/auth-cache'

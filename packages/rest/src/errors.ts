@@ -67,7 +67,7 @@ export interface PostgrestErrorBody {
  */
 export class RestError extends GroundworkError {
   override readonly name = 'RestError'
-  readonly headers: Record<string, string>
+  override readonly headers: Record<string, string>
 
   constructor(
     code: string,

@@ -1,6 +1,6 @@
 import type { Database } from '@groundwork/core'
+import { defineTask } from '@groundwork/core'
 import { z } from 'zod'
-import { defineTask } from '../define-task'
 import { type Matviews, REFRESH_MATVIEW_TASK } from '../matviews'
 
 /** The built-in task that deletes run history past the retention. */

@@ -1,6 +1,5 @@
-import type { Logger } from '@groundwork/core'
+import type { AnyTaskDefinition, Logger, TaskContext } from '@groundwork/core'
 import type { JobHelpers, Task, TaskList } from 'graphile-worker'
-import type { AnyTaskDefinition, TaskContext } from '../define-task'
 import { jobsError } from '../errors'
 import type { HistoryWriter } from './history'
 

@@ -1,12 +1,11 @@
 import {
-  claimParameters,
   type Database,
   type JwtClaims,
   quoteIdent,
   type RequestContext,
-  SET_CLAIMS_SQL,
   type Transaction,
 } from '@groundwork/core'
+import { claimParameters, SET_CLAIMS_SQL } from '@groundwork/core/kit'
 import type { ResolvedRestOptions } from '../options'
 
 /** A statement as node-postgres takes it (named ones are prepared once per connection). */

@@ -1,6 +1,6 @@
-import { ConfigError, type Logger } from '@groundwork/core'
-import type { JobHelpers } from 'graphile-worker'
 import type { z } from 'zod'
+import { ConfigError } from './errors'
+import type { Logger } from './logger'
 
 /** What a task's `run` receives besides its payload. */
 export interface TaskContext {
@@ -22,11 +22,18 @@ export interface TaskContext {
   readonly signal: AbortSignal
   /** The jobs runner's logger, scoped to this job. */
   readonly logger: Logger
-  /** graphile-worker's helpers (`withPgClient`, `addJob`, `query`…), for what this context does not cover. */
-  readonly helpers: JobHelpers
+  /**
+   * The runner's own helpers: graphile-worker's `JobHelpers` (`withPgClient`, `addJob`, `query`…)
+   * when `@groundwork/jobs` runs the task (typed there as `JobsTaskContext`).
+   */
+  readonly helpers: unknown
 }
 
-/** A typed task: a name, a zod schema for its payload, and the function that runs it. */
+/**
+ * A typed task: a name, a zod schema for its payload, and the function that runs it. The one
+ * structural task type of Groundwork: packages contribute tasks (`service.tasks`) without depending
+ * on the runner, and `@groundwork/jobs` runs them. Names are `<package>:<task>` (`auth:cleanup`).
+ */
 export interface TaskDefinition<Name extends string = string, Schema extends z.ZodType = z.ZodType> {
   /** The graphile-worker task identifier jobs are added under. */
   readonly name: Name
