@@ -1,7 +1,8 @@
 /**
  * # How a request flows (read this before adding a route module)
  *
- * `http/handler.ts` does everything that is not specific to one verb, then hands a
+ * `http/handler.ts` (HTTP: body, CORS, rendering) and `http/pipeline.ts` (routing, negotiation)
+ * do everything that is not specific to one verb, then hands a
  * {@link RestContext} to exactly one executor and turns its {@link RestResult} into a `Response`:
  *
  * 1. strip `basePath`, answer CORS preflights, route `/` (OpenAPI), `/rpc/<fn>`, `/<relation>`;
@@ -33,6 +34,7 @@
  * automatically.
  */
 import type { Principal, Transaction } from '@groundwork/core'
+import type { StatementNames } from './execution/statement-names'
 import type { ResolvedRestOptions } from './options'
 import type { ParsedQuery } from './parser/ast'
 import type { FunctionInfo, Relation, SchemaCache } from './schema-cache/types'
@@ -118,6 +120,8 @@ export interface RestContext {
   /** The open transaction, already running as the caller's role with claims set. */
   tx: Transaction
   cache: SchemaCache
+  /** This `createRest` instance's prepared-statement names (reset when `cache` changes). */
+  statements: StatementNames
   options: ResolvedRestOptions
   /** Preferences honoured, for `Preference-Applied` (executors push to it). */
   applied: string[]

@@ -1,10 +1,12 @@
-import type { Authenticate, Principal, Transaction } from '@groundwork/core'
+import type { Authenticate, GroundworkService, MigrationSet, Principal, Transaction } from '@groundwork/core'
 import { parseOptions } from '@groundwork/core/kit'
 import type { RestResult } from './context'
 import { authenticationError, toRestError } from './errors'
+import { StatementNames } from './execution/statement-names'
 import { cachedAuthenticate } from './http/auth-cache'
-import { anonymousPrincipal, createHandler, errorResult } from './http/handler'
+import { anonymousPrincipal, createHandler, errorResult, isAnonymous } from './http/handler'
 import { type PipelineDeps, runPipeline } from './http/pipeline'
+import { migrations } from './migrations'
 import { openApiDocument } from './openapi/document'
 import { type ResolvedRestOptions, type RestOptions, restOptionsSchema } from './options'
 import { executeRead } from './read/execute-read'
@@ -65,13 +67,19 @@ export interface RestApi {
   reloadSchema(): Promise<void>
 }
 
-/** What {@link createRest} returns. */
-export interface Rest {
+/** What {@link createRest} returns: core's service shape, plus the schema cache. */
+export interface Rest extends GroundworkService<RestApi> {
+  readonly name: 'rest'
   /** `(Request) => Promise<Response>`; mount it at `/rest/v1` with `toNodeHandler`. */
-  handler: (request: Request) => Promise<Response>
-  api: RestApi
+  readonly handler: (request: Request) => Promise<Response>
+  /** The schema-reload trigger (`NOTIFY pgrst` on DDL). */
+  readonly migrations: MigrationSet
+  /** None: REST runs no background jobs. */
+  readonly tasks: readonly []
   /** The current schema cache (loaded on first use). */
   schemaCache(): Promise<SchemaCache>
+  /** Loads the schema cache and starts listening for schema changes (else done on first request). */
+  start(): Promise<void>
   /** Stops listening for schema changes. Does not close `db`. */
   close(): Promise<void>
 }
@@ -100,6 +108,7 @@ export function createRest(options: RestOptions): Rest {
   })
   const deps: PipelineDeps = {
     options: resolved,
+    statements: new StatementNames(),
     cache: () => store.get(),
     executeRead,
     executeWrite,
@@ -134,7 +143,7 @@ export function createRest(options: RestOptions): Rest {
           (await authenticate(new Request(url, { method: 'GET', headers })).catch((error: unknown) => {
             throw authenticationError(error, resolved.onError)
           }))
-        anonymous = principal.kind === 'anonymous'
+        anonymous = isAnonymous(principal, resolved)
         result = await runPipeline(deps, { method, url, headers, body }, principal, queryOptions.transaction)
       } catch (error) {
         result = errorResult(toRestError(error, anonymous, resolved.onError))
@@ -156,9 +165,15 @@ export function createRest(options: RestOptions): Rest {
   }
 
   return {
+    name: 'rest',
     handler: createHandler(deps, authenticate),
     api,
+    migrations,
+    tasks: [],
     schemaCache: () => store.get(),
+    async start() {
+      await store.get()
+    },
     close: () => store.close(),
   }
 }

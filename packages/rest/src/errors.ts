@@ -1,4 +1,5 @@
 import { GroundworkError, isGroundworkError } from '@groundwork/core'
+import { type HttpError, type HttpErrorCode, isHttpError } from '@groundwork/core/kit'
 
 /**
  * PostgREST's own error codes (`PGRSTgxx`) and the HTTP status each answers with.
@@ -65,7 +66,13 @@ export interface PostgrestErrorBody {
  * a SQLSTATE for database errors); `status` the HTTP status; `headers` extra response headers
  * (`WWW-Authenticate`, headers raised with `RAISE SQLSTATE 'PGRST'`).
  */
-export class RestError extends GroundworkError {
+/**
+ * A code `RestError` carries: a PostgREST `PGRST…` code, or the SQLSTATE of a database error
+ * (`23505`, `42501`, `P0001`…), as PostgREST answers them.
+ */
+export type RestErrorCode = PgrstCode | (string & { readonly sqlState?: never })
+
+export class RestError extends GroundworkError<RestErrorCode> {
   override readonly name = 'RestError'
   override readonly headers: Record<string, string>
 
@@ -215,6 +222,7 @@ export function toRestError(
   onError?: (error: unknown) => void,
 ): RestError {
   if (error instanceof RestError) return error
+  if (isHttpError(error)) return fromHttpError(error)
   if (isDatabaseError(error)) {
     if (error.code === 'PGRST') return raisedPgrstError(error)
     const status = sqlStateStatus(error.code, anonymous)
@@ -327,4 +335,29 @@ function raisedPgrstError(error: PgDatabaseError): RestError {
       'Invalid JSON value for MESSAGE or DETAIL',
     )
   }
+}
+
+/**
+ * The HTTP kit's errors in PostgREST's vocabulary. PostgREST has no body limit of its own (it sits
+ * behind a proxy), so an oversize body keeps the 413 status with PGRST102 ("invalid request body").
+ */
+const HTTP_TO_PGRST: Record<HttpErrorCode, PgrstCode> = {
+  HTTP_NOT_FOUND: 'PGRST125',
+  HTTP_METHOD_NOT_ALLOWED: 'PGRST117',
+  HTTP_BAD_PATH: 'PGRST125',
+  HTTP_PAYLOAD_TOO_LARGE: 'PGRST102',
+  HTTP_BAD_JSON: 'PGRST102',
+  HTTP_JSON_TOO_DEEP: 'PGRST102',
+  HTTP_INVALID_UTF8: 'PGRST102',
+  HTTP_INVALID_BODY: 'PGRST102',
+  HTTP_UNSUPPORTED_MEDIA_TYPE: 'PGRST107',
+  HTTP_HEADER_TOO_LARGE: 'PGRST100',
+}
+
+function fromHttpError(error: HttpError): RestError {
+  return new RestError(HTTP_TO_PGRST[error.code], error.message, {
+    status: error.status,
+    headers: error.headers ?? {},
+    cause: error,
+  })
 }

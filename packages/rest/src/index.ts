@@ -15,7 +15,7 @@ export type {
 } from './context'
 export type { ApiQueryInput, ApiQueryOptions, ApiQueryResult, Rest, RestApi } from './create-rest'
 export { createRest } from './create-rest'
-export type { PgrstCode, PostgrestErrorBody } from './errors'
+export type { PgrstCode, PostgrestErrorBody, RestErrorCode } from './errors'
 export { PGRST_STATUS, RestError, sqlStateStatus } from './errors'
 export { migrations } from './migrations'
 export type { CorsOptions, ResolvedRestOptions, RestOptions, TxEnd } from './options'

@@ -1,4 +1,12 @@
 import type { Authenticate, Database, OnError } from '@groundwork/core'
+import {
+  basePathOption,
+  DEFAULT_MAX_JSON_DEPTH,
+  databaseOption,
+  functionOption,
+  maxBodyBytesOption,
+  optionsSchema,
+} from '@groundwork/core/kit'
 import { z } from 'zod'
 
 /** How a request's transaction ends; `*-allow-override` lets clients pick with `Prefer: tx=`. */
@@ -66,57 +74,62 @@ export interface RestOptions {
    * @see https://docs.postgrest.org/en/v12/references/configuration.html#db-extra-search-path
    */
   extraSearchPath?: string[]
+  /**
+   * Largest request body read, in bytes; a longer one is refused with 413 while it streams, before
+   * it is buffered or a connection is taken. Generous for bulk inserts. @default 10485760 (10 MiB)
+   */
+  maxBodyBytes?: number
+  /** Deepest JSON nesting accepted in a request body (400 PGRST102 past it). @default 128 */
+  maxJsonDepth?: number
   /** Receives errors that were answered with a generic 500. */
   onError?: OnError
 }
 
 /** The zod schema {@link RestOptions} is validated with. */
-export const restOptionsSchema = z.object({
-  db: z.custom<Database>(
-    (value) => typeof value === 'object' && value !== null && 'pool' in value && 'withClaims' in value,
-    'must be a Database from createDatabase()',
-  ),
-  authenticate: z
-    .custom<Authenticate>((value) => typeof value === 'function', 'must be a function')
-    .optional(),
-  schemas: z.array(z.string().min(1)).min(1).default(['public']),
-  anonRole: z.string().min(1).optional(),
-  maxRows: z.number().int().positive().optional(),
-  aggregates: z.boolean().default(false),
-  openapi: z.boolean().default(true),
-  basePath: z
-    .string()
-    .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')
-    .default(''),
-  txEnd: z.enum(['commit', 'rollback', 'commit-allow-override', 'rollback-allow-override']).default('commit'),
-  planEnabled: z.boolean().default(false),
-  cors: z
-    .union([
-      z.boolean(),
-      z.object({
-        origins: z.union([z.literal('*'), z.array(z.string().min(1))]).optional(),
-        exposeHeaders: z.array(z.string().min(1)).optional(),
-      }),
-    ])
-    .default(true),
-  reloadDebounce: z.number().int().nonnegative().default(100),
-  listen: z.boolean().default(true),
-  jwtCacheMaxLifetime: z.number().int().nonnegative().default(0),
-  preRequest: z
-    .string()
-    .regex(/^[^.]+(\.[^.]+)?$/, "must be 'schema.function' or 'function'")
-    .refine((name) => !name.includes('\u0000'), 'must not contain NUL')
-    .optional(),
-  extraSearchPath: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .refine((name) => !name.includes('\u0000'), 'must not contain NUL'),
-    )
-    .default(['public']),
-  onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
-})
+export const restOptionsSchema = optionsSchema<RestOptions>()(
+  z.object({
+    db: databaseOption,
+    authenticate: functionOption<Authenticate>().optional(),
+    schemas: z.array(z.string().min(1)).min(1).default(['public']),
+    anonRole: z.string().min(1).optional(),
+    maxRows: z.number().int().positive().optional(),
+    aggregates: z.boolean().default(false),
+    openapi: z.boolean().default(true),
+    basePath: basePathOption,
+    txEnd: z
+      .enum(['commit', 'rollback', 'commit-allow-override', 'rollback-allow-override'])
+      .default('commit'),
+    planEnabled: z.boolean().default(false),
+    cors: z
+      .union([
+        z.boolean(),
+        z.object({
+          origins: z.union([z.literal('*'), z.array(z.string().min(1))]).optional(),
+          exposeHeaders: z.array(z.string().min(1)).optional(),
+        }),
+      ])
+      .default(true),
+    reloadDebounce: z.number().int().nonnegative().default(100),
+    listen: z.boolean().default(true),
+    jwtCacheMaxLifetime: z.number().int().nonnegative().default(0),
+    preRequest: z
+      .string()
+      .regex(/^[^.]+(\.[^.]+)?$/, "must be 'schema.function' or 'function'")
+      .refine((name) => !name.includes('\u0000'), 'must not contain NUL')
+      .optional(),
+    extraSearchPath: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((name) => !name.includes('\u0000'), 'must not contain NUL'),
+      )
+      .default(['public']),
+    maxBodyBytes: maxBodyBytesOption(10 * 1024 * 1024),
+    maxJsonDepth: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_JSON_DEPTH),
+    onError: functionOption<OnError>().optional(),
+  }),
+)
 
 /** {@link RestOptions} after validation and defaults. */
 export type ResolvedRestOptions = z.output<typeof restOptionsSchema>

@@ -6,12 +6,11 @@
  *
  * Reproduce a failure with `FUZZ_SEED=<printed seed>`; `FUZZ_RUNS` changes the count.
  */
+import { ERROR_SHAPES, type FuzzCase, HOSTILE, type Rng, requestHandler, runFuzz } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RestHarness, startRest } from './support/server'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000)
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
-const CONCURRENCY = 8
 
 let h: RestHarness
 beforeAll(async () => {
@@ -21,23 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close()
 })
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  const chance = (p: number) => next() < p
-  return { next, int, pick, chance }
-}
-type Rng = ReturnType<typeof prng>
 
 const TABLES = [
   'todos',
@@ -502,6 +484,9 @@ function mangle(r: Rng, text: string): string {
 
 function randomBody(r: Rng): string {
   const roll = r.next()
+  if (roll < 0.01) return HOSTILE.deepJson(r.pick([200, 100_000]))
+  if (roll < 0.02)
+    return JSON.stringify({ title: r.pick(HOSTILE.strings), data: JSON.parse(HOSTILE.deepJson(100)) })
   if (roll < 0.1) return ''
   if (roll < 0.2) return mangle(r, '{"title":"x","priority":1}')
   if (roll < 0.3) return 'id,name\n1,"a"\n2,NULL'
@@ -528,12 +513,7 @@ function randomBody(r: Rng): string {
   return JSON.stringify(r.chance(0.3) ? Array.from({ length: r.int(4) }, row) : row())
 }
 
-interface Case {
-  method: string
-  path: string
-  headers: Record<string, string>
-  body?: string
-}
+type Case = FuzzCase & { headers: Record<string, string> }
 
 /** Fixture functions and their parameter names, for grammar-valid RPC calls. */
 const RPC_SIGNATURES: Record<string, string[]> = {
@@ -677,50 +657,16 @@ function randomCase(r: Rng): Case {
   return c
 }
 
-interface Failure {
-  case: Case
-  status: number
-  body: string
-  why: string
-}
-
-const statuses = new Map<number, number>()
-
-async function check(c: Case): Promise<Failure | null> {
-  let response: Response
-  try {
-    response = await h.rest.handler(
-      new Request(`http://localhost${c.path}`, {
-        method: c.method,
-        headers: c.headers,
-        ...(c.body !== undefined ? { body: c.body } : {}),
-      }),
-    )
-  } catch (error) {
-    return { case: c, status: 0, body: String(error), why: 'handler threw' }
-  }
-  const body = await response.text()
-  statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
-  if (response.status >= 500) return { case: c, status: response.status, body, why: '5xx' }
-  // HEAD answers carry no body, errors included.
-  if (response.status >= 400 && c.method !== 'HEAD') {
-    let error: Record<string, unknown>
-    try {
-      error = JSON.parse(body)
-    } catch {
-      return { case: c, status: response.status, body, why: 'error body is not JSON' }
-    }
-    const keys = Object.keys(error).sort().join(',')
-    if (keys !== 'code,details,hint,message')
-      return { case: c, status: response.status, body, why: `error keys ${keys}` }
-    if (typeof error.code !== 'string' || typeof error.message !== 'string') {
-      return { case: c, status: response.status, body, why: 'code/message not strings' }
-    }
-    // 42601 is also how Postgres rejects a malformed tsquery/tsvector *value* ("syntax error in
-    // tsquery", "no operand in tsquery"): the client's input, answered the same by PostgREST.
-    if (error.code === '42601' && !/ in ts(query|vector)\b/.test(error.message)) {
-      return { case: c, status: response.status, body, why: 'SQL syntax error from our SQL' }
-    }
+/** PostgREST's exact error keys, and no syntax error in SQL we generated. */
+function check(response: Response, body: string, c: FuzzCase): string | null {
+  if (response.status < 400 || c.method === 'HEAD') return null
+  const error = JSON.parse(body) as Record<string, unknown>
+  const keys = Object.keys(error).sort().join(',')
+  if (keys !== 'code,details,hint,message') return `error keys ${keys}`
+  // 42601 is also how Postgres rejects a malformed tsquery/tsvector *value* ("syntax error in
+  // tsquery", "no operand in tsquery"): the client's input, answered the same by PostgREST.
+  if (error.code === '42601' && !/ in ts(query|vector)\b/.test(String(error.message))) {
+    return 'SQL syntax error from our SQL'
   }
   return null
 }
@@ -729,28 +675,24 @@ describe('grammar fuzz', () => {
   it(`answers ${RUNS} random requests without a 5xx or a SQL syntax error`, {
     timeout: 120_000,
   }, async () => {
-    console.log(`grammar fuzz: seed ${SEED} (FUZZ_SEED=${SEED} to reproduce), ${RUNS} requests`)
-    const r = prng(SEED)
-    const cases = Array.from({ length: RUNS }, () => randomCase(r))
-    const failures: Failure[] = []
-    let next = 0
-    const worker = async () => {
-      while (next < cases.length) {
-        const c = cases[next++] as Case
-        const failure = await check(c)
-        if (failure && failures.length < 25) failures.push(failure)
-      }
-    }
-    const started = Date.now()
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-    const histogram = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`)
-    console.log(
-      `grammar fuzz: ${RUNS} requests in ${Date.now() - started} ms; statuses ${histogram.join(' ')}`,
-    )
+    const { seed, failures, statuses } = await runFuzz({
+      name: 'grammar',
+      runs: RUNS,
+      concurrency: 8,
+      makeCase: randomCase,
+      send: (c) =>
+        requestHandler(h.rest.handler, c.path, {
+          method: c.method,
+          headers: c.headers ?? {},
+          ...(c.body !== undefined ? { body: c.body } : {}),
+        }),
+      errorShape: ERROR_SHAPES.postgrest,
+      check,
+    })
     // The fuzz must reach the database, not only the parser.
     expect((statuses.get(200) ?? 0) + (statuses.get(201) ?? 0) + (statuses.get(204) ?? 0)).toBeGreaterThan(
       RUNS / 20,
     )
-    expect(failures, `seed ${SEED}`).toEqual([])
+    expect(failures.slice(0, 25), `seed ${seed}`).toEqual([])
   })
 })

@@ -5,9 +5,10 @@ export { parseOptions } from '../config'
 
 /**
  * Ties a zod schema to the options interface it validates, at compile time: the call does not
- * type-check unless every value the interface allows is accepted by the schema (the interface's
- * type is assignable to the schema's input) and every value the schema accepts is allowed by the
- * interface — so the JSDoc'd interface and the validation cannot drift apart.
+ * type-check unless every option the interface declares is a key of the schema (zod would
+ * otherwise strip it silently), every value the interface allows is accepted by the schema, and
+ * every value the schema accepts is allowed by the interface — so the JSDoc'd interface and the
+ * validation cannot drift apart.
  *
  * @example
  * ```ts
@@ -15,11 +16,14 @@ export { parseOptions } from '../config'
  * ```
  */
 export function optionsSchema<Options>() {
-  return <S extends z.ZodType<unknown, Options>>(
-    schema: S &
-      ([Options] extends [z.input<S>] ? unknown : { 'options interface and schema disagree': never }),
-  ): S => schema
+  return <S extends z.ZodType<unknown, Options>>(schema: S & SchemaCheck<Options, S>): S => schema
 }
+
+type SchemaCheck<Options, S extends z.ZodType> = [Options] extends [z.input<S>]
+  ? [Exclude<keyof Options, keyof z.input<S>>] extends [never]
+    ? unknown
+    : { 'options the schema does not validate': Exclude<keyof Options, keyof z.input<S>> }
+  : { 'the options interface allows values the schema refuses': never }
 
 /** The zod check for a `Database` option (`createDatabase()`'s result). */
 export const databaseOption = z.custom<Database>(isDatabase, 'must be a Database from createDatabase()')

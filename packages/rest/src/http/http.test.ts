@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { RestError } from '../errors'
+import { contentRange } from '../execution/content-range'
 import { negotiate, parseAccept } from './media'
 import { parsePrefer } from './prefer'
-import { contentRange, requestRange } from './range'
+import { requestRange } from './range'
 
 const ALL = { csv: true, scalarText: false, plan: false }
 

@@ -1,7 +1,11 @@
 import type { Principal, Transaction } from '@groundwork/core'
+import { assertJsonDepth, decodeSegment } from '@groundwork/core/kit'
 import type { ResponseRow } from '../compiler/response'
 import type { Executor, RestContext, RestMethod, RestResult } from '../context'
 import { pgrstError, RestError } from '../errors'
+import { pipelinedRead } from '../execution/pipelined-read'
+import { applyRequestSetup, requestSetup } from '../execution/request-setup'
+import type { StatementNames } from '../execution/statement-names'
 import type { ResolvedRestOptions } from '../options'
 import type { ParsedQuery } from '../parser/ast'
 import { parseQuery } from '../parser/query'
@@ -12,10 +16,8 @@ import { qualifiedKey } from '../schema-cache/types'
 import { prepareWrite } from '../write/index'
 import { pipelinedWrite } from '../write/pipelined'
 import { negotiate } from './media'
-import { pipelinedRead } from './pipelined'
 import { parsePrefer } from './prefer'
 import { requestRange } from './range'
-import { applyRequestSetup, requestSetup } from './request-setup'
 
 /** A request in transport-neutral form (the handler and `api.query` both build one). */
 export interface RestRequest {
@@ -34,6 +36,8 @@ export interface PipelineDeps {
   executeWrite: Executor
   executeRpc: Executor
   openapi: (cache: SchemaCache, schema: string, url: URL) => string
+  /** The instance's prepared-statement names. */
+  statements: StatementNames
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'])
@@ -55,7 +59,12 @@ export async function runPipeline(
 ): Promise<RestResult> {
   const { options } = deps
   const method = request.method.toUpperCase()
-  const path = decodePath(request.url.pathname)
+  // Each segment decoded on its own: an encoded "/" cannot turn `/rpc%2Ffn` into an RPC route.
+  const segments = request.url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeSegment)
+  const path = `/${segments.join('/')}`
   let cache: SchemaCache
   try {
     cache = await deps.cache()
@@ -67,7 +76,6 @@ export async function runPipeline(
     })
   }
 
-  const segments = path.split('/').filter((s) => s !== '')
   const isRpc = segments.length === 2 && segments[0] === 'rpc'
   if (segments.length > 1 && !isRpc) {
     throw pgrstError('PGRST125', `Invalid path specified in request URL`)
@@ -173,6 +181,8 @@ export async function runPipeline(
   const contentType =
     (request.headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase() ||
     'application/json'
+  // Deep JSON would overflow whatever walks it next (jsonb input, JSON.stringify): refuse it first.
+  if (contentType.includes('json')) assertJsonDepth(request.body, options.maxJsonDepth)
 
   const restMethod = (method === 'OPTIONS' ? 'GET' : method) as RestMethod
   const executor = rpc ? deps.executeRpc : readLike ? deps.executeRead : deps.executeWrite
@@ -206,6 +216,7 @@ export async function runPipeline(
     range,
     principal,
     cache,
+    statements: deps.statements,
     options,
     applied,
   }
@@ -217,7 +228,12 @@ export async function runPipeline(
   if (!transaction && relation && readLike && !prefer.timezone && media.kind !== 'plan') {
     const read = prepareRead(base)
     if (isSingleStatement(base, read)) {
-      const { rows } = await pipelinedRead<ResponseRow>(options.db, setup, readStatement(read), rollback)
+      const { rows } = await pipelinedRead<ResponseRow>(
+        options.db,
+        setup,
+        readStatement(base, read),
+        rollback,
+      )
       const row = rows[0] as ResponseRow
       result = finishRead(base, read, row, row.total === null ? null : Number(row.total))
     }
@@ -264,14 +280,6 @@ export async function runPipeline(
   if (explicit || options.schemas.length > 1) result.headers['Content-Profile'] ??= schema
   if (method === 'HEAD') result.body = null
   return result
-}
-
-function decodePath(pathname: string): string {
-  try {
-    return decodeURIComponent(pathname)
-  } catch {
-    throw pgrstError('PGRST125', 'Invalid path specified in request URL')
-  }
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { ResponseRow } from '../compiler/response'
-import { statementName } from '../compiler/statement-names'
 import type { Executor, RestContext, RestResult } from '../context'
 import { RestError } from '../errors'
-import { contentRange } from '../http/range'
-import { resultFromRow } from '../http/response'
+import { contentRange } from '../execution/content-range'
+import { resultFromRow } from '../execution/result'
+import { namedStatement } from '../execution/statement-names'
 import type { SchemaCache } from '../schema-cache/types'
 import { type CompiledRead, compileRead, type ReadRequest } from './compile-read'
 
@@ -37,9 +37,11 @@ export function isSingleStatement(ctx: ReadRequest, read: CompiledRead): boolean
 }
 
 /** The query config for the read's statement (a named prepared statement while under the cap). */
-export function readStatement(read: CompiledRead): { name?: string; text: string; values: unknown[] } {
-  const name = statementName(read.text)
-  return name ? { name, text: read.text, values: read.values } : { text: read.text, values: read.values }
+export function readStatement(
+  ctx: ReadRequest,
+  read: CompiledRead,
+): { name?: string; text: string; values: unknown[] } {
+  return namedStatement(ctx, read.text, read.values)
 }
 
 /**
@@ -51,7 +53,7 @@ export function readStatement(read: CompiledRead): { name?: string; text: string
 export const executeRead: Executor = async (ctx) => {
   const read = prepareRead(ctx)
   if (ctx.media.kind === 'plan') return explain(ctx, read)
-  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(readStatement(read))
+  const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(readStatement(ctx, read))
   const row = rows[0] as ResponseRow
   let total = row.total === null ? null : Number(row.total)
   if (

@@ -14,11 +14,11 @@ import { buildPlan } from '../compiler/plan'
 import { compileResponse, type ResponseRow } from '../compiler/response'
 import { compileNode } from '../compiler/select'
 import { ident, SqlParams } from '../compiler/sql'
-import { statementName } from '../compiler/statement-names'
 import type { Executor, RestContext, RestResult } from '../context'
 import { pgrstError } from '../errors'
-import { contentRange } from '../http/range'
-import { applyGucs, resultFromRow } from '../http/response'
+import { contentRange } from '../execution/content-range'
+import { applyGucs, resultFromRow } from '../execution/result'
+import { namedStatement } from '../execution/statement-names'
 import type { Column, FunctionArgument, FunctionInfo, Relation } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
 import { parseJson } from '../write/payload'
@@ -84,11 +84,8 @@ function finishPrepared(ctx: RpcRequest, fn: FunctionInfo, from: string, params:
       : fn.returnShape === 'scalar'
         ? callScalar(ctx, fn, from, alias)
         : callRows(ctx, fn, from, alias, params)
-  const name = statementName(compiled.text)
   return {
-    statement: name
-      ? { name, text: compiled.text, values: params.values }
-      : { text: compiled.text, values: params.values },
+    statement: namedStatement(ctx, compiled.text, params.values),
     finish: compiled.finish,
   }
 }

@@ -15,11 +15,11 @@ import { buildPlan } from '../compiler/plan'
 import { compileResponse, type ResponseRow } from '../compiler/response'
 import { compileNode } from '../compiler/select'
 import { ident, qualified, SqlParams } from '../compiler/sql'
-import { statementName } from '../compiler/statement-names'
 import { filterSql, logicSql } from '../compiler/where'
 import type { Executor, RestContext, RestResult } from '../context'
 import { pgrstError } from '../errors'
-import { resultFromRow } from '../http/response'
+import { resultFromRow } from '../execution/result'
+import { namedStatement } from '../execution/statement-names'
 import type { ParsedQuery } from '../parser/ast'
 import type { Relation } from '../schema-cache/types'
 import { deleteStatement, insertStatement, type Returning, resolveColumns, updateStatement } from './mutation'
@@ -75,9 +75,8 @@ export function prepareWrite(ctx: WriteRequest): PreparedWrite {
   }
   const text = responseSql(ctx, relation, params, mutation, mode)
   // Named: a request shape's SQL is the same whatever its values, so Postgres plans it once per connection.
-  const name = statementName(text)
   return {
-    statement: name ? { name, text, values: params.values } : { text, values: params.values },
+    statement: namedStatement(ctx, text, params.values),
     finish: (row) => finish(ctx, relation, mode, row),
   }
 }

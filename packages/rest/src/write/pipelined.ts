@@ -2,8 +2,8 @@ import type { Database } from '@groundwork/core'
 import type pg from 'pg'
 import type { ResponseRow } from '../compiler/response'
 import type { RestResult } from '../context'
-import type { PipelineClient } from '../http/pipelined'
-import type { SetupStatement } from '../http/request-setup'
+import type { PipelineClient } from '../execution/pipelined-read'
+import type { SetupStatement } from '../execution/request-setup'
 
 /** A compiled statement and how to turn its single response row into the answer. */
 export interface PreparedStatement {
