@@ -29,13 +29,18 @@ export const SET_CLAIMS_SQL =
   "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
   "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
   "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
-  "set_config('request.headers', $7, true)"
+  "set_config('request.headers', $7, true), " +
+  "set_config('statement_timeout', coalesce(nullif($8, ''), current_setting('statement_timeout')), true)"
 
-/** The parameters for `SET_CLAIMS_SQL`. */
+/**
+ * The parameters for `SET_CLAIMS_SQL`. `statementTimeout` is the role's `statement_timeout`
+ * (`'3000'` ms, `'0'` for none); `''` keeps the connection's own.
+ */
 export function claimParameters(
   role: string,
   claims: JwtClaims | null,
   context: RequestContext = {},
+  statementTimeout = '',
 ): string[] {
   const claimsJson = JSON.stringify(claims ?? { role })
   return [
@@ -46,6 +51,7 @@ export function claimParameters(
     context.method ?? '',
     context.path ?? '',
     JSON.stringify(lowerCaseHeaders(context.headers)),
+    statementTimeout,
   ]
 }
 

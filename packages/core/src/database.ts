@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { z } from 'zod'
+import { cancelOnAbort } from './cancel-on-abort'
 import { claimParameters, type JwtClaims, type RequestContext, SET_CLAIMS_SQL } from './claims'
 import { parseOptions } from './config'
 import { GroundworkError } from './errors'
@@ -22,6 +23,19 @@ export interface DatabaseOptions {
   roles?: Partial<RoleNames>
   /** Where pool errors and migration notices go. @default silent */
   logger?: Logger
+  /**
+   * Roles a request may run as besides `roles.anon`, `roles.authenticated` and `roles.service`.
+   * `withClaims` refuses any other role (401 `CORE_ROLE_NOT_ALLOWED`), whatever a token says: a
+   * token naming `postgres` (or `none`, which would fall back to the connecting user) never switches
+   * to it. @default []
+   */
+  allowedRoles?: string[]
+  /**
+   * `statement_timeout` in milliseconds per request role, set in every request transaction (0 = no
+   * limit); roles not listed keep the connection's own. Supabase's defaults, so an anonymous query
+   * cannot hold a backend for minutes. @default { anon: 3000, authenticated: 8000 } (by `roles` names)
+   */
+  statementTimeouts?: Record<string, number>
 }
 
 /** A transaction (or a connection inside one) handed to callbacks. */
@@ -43,6 +57,11 @@ export interface WithClaimsOptions extends RequestContext {
   readOnly?: boolean
   /** Run inside this caller's transaction instead of a new one; settings are restored afterwards. */
   transaction?: Transaction
+  /**
+   * Cancels the running statement (`pg_cancel_backend`) when it aborts, e.g. the `request.signal`
+   * of an HTTP request whose client went away; the connection is then discarded, not reused.
+   */
+  signal?: AbortSignal
 }
 
 /** What {@link createDatabase} returns: a pool, Kysely, and the claims-scoped transaction every request uses. */
@@ -70,6 +89,12 @@ export interface Database {
     fn: (tx: Transaction) => Promise<T>,
     options?: WithClaimsOptions,
   ): Promise<T>
+  /**
+   * The parameters of core's claims statement for `claims` (role checked against the allowed
+   * roles, the role's `statement_timeout`), for Groundwork packages that send it themselves
+   * (pipelined). Throws 401 `CORE_ROLE_NOT_ALLOWED` for a role outside the allowed ones.
+   */
+  claimParameters(claims: JwtClaims | null, context?: RequestContext): string[]
   /** Runs `fn` in a transaction as the connecting user (no role switch): for trusted server code. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
   /** Runs one parameterised query on the pool as the connecting user. */
@@ -90,6 +115,17 @@ const optionsSchema = z
     max: z.number().int().positive().optional(),
     roles: roleNamesSchema,
     logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+    allowedRoles: z.array(z.string().min(1).max(63)).default([]),
+    statementTimeouts: z
+      .record(
+        z.string().min(1).max(63),
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1),
+      )
+      .optional(),
   })
   .refine((o) => Boolean(o.connectionString) !== Boolean(o.pool), {
     message: 'pass exactly one of `connectionString` or `pool`',
@@ -121,13 +157,44 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
   const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) })
 
+  const allowedRoles = new Set([
+    resolved.roles.anon,
+    resolved.roles.authenticated,
+    resolved.roles.service,
+    ...resolved.allowedRoles,
+  ])
+  const timeouts: Record<string, number> = resolved.statementTimeouts ?? {
+    [resolved.roles.anon]: 3000,
+    [resolved.roles.authenticated]: 8000,
+  }
+
+  function requestRole(claims: JwtClaims | null): string {
+    const role = claims?.role
+    if (role === undefined || role === null || role === '') return resolved.roles.anon
+    if (typeof role !== 'string' || !allowedRoles.has(role)) {
+      throw new GroundworkError('CORE_ROLE_NOT_ALLOWED', 'The role in the credentials is not allowed', {
+        status: 401,
+        hint: 'Requests may only run as the API roles (anon, authenticated, service_role) or `allowedRoles`',
+      })
+    }
+    return role
+  }
+
+  function parametersFor(claims: JwtClaims | null, context: RequestContext = {}): string[] {
+    const role = requestRole(claims)
+    const timeout = timeouts[role]
+    return claimParameters(role, claims, context, timeout === undefined ? '' : String(timeout))
+  }
+
   async function inTransaction<T>(
     begin: string,
     setup: ((tx: Transaction) => Promise<void>) | null,
     fn: (tx: Transaction) => Promise<T>,
+    signal?: AbortSignal,
   ) {
     const client = await pool.connect()
     let released = false
+    const watch = cancelOnAbort(pool, client, signal)
     try {
       await client.query(begin)
       const tx = transactionOn(client)
@@ -147,7 +214,9 @@ export function createDatabase(options: DatabaseOptions): Database {
         throw error
       }
     } finally {
-      if (!released) client.release()
+      await watch.done()
+      // A cancelled connection is discarded: a late cancel must never reach the next user's query.
+      if (!released) client.release(watch.aborted ? new Error('request aborted') : undefined)
     }
   }
 
@@ -157,8 +226,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     roles: resolved.roles,
     logger,
     async withClaims(claims, fn, opts = {}) {
-      const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : resolved.roles.anon
-      const params = claimParameters(role, claims, opts)
+      const params = parametersFor(claims, opts)
       if (opts.transaction) return withClaimsInside(opts.transaction, params, fn)
       return inTransaction(
         opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN',
@@ -166,8 +234,10 @@ export function createDatabase(options: DatabaseOptions): Database {
           await tx.query({ name: 'groundwork_set_claims', text: SET_CLAIMS_SQL, values: params })
         },
         fn,
+        opts.signal,
       )
     },
+    claimParameters: parametersFor,
     transaction(fn) {
       return inTransaction('BEGIN', null, fn)
     },
@@ -241,7 +311,7 @@ async function withClaimsInside<T>(
     "select array[current_setting('role'), coalesce(current_setting('request.jwt.claims', true), ''), " +
       "coalesce(current_setting('request.jwt.claim.sub', true), ''), coalesce(current_setting('request.jwt.claim.role', true), ''), " +
       "coalesce(current_setting('request.method', true), ''), coalesce(current_setting('request.path', true), ''), " +
-      "coalesce(current_setting('request.headers', true), '')] as settings",
+      "coalesce(current_setting('request.headers', true), ''), current_setting('statement_timeout')] as settings",
   )
   const settings = previous.rows[0]?.settings
   if (!settings)

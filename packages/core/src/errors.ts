@@ -80,6 +80,7 @@ export class GroundworkError<Code extends string = string> extends Error {
 export type CoreErrorCode =
   | 'CORE_CONFIG_INVALID'
   | 'CORE_CLAIMS_FAILED'
+  | 'CORE_ROLE_NOT_ALLOWED'
   | 'CORE_JWT_INVALID'
   | 'CORE_JWT_EXPIRED'
   | 'CORE_JWT_CLAIM_INVALID'

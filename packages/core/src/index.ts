@@ -1,5 +1,7 @@
 export type { JwtClaims, RequestContext } from './claims'
 export { clientAddress } from './client-address'
+export type { ConnectingRoleOptions } from './connecting-role'
+export { setupConnectingRole } from './connecting-role'
 export { migrations } from './core-migrations'
 export type { Database, DatabaseOptions, Transaction, WithClaimsOptions } from './database'
 export { createDatabase, isDatabase, transactionOn } from './database'

@@ -54,6 +54,13 @@ const commonShape = {
   issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   /** The role of callers that present no token. */
   anonRole: z.string().min(1).default(DEFAULT_ROLES.anon),
+  /**
+   * Roles a token may name; any other (`postgres`, `none`…) is refused with 401, as is a role claim
+   * that is not a string. `anonRole` is always allowed.
+   */
+  allowedRoles: z
+    .array(z.string().min(1).max(63))
+    .default([DEFAULT_ROLES.anon, DEFAULT_ROLES.authenticated, DEFAULT_ROLES.service]),
   /** Seconds of clock skew tolerated for `exp`/`nbf`. */
   clockTolerance: z.number().int().min(0).max(300).default(0),
   /**
@@ -159,6 +166,9 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       })
     }
     const role = found ?? config.anonRole
+    if (role !== config.anonRole && !config.allowedRoles.includes(role)) {
+      throw new GroundworkError(JWT_ERROR_CODES.invalid, 'The JWT role is not allowed', { status: 401 })
+    }
     return { kind: 'jwt', role, claims: { ...claims, role }, token }
   }
 }

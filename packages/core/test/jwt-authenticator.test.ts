@@ -45,6 +45,21 @@ describe('createJwtAuthenticator with a shared secret', () => {
     expect(principal).toEqual({ kind: 'anonymous', role: 'anon', claims: { role: 'anon' } })
   })
 
+  it('refuses a token naming a role outside allowedRoles (postgres, none…) with 401', async () => {
+    for (const role of ['postgres', 'none', 'pg_read_server_files', 'authenticator']) {
+      const token = await signTestToken({ role }, { audience: 'authenticated' })
+      const error = await rejection(authenticate(requestWith({ authorization: `Bearer ${token}` })))
+      expect(error).toMatchObject({
+        code: 'CORE_JWT_INVALID',
+        status: 401,
+        message: 'The JWT role is not allowed',
+      })
+    }
+    const custom = createJwtAuthenticator({ secret: TEST_JWT_SECRET, allowedRoles: ['reporter'] })
+    const token = await signTestToken({ role: 'reporter' })
+    expect((await custom(requestWith({ authorization: `Bearer ${token}` }))).role).toBe('reporter')
+  })
+
   it('verifies a bearer token and takes its role and claims', async () => {
     const token = await signTestToken({ role: 'authenticated', sub: 'u-1' }, { audience: 'authenticated' })
     const principal = await authenticate(requestWith({ authorization: `Bearer ${token}` }))

@@ -177,3 +177,63 @@ describe('withClaims', () => {
     expect(rows).toEqual([{ body: 'secret plans' }])
   })
 })
+
+describe('withClaims guards', () => {
+  it('refuses a role outside the API roles, whatever a token says (postgres, none, a non-string)', async () => {
+    for (const role of ['postgres', 'none', 'pg_read_server_files', 42, ['service_role']]) {
+      await expect(
+        t.db.withClaims({ role } as never, (tx) => tx.query('select current_user')),
+      ).rejects.toMatchObject({ code: 'CORE_ROLE_NOT_ALLOWED', status: 401 })
+    }
+    // The pipelined paths use the same check.
+    expect(() => t.db.claimParameters({ role: 'postgres' })).toThrow(/not allowed/)
+  })
+
+  it('runs as a role added with allowedRoles', async () => {
+    await t.db.query(
+      'do $$ begin create role gw_test_reporter nologin; exception when duplicate_object then null; end $$',
+    )
+    await t.db.query('grant gw_test_reporter to current_user')
+    const { createDatabase } = await import('../src/index')
+    const db = createDatabase({ connectionString: t.url, allowedRoles: ['gw_test_reporter'] })
+    try {
+      const { rows } = await db.withClaims({ role: 'gw_test_reporter' }, (tx) =>
+        tx.query('select current_user as who'),
+      )
+      expect(rows).toEqual([{ who: 'gw_test_reporter' }])
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('sets each role its statement_timeout (anon 3s, authenticated 8s, service_role unchanged)', async () => {
+    const timeoutAs = (role: string) =>
+      t.db.withClaims(
+        { role },
+        async (tx) => (await tx.query("select current_setting('statement_timeout') as t")).rows[0]?.t,
+      )
+    expect(await timeoutAs('anon')).toBe('3s')
+    expect(await timeoutAs('authenticated')).toBe('8s')
+    expect(await timeoutAs('service_role')).toBe('0')
+    await expect(
+      t.db.withClaims({ role: 'anon' }, (tx) => tx.query('select pg_sleep(4)')),
+    ).rejects.toMatchObject({
+      code: '57014',
+    })
+  })
+
+  it('cancels the running statement when the signal aborts, and discards the connection', async () => {
+    const controller = new AbortController()
+    const started = Date.now()
+    const running = t.db.withClaims({ role: 'service_role' }, (tx) => tx.query('select pg_sleep(30)'), {
+      signal: controller.signal,
+    })
+    setTimeout(() => controller.abort(), 200)
+    await expect(running).rejects.toMatchObject({ code: '57014' })
+    expect(Date.now() - started).toBeLessThan(5000)
+    const { rows } = await t.db.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%pg_sleep(30)%' and state = 'active' and pid <> pg_backend_pid()",
+    )
+    expect(rows[0]?.n).toBe(0)
+  })
+})

@@ -37,8 +37,21 @@ export interface RestOptions {
   maxRows?: number
   /** Allow `count()`, `sum()`, `avg()`, `min()`, `max()` in `select` (PostgREST's `db-aggregates-enabled`). @default false */
   aggregates?: boolean
-  /** Serve an OpenAPI 3.1 document at the root (`GET /`). @default true */
+  /** Serve an OpenAPI 3.1 document at the root (`GET /`); `false` is `openapiMode: 'disabled'`. @default true */
   openapi?: boolean
+  /**
+   * What the root document lists (PostgREST's `openapi-mode`): only what the caller's role has
+   * privileges on, everything exposed, or nothing (404 PGRST126). @default 'follow-privileges'
+   */
+  openapiMode?: 'follow-privileges' | 'ignore-privileges' | 'disabled'
+  /**
+   * Most embedded resources one `select` may contain (all levels together); more is 400 PGRST100.
+   * Each embed is a lateral join: an anonymous URL with hundreds of them would hold a backend's CPU.
+   * @default 50
+   */
+  maxEmbeds?: number
+  /** Deepest embedding one `select` may nest (`a(b(c(…)))`); deeper is 400 PGRST100. @default 10 */
+  maxEmbedDepth?: number
   /** Stripped from request paths before routing, for frameworks that pass the full URL. @default '' */
   basePath?: string
   /** How transactions end (PostgREST's `db-tx-end`). @default 'commit' */
@@ -95,6 +108,9 @@ export const restOptionsSchema = optionsSchema<RestOptions>()(
     maxRows: z.number().int().positive().optional(),
     aggregates: z.boolean().default(false),
     openapi: z.boolean().default(true),
+    openapiMode: z.enum(['follow-privileges', 'ignore-privileges', 'disabled']).default('follow-privileges'),
+    maxEmbeds: z.number().int().min(0).max(10_000).default(50),
+    maxEmbedDepth: z.number().int().min(0).max(20).default(10),
     basePath: basePathOption,
     txEnd: z
       .enum(['commit', 'rollback', 'commit-allow-override', 'rollback-allow-override'])

@@ -7,6 +7,9 @@
  * **Not public API.** It changes with Groundwork's packages, without semver guarantees. Host
  * applications use `@groundwork/core` and the packages' own entry points.
  */
+
+export type { AbortWatch } from '../cancel-on-abort'
+export { cancelOnAbort } from '../cancel-on-abort'
 export type { JwtClaims, RequestContext } from '../claims'
 export { claimParameters, SET_CLAIMS_SQL } from '../claims'
 export type { HmacVerifyOptions } from '../hmac-jwt'

@@ -1,4 +1,5 @@
 import type { Database } from '@groundwork/core'
+import { cancelOnAbort } from '@groundwork/core/kit'
 import type pg from 'pg'
 import type { SetupStatement } from './request-setup'
 
@@ -22,9 +23,11 @@ export async function pipelinedRead<R extends pg.QueryResultRow>(
   setup: readonly SetupStatement[],
   statement: pg.QueryConfig,
   rollback: boolean,
+  signal?: AbortSignal,
 ): Promise<pg.QueryResult<R>> {
   const end = rollback ? 'ROLLBACK' : 'COMMIT'
   const client = (await db.pool.connect()) as PipelineClient
+  const watch = cancelOnAbort(db.pool, client, signal)
   let broken: Error | undefined
   try {
     if (typeof client.pipeline !== 'boolean') {
@@ -69,6 +72,9 @@ export async function pipelinedRead<R extends pg.QueryResultRow>(
       client.pipeline = false
       broken ??= new Error('pipeline interrupted')
     }
+    await watch.done()
+    // A cancelled connection is discarded: a late cancel must never reach the next user's query.
+    if (watch.aborted) broken ??= new Error('request aborted')
     client.release(broken)
   }
 }

@@ -5,7 +5,7 @@ import {
   type RequestContext,
   type Transaction,
 } from '@groundwork/core'
-import { claimParameters, SET_CLAIMS_SQL } from '@groundwork/core/kit'
+import { SET_CLAIMS_SQL } from '@groundwork/core/kit'
 import type { ResolvedRestOptions } from '../options'
 
 /** A statement as node-postgres takes it (named ones are prepared once per connection). */
@@ -18,7 +18,7 @@ export interface SetupStatement {
 // Core's claims statement plus the request's search_path, in one statement: the hot paths send it
 // pipelined, so the search_path costs no round trip. Same text for every createRest() instance,
 // so the prepared name can be shared on a pool.
-const SET_CLAIMS_AND_SEARCH_PATH_SQL = `${SET_CLAIMS_SQL}, set_config('search_path', $8, true)`
+const SET_CLAIMS_AND_SEARCH_PATH_SQL = `${SET_CLAIMS_SQL}, set_config('search_path', $9, true)`
 const SET_SEARCH_PATH_SQL = "select set_config('search_path', $1, true)"
 const SET_TIMEZONE_SQL = "select set_config('timezone', $1, true)"
 // For api.query inside a caller's transaction: what to put back, and the response GUCs (read by
@@ -58,12 +58,11 @@ export function requestSetup(
   context: RequestContext,
   schema: string,
 ): SetupStatement[] {
-  const role = typeof claims?.role === 'string' && claims.role !== '' ? claims.role : db.roles.anon
   const statements: SetupStatement[] = [
     {
       name: 'gw_rest_set_claims',
       text: SET_CLAIMS_AND_SEARCH_PATH_SQL,
-      values: [...claimParameters(role, claims, context), searchPathFor(options, schema)],
+      values: [...db.claimParameters(claims, context), searchPathFor(options, schema)],
     },
   ]
   const preRequest = preRequestStatement(options)

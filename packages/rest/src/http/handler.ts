@@ -71,7 +71,11 @@ export function createHandler(
         method === 'GET' || method === 'HEAD' || method === 'OPTIONS'
           ? ''
           : await readText(request, { maxBytes: options.maxBodyBytes })
-      result = await runPipeline(deps, { method, url, headers: request.headers, body }, principal)
+      result = await runPipeline(
+        deps,
+        { method, url, headers: request.headers, body, signal: request.signal },
+        principal,
+      )
     } catch (error) {
       result = errorResult(toRestError(error, anonymous, report(request)))
     }

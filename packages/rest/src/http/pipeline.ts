@@ -6,8 +6,11 @@ import { pgrstError, RestError } from '../errors'
 import { pipelinedRead } from '../execution/pipelined-read'
 import { applyRequestSetup, requestSetup } from '../execution/request-setup'
 import type { StatementNames } from '../execution/statement-names'
+import type { OpenApiVisibility } from '../openapi/document'
+import { visibleTo } from '../openapi/visibility'
 import type { ResolvedRestOptions } from '../options'
 import type { ParsedQuery } from '../parser/ast'
+import { assertEmbedLimits } from '../parser/embed-limits'
 import { parseQuery } from '../parser/query'
 import { finishRead, isSingleStatement, prepareRead, readStatement } from '../read/execute-read'
 import { prepareRpc } from '../rpc/index'
@@ -26,6 +29,8 @@ export interface RestRequest {
   url: URL
   headers: Headers
   body: string
+  /** Aborts when the client goes away: the running statement is then cancelled. */
+  signal?: AbortSignal | undefined
 }
 
 /** What the pipeline needs from `createRest`. */
@@ -35,7 +40,7 @@ export interface PipelineDeps {
   executeRead: Executor
   executeWrite: Executor
   executeRpc: Executor
-  openapi: (cache: SchemaCache, schema: string, url: URL) => string
+  openapi: (cache: SchemaCache, schema: string, url: URL, visible: OpenApiVisibility | null) => string
   /** The instance's prepared-statement names. */
   statements: StatementNames
 }
@@ -93,22 +98,28 @@ export async function runPipeline(
 
   if (segments.length === 0) {
     if (!readLike) throw pgrstError('PGRST117', `Unsupported HTTP method: ${method}`)
-    if (!options.openapi) throw pgrstError('PGRST126', 'Root endpoint metadata is disabled')
-    if (options.preRequest) {
-      // PostgREST runs the pre-request function before the root document too: it may refuse.
-      await options.db.withClaims(
+    if (!options.openapi || options.openapiMode === 'disabled') {
+      throw pgrstError('PGRST126', 'Root endpoint metadata is disabled')
+    }
+    // PostgREST runs the pre-request function before the root document too (it may refuse), and
+    // by default lists only what the caller's role has privileges on.
+    let visible: OpenApiVisibility | null = null
+    if (options.preRequest || options.openapiMode === 'follow-privileges') {
+      visible = await options.db.withClaims(
         principal.claims,
         async (tx) => {
           const restore = await applyRequestSetup(tx, options, schema, {
             callerTransaction: transaction !== undefined,
             timezone: null,
           })
+          const seen = options.openapiMode === 'follow-privileges' ? await visibleTo(tx, schema) : null
           await restore()
+          return seen
         },
         { method, path, headers: request.headers, readOnly: true, ...(transaction ? { transaction } : {}) },
       )
     }
-    const body = deps.openapi(cache, schema, request.url)
+    const body = deps.openapi(cache, schema, request.url, visible)
     return {
       status: 200,
       headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' },
@@ -157,6 +168,7 @@ export async function runPipeline(
     request.url.searchParams,
     argNames ? (key) => argNames.has(key) : undefined,
   )
+  assertEmbedLimits(query.select, options)
   const prefer = parsePrefer(request.headers.get('prefer'))
   if (prefer.handling === 'strict' && prefer.invalid.length > 0) {
     throw pgrstError(
@@ -242,11 +254,15 @@ export async function runPipeline(
   // Writes: BEGIN, claims and the statement pipelined, then COMMIT once the result passed its
   // checks (two round trips instead of four). See write/pipelined.ts.
   if (result === null && !transaction && relation && !readLike && !prefer.timezone) {
-    result = await pipelinedWrite(options.db, setup, prepareWrite(base), { rollback })
+    result = await pipelinedWrite(options.db, setup, prepareWrite(base), { rollback, signal: request.signal })
   }
   // RPC: the call is one statement too (READ ONLY for GET/HEAD and non-volatile functions).
   if (result === null && !transaction && rpc && !prefer.timezone) {
-    result = await pipelinedWrite(options.db, setup, prepareRpc(base), { rollback, readOnly })
+    result = await pipelinedWrite(options.db, setup, prepareRpc(base), {
+      rollback,
+      readOnly,
+      signal: request.signal,
+    })
   }
 
   if (result === null) {
@@ -266,6 +282,7 @@ export async function runPipeline(
       result = await options.db.withClaims(claims, work, {
         ...context,
         readOnly,
+        signal: request.signal,
         ...(transaction ? { transaction } : {}),
       })
     } catch (error) {

@@ -5,6 +5,12 @@ type Json = Record<string, unknown>
 
 const ref = (kind: string, name: string) => ({ $ref: `#/components/${kind}/${encodeURIComponent(name)}` })
 
+/** What the caller may use, for PostgREST's `openapi-mode = follow-privileges`; null shows everything. */
+export interface OpenApiVisibility {
+  relations: ReadonlySet<string>
+  functions: ReadonlySet<string>
+}
+
 /**
  * The OpenAPI 3.1 description of the exposed schema, built from the schema cache (PostgREST only
  * offers Swagger 2.0): one path per table/view with its verbs, row filters per column, the shared
@@ -13,7 +19,12 @@ const ref = (kind: string, name: string) => ({ $ref: `#/components/${kind}/${enc
  * @see https://spec.openapis.org/oas/v3.1.0
  * @see https://docs.postgrest.org/en/v12/references/api/openapi.html
  */
-export function openApiDocument(cache: SchemaCache, schema: string, _url: URL): string {
+export function openApiDocument(
+  cache: SchemaCache,
+  schema: string,
+  _url: URL,
+  visible: OpenApiVisibility | null = null,
+): string {
   const paths: Json = {}
   const schemas: Json = {}
   const parameters: Json = {
@@ -101,7 +112,9 @@ export function openApiDocument(cache: SchemaCache, schema: string, _url: URL): 
     },
   }
 
-  for (const relation of [...cache.relations.values()].filter((r) => r.schema === schema)) {
+  for (const relation of [...cache.relations.values()].filter(
+    (r) => r.schema === schema && (visible === null || visible.relations.has(r.name)),
+  )) {
     schemas[relation.name] = relationSchema(relation)
     const filters = relation.columns.map((column) => {
       const key = `rowFilter.${relation.name}.${column.name}`
@@ -197,6 +210,7 @@ export function openApiDocument(cache: SchemaCache, schema: string, _url: URL): 
   for (const [key, overloads] of cache.functions) {
     if (!key.startsWith(`${schema}.`)) continue
     const fn = overloads[0] as FunctionInfo
+    if (visible !== null && !visible.functions.has(fn.name)) continue
     const args = fn.args.filter((a) => a.name !== '')
     const properties = Object.fromEntries(args.map((a) => [a.name, jsonSchemaForType(a.type, a.udtName)]))
     const required = args.filter((a) => !a.hasDefault).map((a) => a.name)

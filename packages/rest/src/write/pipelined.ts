@@ -1,4 +1,5 @@
 import type { Database } from '@groundwork/core'
+import { cancelOnAbort } from '@groundwork/core/kit'
 import type pg from 'pg'
 import type { ResponseRow } from '../compiler/response'
 import type { RestResult } from '../context'
@@ -30,10 +31,11 @@ export async function pipelinedWrite(
   db: Database,
   setup: readonly SetupStatement[],
   write: PreparedStatement,
-  options: { rollback: boolean; readOnly?: boolean },
+  options: { rollback: boolean; readOnly?: boolean; signal?: AbortSignal | undefined },
 ): Promise<RestResult> {
   const begin = options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'
   const client = (await db.pool.connect()) as PipelineClient
+  const watch = cancelOnAbort(db.pool, client, options.signal)
   let broken: Error | undefined
   const abort = async () => {
     await client.query('ROLLBACK').catch((error: Error) => {
@@ -89,6 +91,9 @@ export async function pipelinedWrite(
       client.pipeline = false
       broken ??= new Error('pipeline interrupted')
     }
+    await watch.done()
+    // A cancelled connection is discarded: a late cancel must never reach the next user's query.
+    if (watch.aborted) broken ??= new Error('request aborted')
     client.release(broken)
   }
 }
