@@ -64,7 +64,7 @@ export function createDemo(options: DemoOptions): Demo {
     siteUrl: options.publicUrl,
     externalUrl: `${options.publicUrl}/auth/v1`,
     additionalRedirectUrls: ['http://localhost:*/**', 'http://127.0.0.1:*/**'],
-    mail,
+    mail: mail.api,
     anonymousSignIns: true,
   })
   const rest = createRest({ db, authenticate: auth.authenticate })
@@ -89,7 +89,7 @@ export function createDemo(options: DemoOptions): Demo {
     () => mail.close(),
     () => rest.close(),
     () => realtime.close(),
-    () => jobs.stop(),
+    () => jobs.close(),
   )
 
   migrationSets.push(demoMigrations())

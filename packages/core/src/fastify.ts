@@ -52,7 +52,8 @@ const fastifyOptionsSchema = adapterOptionsSchema
  *   is passed in the `x-forwarded-prefix` header.
  * - Fastify parses no body inside the plugin (its content-type parsers are replaced, in the
  *   plugin's own encapsulated context only, by a pass-through): the handler reads the raw
- *   stream, so Fastify's `bodyLimit` does not apply to these routes.
+ *   stream, so Fastify's `bodyLimit` does not apply to these routes: each Groundwork handler
+ *   enforces its own `maxBodyBytes` while streaming (413 in its wire format).
  * - The reply is hijacked (`reply.hijack()`) and written by the same Node writer as
  *   `@groundwork/core/node`: streamed chunk by chunk (Server-Sent Events), every `Set-Cookie`
  *   kept, client aborts reaching `request.signal`, errors mapped as there.

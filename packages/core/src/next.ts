@@ -50,6 +50,9 @@ export interface NextJsRouteHandlers {
  *   with a generic 500 and goes to `onError`. A response body that fails mid-stream is reported
  *   to `onError` too (Next.js then cuts the connection).
  *
+ * - Next.js puts no size limit on route-handler bodies (`serverActions.bodySizeLimit` is for Server
+ *   Actions only): each Groundwork handler enforces its own `maxBodyBytes` while streaming.
+ *
  * Export `dynamic = 'force-dynamic'` next to the handlers so Next.js never caches a `GET`.
  *
  * @example

@@ -81,7 +81,7 @@ function groundworkHarness(db: Database): Harness {
       await jobs.start()
     },
     async stop() {
-      await jobs?.stop()
+      await jobs?.close()
       jobs = null
     },
   }

@@ -154,3 +154,24 @@ function summarizeIssues(error: z.ZodError): string {
     .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
     .join('; ')
 }
+
+/**
+ * The `add` of `jobs.api`: looks the task up by name among `tasks` (unknown → `JOBS_UNKNOWN_TASK`)
+ * and enqueues with {@link addJob} on `executor` (the first argument when it is not a name) or
+ * `db`, so the payload is validated by the task's schema and stored with its defaults applied.
+ */
+export function createAdd(db: Queryable, tasks: ReadonlyMap<string, AnyTaskDefinition>) {
+  return (...args: unknown[]): Promise<JobRecord> => {
+    const [executor, rest] = typeof args[0] === 'string' ? [db, args] : [args[0] as Queryable, args.slice(1)]
+    const [name, payload, options] = rest as [string, unknown, AddJobOptions | undefined]
+    const task = tasks.get(name)
+    if (!task) {
+      return Promise.reject(
+        jobsError('JOBS_UNKNOWN_TASK', `No task named "${name}" was given to createJobs()`, {
+          hint: `Known tasks: ${[...tasks.keys()].join(', ') || '(none)'}`,
+        }),
+      )
+    }
+    return addJob(executor, task, payload as never, options)
+  }
+}

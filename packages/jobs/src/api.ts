@@ -1,4 +1,5 @@
-import type { Database } from '@groundwork/core'
+import type { AnyTaskDefinition, Database, TaskName, TaskPayload } from '@groundwork/core'
+import { type AddJobOptions, createAdd, type JobRecord, type Queryable } from './add-job'
 import { jobsError } from './errors'
 import { checkJobNumbers } from './internal/job-numbers'
 import type { Matviews } from './matviews'
@@ -82,8 +83,31 @@ export interface ListRunsOptions {
   offset?: number
 }
 
-/** The typed admin surface; the admin handler is a thin HTTP layer over it. */
-export interface JobsApi {
+/**
+ * The typed surface of `createJobs()` (`jobs.api`): enqueueing typed by the task list, and the
+ * admin operations the admin handler is a thin HTTP layer over.
+ */
+export interface JobsApi<Tasks extends readonly AnyTaskDefinition[] = readonly AnyTaskDefinition[]> {
+  /**
+   * Enqueues a job for one of `tasks`, payload checked by the task's schema. Pass a transaction
+   * (or any {@link Queryable}) first to enqueue inside it: the job exists only if it commits.
+   *
+   * @example
+   * ```ts
+   * await db.transaction((tx) => jobs.api.add(tx, 'mail:welcome', { userId }))
+   * ```
+   */
+  add<Name extends TaskName<Tasks>>(
+    name: Name,
+    payload: TaskPayload<Tasks, Name>,
+    options?: AddJobOptions,
+  ): Promise<JobRecord>
+  add<Name extends TaskName<Tasks>>(
+    executor: Queryable,
+    name: Name,
+    payload: TaskPayload<Tasks, Name>,
+    options?: AddJobOptions,
+  ): Promise<JobRecord>
   listJobs(options?: ListJobsOptions): Promise<Page<JobSummary>>
   getJob(id: string): Promise<JobSummary | null>
   stats(): Promise<JobStats>
@@ -97,7 +121,9 @@ export interface JobsApi {
     changes: { runAt?: Date; priority?: number; maxAttempts?: number; attempts?: number },
   ): Promise<JobSummary>
   listRuns(options?: ListRunsOptions): Promise<Page<RunSummary>>
+  /** DB-stored recurring jobs; `schedules.tick(now)` enqueues due ticks (the runner calls it every `scheduleInterval`). */
   readonly schedules: Schedules
+  /** Materialized views: register, refresh (optionally on a schedule). */
   readonly matviews: Matviews
 }
 
@@ -166,8 +192,13 @@ function jobId(id: string): string {
   return id
 }
 
-/** Builds the admin API over graphile-worker's public SQL API and schema `jobs`. */
-export function createJobsApi(db: Database, schedules: Schedules, matviews: Matviews): JobsApi {
+/** Builds the API over graphile-worker's public SQL API and schema `jobs`; `add` knows `tasks`. */
+export function createJobsApi(
+  db: Database,
+  tasks: ReadonlyMap<string, AnyTaskDefinition>,
+  schedules: Schedules,
+  matviews: Matviews,
+): JobsApi {
   async function getJob(id: string): Promise<JobSummary | null> {
     const { rows } = await db.query<JobRow>(
       `select ${JOB_COLUMNS} from graphile_worker.jobs j where j.id = $1::bigint`,
@@ -184,6 +215,7 @@ export function createJobsApi(db: Database, schedules: Schedules, matviews: Matv
   }
 
   return {
+    add: createAdd(db, tasks) as JobsApi['add'],
     schedules,
     matviews,
     getJob,

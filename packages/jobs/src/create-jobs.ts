@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto'
 import type {
   AnyTaskDefinition,
   Database,
+  GroundworkService,
   Logger,
   MigrationSet,
-  TaskName,
-  TaskPayload,
+  ServiceHandler,
 } from '@groundwork/core'
 import { parseOptions } from '@groundwork/core/kit'
 import type { Runner, WorkerEvents } from 'graphile-worker'
 import type pg from 'pg'
-import { type AddJobOptions, addJob, type JobRecord, type Queryable } from './add-job'
 import { createJobsApi, type JobsApi } from './api'
 import { jobsError } from './errors'
 import { createJobsHandler } from './handler'
@@ -19,57 +18,51 @@ import { Heartbeat } from './internal/heartbeat'
 import { HistoryWriter } from './internal/history'
 import { createWorkerEvents, startRunner } from './internal/runner'
 import { buildTaskList, errorText } from './internal/task-list'
-import { createMatviews, type Matviews } from './matviews'
+import { createMatviews } from './matviews'
 import { migrations } from './migrations'
 import { type JobsOptions, jobsOptionsSchema } from './options'
-import { createSchedules, type Schedules } from './schedules'
+import { createSchedules } from './schedules'
 
 /** graphile-worker's typed event emitter (`jobs.events`). @see https://worker.graphile.org/docs/worker-events */
 export type { WorkerEvents }
 
-/** Options for {@link Jobs.stop}. */
-export interface StopOptions {
-  /** Override `shutdownTimeout` for this stop: ms to let running jobs finish before aborting their signal. */
+/** Options of {@link Jobs.close}. */
+export interface CloseOptions {
+  /** Override `shutdownTimeout` for this close: ms to let running jobs finish before aborting their signal. */
   timeout?: number
 }
 
-/** What {@link createJobs} returns. */
-export interface Jobs<Tasks extends readonly AnyTaskDefinition[] = readonly AnyTaskDefinition[]> {
+/** What {@link createJobs} returns: a `GroundworkService` whose `api` is typed by `tasks`. */
+export interface Jobs<Tasks extends readonly AnyTaskDefinition[] = readonly AnyTaskDefinition[]>
+  extends GroundworkService<JobsApi<Tasks>> {
+  readonly name: 'jobs'
   /**
-   * Enqueues a job for one of `tasks`, payload checked by the task's schema. Pass a transaction
-   * (or any {@link Queryable}) first to enqueue inside it: the job exists only if it commits.
+   * Enqueueing (`api.add`, typed by `tasks`) and the admin surface (jobs, stats,
+   * retry/cancel/reschedule, `schedules`, runs, `matviews`).
    */
-  add<Name extends TaskName<Tasks>>(
-    name: Name,
-    payload: TaskPayload<Tasks, Name>,
-    options?: AddJobOptions,
-  ): Promise<JobRecord>
-  add<Name extends TaskName<Tasks>>(
-    executor: Queryable,
-    name: Name,
-    payload: TaskPayload<Tasks, Name>,
-    options?: AddJobOptions,
-  ): Promise<JobRecord>
+  readonly api: JobsApi<Tasks>
+  /** The admin HTTP handler over `api` (service role only). */
+  readonly handler: ServiceHandler
+  /** The `jobs` MigrationSet (graphile-worker's schema + schema `jobs`). */
+  readonly migrations: MigrationSet
+  /**
+   * Tasks jobs contributes to other runners: none. Its built-in tasks (`jobs:prune-runs`,
+   * `jobs:refresh-matview`) are registered by this runner itself.
+   */
+  readonly tasks: readonly []
   /** Starts running jobs (and the heartbeat, sweeper and scheduler). Idempotent. */
   start(): Promise<void>
-  /** Stops taking jobs, lets running ones finish up to the timeout, then aborts their `ctx.signal`. */
-  stop(options?: StopOptions): Promise<void>
-  /** True between `start()` and `stop()`. */
+  /**
+   * Stops taking jobs, lets running ones finish up to the timeout, then aborts their `ctx.signal`.
+   * Idempotent; the `Database` stays open.
+   */
+  close(options?: CloseOptions): Promise<void>
+  /** True between `start()` and `close()`. */
   readonly running: boolean
   /** graphile-worker's events (`job:start`, `job:success`, `job:error`, `job:failed`, `worker:create`, …). */
   readonly events: WorkerEvents
-  /** The `jobs` MigrationSet (graphile-worker's schema + schema `jobs`). */
-  readonly migrations: MigrationSet
   /** This instance's id in `jobs.workers`. */
   readonly instanceId: string
-  /** DB-stored recurring jobs; `schedules.tick(now)` enqueues due ticks (the runner calls it every `scheduleInterval`). */
-  readonly schedules: Schedules
-  /** Materialized views: register, refresh (optionally on a schedule). */
-  readonly matviews: Matviews
-  /** The typed admin surface (jobs, stats, retry/cancel/reschedule, schedules, runs, matviews). */
-  readonly api: JobsApi
-  /** The admin HTTP handler over `api` (service role only). */
-  readonly handler: (request: Request) => Promise<Response>
   /** Recovers the jobs of workers whose heartbeat is stale, now (the runner does it every `heartbeatInterval`). */
   sweep(): Promise<string[]>
 }
@@ -83,7 +76,8 @@ export interface Jobs<Tasks extends readonly AnyTaskDefinition[] = readonly AnyT
  * const jobs = createJobs({ db, tasks: [sendWelcome] })
  * await migrate(db, [coreMigrations, jobs.migrations])
  * await jobs.start()
- * await db.transaction((tx) => jobs.add(tx, 'mail:welcome', { userId }))
+ * await db.transaction((tx) => jobs.api.add(tx, 'mail:welcome', { userId }))
+ * process.on('SIGTERM', () => jobs.close())
  * ```
  * @see https://worker.graphile.org/docs/library/run
  */
@@ -97,12 +91,13 @@ export function createJobs<const Tasks extends readonly AnyTaskDefinition[]>(
   const tasks = new Map<string, AnyTaskDefinition>(resolved.tasks.map((task) => [task.name, task]))
   const schedules = createSchedules(db, { logger, graceMs: Math.max(60_000, 2 * resolved.scheduleInterval) })
   const matviews = createMatviews(db, schedules)
-  const api = createJobsApi(db, schedules, matviews)
+  const api = createJobsApi(db, tasks, schedules, matviews)
   const handler = createJobsHandler({
     api,
     authenticate: resolved.authenticate,
     serviceRole: db.roles.service,
     basePath: resolved.basePath,
+    limits: { maxBytes: resolved.maxBodyBytes, maxJsonDepth: resolved.maxJsonDepth },
     onError: resolved.onError,
   })
   const builtins = builtinTasks(db, matviews, resolved.historyRetention)
@@ -141,32 +136,17 @@ export function createJobs<const Tasks extends readonly AnyTaskDefinition[]>(
     timers.push(timer)
   }
 
-  async function add(...args: unknown[]): Promise<JobRecord> {
-    const [executor, rest] =
-      typeof args[0] === 'string' ? [db as Queryable, args] : [args[0] as Queryable, args.slice(1)]
-    const [name, payload, addOptions] = rest as [string, unknown, AddJobOptions | undefined]
-    const task = tasks.get(name)
-    if (!task) {
-      throw jobsError('JOBS_UNKNOWN_TASK', `No task named "${name}" was given to createJobs()`, {
-        hint: `Known tasks: ${[...tasks.keys()].join(', ') || '(none)'}`,
-      })
-    }
-    // addJob validates with the task's schema and stores the parsed payload (defaults applied).
-    return addJob(executor, task, payload as never, addOptions)
-  }
-
   const jobs: Jobs<Tasks> = {
-    add: add as Jobs<Tasks>['add'],
+    name: 'jobs',
+    api: api as JobsApi<Tasks>,
+    handler,
+    migrations,
+    tasks: [],
     get running() {
       return runner !== null
     },
     events,
-    migrations,
     instanceId,
-    schedules,
-    matviews,
-    api,
-    handler,
     sweep: () => heartbeat.sweep(),
     start() {
       if (runner) return Promise.resolve()
@@ -195,7 +175,7 @@ export function createJobs<const Tasks extends readonly AnyTaskDefinition[]>(
           events,
           heartbeat,
           onExit: () => {
-            // The runner ended without stop() (a fatal error): stop the timers too, so `running`
+            // The runner ended without close() (a fatal error): stop the timers too, so `running`
             // tells the truth and start() can be called again.
             exited = true
             if (!started || runner !== started) return
@@ -222,13 +202,13 @@ export function createJobs<const Tasks extends readonly AnyTaskDefinition[]>(
       })
       return starting
     },
-    async stop(stopOptions = {}) {
+    async close(closeOptions = {}) {
       if (starting) await starting.catch(() => {})
       const current = runner
       if (!current) return
       runner = null
       clearTimers()
-      await stopRunner(current, stopOptions.timeout ?? resolved.shutdownTimeout, stopController)
+      await stopRunner(current, closeOptions.timeout ?? resolved.shutdownTimeout, stopController)
       await history?.close()
       await heartbeat
         .clear()
@@ -276,7 +256,7 @@ function installPoolErrorHandlers(pool: pg.Pool, logger: Logger): void {
  * are retried).
  */
 async function stopRunner(runner: Runner, timeout: number, controller: AbortController): Promise<void> {
-  const graceful = runner.stop('groundwork jobs: stop()')
+  const graceful = runner.stop('groundwork jobs: close()')
   const abortTimer = setTimeout(() => controller.abort(new Error('groundwork jobs: stopping')), timeout)
   let killTimer: NodeJS.Timeout | undefined
   const forced = new Promise<'timeout'>((resolve) => {

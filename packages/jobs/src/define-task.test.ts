@@ -2,7 +2,8 @@ import { defineTask, type TaskPayload } from '@groundwork/core'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import type { JobRecord } from './add-job'
-import { createJobs, type Jobs } from './create-jobs'
+import type { JobsApi } from './api'
+import { createJobs } from './create-jobs'
 
 const welcome = defineTask({
   name: 'mail:welcome',
@@ -37,7 +38,7 @@ describe('defineTask', () => {
       locale?: string | undefined
     }>()
     expectTypeOf<TaskPayload<Tasks, 'cleanup'>>().toEqualTypeOf<{ olderThanDays: number }>()
-    const add = (() => Promise.resolve({} as JobRecord)) as unknown as Jobs<Tasks>['add']
+    const add = (() => Promise.resolve({} as JobRecord)) as unknown as JobsApi<Tasks>['add']
     void (() => {
       void add('mail:welcome', { userId: 'u1' })
       void add(
@@ -56,11 +57,11 @@ describe('defineTask', () => {
   it('infers the task list passed to createJobs (never executed: types only)', () => {
     void (() => {
       const jobs = createJobs({ db: null as never, tasks: [welcome, cleanup] })
-      void jobs.add('cleanup', { olderThanDays: 1 })
+      void jobs.api.add('cleanup', { olderThanDays: 1 })
       // @ts-expect-error not one of the tasks given to createJobs
-      void jobs.add('mail:goodbye', {})
+      void jobs.api.add('mail:goodbye', {})
       // @ts-expect-error olderThanDays must be a number
-      void jobs.add('cleanup', { olderThanDays: 'soon' })
+      void jobs.api.add('cleanup', { olderThanDays: 'soon' })
     })
   })
 })

@@ -1,8 +1,11 @@
-import { GroundworkError } from '@groundwork/core'
+import { GroundworkError, type GroundworkErrorOptions } from '@groundwork/core'
+import { HTTP_ERROR_STATUS, type HttpErrorCode } from '@groundwork/core/kit'
 
 /**
  * The stable error codes of `@groundwork/jobs` and their HTTP status (one table, used by
- * {@link jobsError} and the admin handler).
+ * {@link JobsError}). The admin handler also answers the HTTP kit's codes (`HTTP_NOT_FOUND` for an
+ * unknown route, `HTTP_METHOD_NOT_ALLOWED` with `Allow`, `HTTP_PAYLOAD_TOO_LARGE`,
+ * `HTTP_BAD_JSON`, `HTTP_INVALID_BODY`, …), which {@link JobsErrorCode} includes.
  */
 export const JOBS_ERROR_STATUS = {
   JOBS_INVALID_PAYLOAD: 400,
@@ -12,6 +15,7 @@ export const JOBS_ERROR_STATUS = {
   JOBS_INVALID_TIME_ZONE: 400,
   JOBS_UNAUTHORIZED: 401,
   JOBS_FORBIDDEN: 403,
+  /** No job with that id. */
   JOBS_NOT_FOUND: 404,
   JOBS_JOB_LOCKED: 409,
   JOBS_SCHEDULE_EXISTS: 409,
@@ -27,14 +31,28 @@ export const JOBS_ERROR_STATUS = {
   JOBS_RUNNER_FAILED: 500,
 } as const
 
-/** A code of {@link JOBS_ERROR_STATUS}. */
-export type JobsErrorCode = keyof typeof JOBS_ERROR_STATUS
+/** A code `@groundwork/jobs` answers with: its own ({@link JOBS_ERROR_STATUS}) or the HTTP kit's. */
+export type JobsErrorCode = keyof typeof JOBS_ERROR_STATUS | HttpErrorCode
 
-/** Builds a `GroundworkError` with one of this package's codes and its status. */
+const STATUS: Record<JobsErrorCode, number> = { ...HTTP_ERROR_STATUS, ...JOBS_ERROR_STATUS }
+
+/**
+ * The error `@groundwork/jobs` throws; `switch (error.code)` narrows over {@link JobsErrorCode}.
+ * The status comes from the code.
+ */
+export class JobsError extends GroundworkError<JobsErrorCode> {
+  override readonly name = 'JobsError'
+
+  constructor(code: JobsErrorCode, message: string, options: Omit<GroundworkErrorOptions, 'status'> = {}) {
+    super(code, message, { ...options, status: STATUS[code] })
+  }
+}
+
+/** Builds a {@link JobsError} with one of this package's codes and its status. */
 export function jobsError(
   code: JobsErrorCode,
   message: string,
-  options: { cause?: unknown; details?: unknown; hint?: string } = {},
-): GroundworkError {
-  return new GroundworkError(code, message, { ...options, status: JOBS_ERROR_STATUS[code] })
+  options: Omit<GroundworkErrorOptions, 'status'> = {},
+): JobsError {
+  return new JobsError(code, message, options)
 }

@@ -1,4 +1,5 @@
-import { type Authenticate, type GroundworkError, type OnError, toGroundworkError } from '@groundwork/core'
+import { type Authenticate, isGroundworkError, type OnError } from '@groundwork/core'
+import { type BodyLimits, readValidated, type ServedRoute, serveRoutes } from '@groundwork/core/kit'
 import { z } from 'zod'
 import type { JobState, JobsApi } from './api'
 import { jobsError } from './errors'
@@ -9,16 +10,11 @@ export interface JobsHandlerSettings {
   authenticate?: Authenticate | undefined
   /** The service role's name (`db.roles.service`): the only role let in. */
   serviceRole: string
-  /** Stripped from the request path before routing, for frameworks that pass the full URL. */
+  /** Stripped from the request path (at a segment boundary) before routing. */
   basePath: string
+  /** Limits of every body read. */
+  limits: BodyLimits
   onError?: OnError | undefined
-}
-
-type Route = {
-  method: string
-  pattern: RegExp
-  run: (match: string[], request: Request, url: URL) => Promise<unknown>
-  status?: number
 }
 
 const scheduleInput = z.object({
@@ -49,27 +45,6 @@ const registerInput = z.object({
   concurrently: z.boolean().optional(),
 })
 
-async function body<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
-  const text = await request.text()
-  let value: unknown = {}
-  if (text.trim() !== '') {
-    try {
-      value = JSON.parse(text)
-    } catch {
-      throw jobsError('JOBS_INVALID_REQUEST', 'The request body is not valid JSON')
-    }
-  }
-  const result = schema.safeParse(value)
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    throw jobsError(
-      'JOBS_INVALID_REQUEST',
-      `Invalid body: ${issue?.path.map(String).join('.') || '(root)'} ${issue?.message ?? ''}`.trim(),
-    )
-  }
-  return result.data
-}
-
 function intParam(url: URL, name: string): number | undefined {
   const value = url.searchParams.get(name)
   if (value === null) return undefined
@@ -83,39 +58,19 @@ function param(url: URL, name: string): string | undefined {
   return url.searchParams.get(name) ?? undefined
 }
 
-function json(status: number, value: unknown): Response {
-  return new Response(JSON.stringify(value), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  })
-}
-
-function errorResponse(error: GroundworkError): Response {
-  const payload: Record<string, unknown> = { code: error.code, message: error.message }
-  if (error.details !== undefined) payload.details = error.details
-  if (error.hint !== undefined) payload.hint = error.hint
-  return json(error.status, payload)
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    throw jobsError('JOBS_INVALID_REQUEST', 'Malformed percent-encoding in the path')
-  }
-}
-
 /**
- * The admin HTTP handler (Web `Request` → `Response`), routes relative to where it is mounted.
- * Only the service role gets in: any other caller is answered 403 `{ code, message }`.
+ * The admin HTTP handler (Web `Request` → `Response`), routes relative to where it is mounted,
+ * a thin layer over `jobs.api`. Only the service role gets in: any other caller is answered 403
+ * `{ code, message }`. Bodies are read through the HTTP kit with `limits` (413 past the size).
  */
 export function createJobsHandler(settings: JobsHandlerSettings): (request: Request) => Promise<Response> {
-  const { api } = settings
-  const routes: Route[] = [
+  const { api, limits } = settings
+  const body = <S extends z.ZodType>(request: Request, schema: S) => readValidated(request, schema, limits)
+  const routes: ServedRoute<void>[] = [
     {
       method: 'GET',
-      pattern: /^\/jobs$/,
-      run: (_, __, url) =>
+      path: '/jobs',
+      handler: async ({ url }) =>
         api.listJobs({
           state: param(url, 'state') as JobState | undefined,
           task: param(url, 'task'),
@@ -124,55 +79,56 @@ export function createJobsHandler(settings: JobsHandlerSettings): (request: Requ
           offset: intParam(url, 'offset'),
         }),
     },
-    { method: 'GET', pattern: /^\/jobs\/stats$/, run: () => api.stats() },
+    { method: 'GET', path: '/jobs/stats', handler: () => api.stats() },
     {
       method: 'GET',
-      pattern: /^\/jobs\/([^/]+)$/,
-      run: async ([id]) =>
+      path: '/jobs/:id',
+      handler: async ({ params: { id } }) =>
         (await api.getJob(id as string)) ??
         Promise.reject(jobsError('JOBS_NOT_FOUND', `No job with id ${id}`)),
     },
-    { method: 'POST', pattern: /^\/jobs\/([^/]+)\/retry$/, run: ([id]) => api.retry(id as string) },
+    { method: 'POST', path: '/jobs/:id/retry', handler: ({ params }) => api.retry(params.id as string) },
     {
       method: 'POST',
-      pattern: /^\/jobs\/([^/]+)\/cancel$/,
-      run: async ([id], request) => api.cancel(id as string, (await body(request, cancelInput)).reason),
+      path: '/jobs/:id/cancel',
+      handler: async ({ params, request }) =>
+        api.cancel(params.id as string, (await body(request, cancelInput)).reason),
     },
     {
       method: 'POST',
-      pattern: /^\/jobs\/([^/]+)\/reschedule$/,
-      run: async ([id], request) => {
+      path: '/jobs/:id/reschedule',
+      handler: async ({ params, request }) => {
         const input = await body(request, rescheduleInput)
-        return api.reschedule(id as string, {
+        return api.reschedule(params.id as string, {
           ...input,
           runAt: input.runAt ? new Date(input.runAt) : undefined,
         })
       },
     },
-    { method: 'GET', pattern: /^\/schedules$/, run: async () => ({ items: await api.schedules.list() }) },
+    { method: 'GET', path: '/schedules', handler: async () => ({ items: await api.schedules.list() }) },
     {
       method: 'POST',
-      pattern: /^\/schedules$/,
+      path: '/schedules',
       status: 201,
-      run: async (_, request) => api.schedules.create(await body(request, scheduleInput)),
+      handler: async ({ request }) => api.schedules.create(await body(request, scheduleInput)),
     },
     {
       method: 'GET',
-      pattern: /^\/schedules\/([^/]+)$/,
-      run: async ([name]) =>
+      path: '/schedules/:name',
+      handler: async ({ params: { name } }) =>
         (await api.schedules.get(name as string)) ??
         Promise.reject(jobsError('JOBS_SCHEDULE_NOT_FOUND', `No schedule named "${name}"`)),
     },
     {
       method: 'PATCH',
-      pattern: /^\/schedules\/([^/]+)$/,
-      run: async ([name], request) =>
-        api.schedules.update(name as string, await body(request, schedulePatch)),
+      path: '/schedules/:name',
+      handler: async ({ params, request }) =>
+        api.schedules.update(params.name as string, await body(request, schedulePatch)),
     },
     {
       method: 'DELETE',
-      pattern: /^\/schedules\/([^/]+)$/,
-      run: async ([name]) => {
+      path: '/schedules/:name',
+      handler: async ({ params: { name } }) => {
         if (!(await api.schedules.delete(name as string)))
           throw jobsError('JOBS_SCHEDULE_NOT_FOUND', `No schedule named "${name}"`)
         return { deleted: name }
@@ -180,8 +136,8 @@ export function createJobsHandler(settings: JobsHandlerSettings): (request: Requ
     },
     {
       method: 'GET',
-      pattern: /^\/runs$/,
-      run: (_, __, url) =>
+      path: '/runs',
+      handler: async ({ url }) =>
         api.listRuns({
           task: param(url, 'task'),
           jobId: param(url, 'jobId'),
@@ -190,55 +146,56 @@ export function createJobsHandler(settings: JobsHandlerSettings): (request: Requ
           offset: intParam(url, 'offset'),
         }),
     },
-    { method: 'GET', pattern: /^\/matviews$/, run: async () => ({ items: await api.matviews.list() }) },
+    { method: 'GET', path: '/matviews', handler: async () => ({ items: await api.matviews.list() }) },
     {
       method: 'POST',
-      pattern: /^\/matviews$/,
+      path: '/matviews',
       status: 201,
-      run: async (_, request) => {
+      handler: async ({ request }) => {
         const { name, ...options } = await body(request, registerInput)
         return api.matviews.register(name, options)
       },
     },
     {
       method: 'POST',
-      pattern: /^\/matviews\/([^/]+)\/refresh$/,
-      run: async ([name], request) => api.matviews.refresh(name as string, await body(request, refreshInput)),
+      path: '/matviews/:name/refresh',
+      handler: async ({ params, request }) =>
+        api.matviews.refresh(params.name as string, await body(request, refreshInput)),
     },
   ]
 
-  async function authorize(request: Request): Promise<void> {
-    if (!settings.authenticate) {
-      throw jobsError('JOBS_FORBIDDEN', 'The jobs admin API is disabled: pass `authenticate` to createJobs()')
-    }
-    const principal = await settings.authenticate(request)
-    if (principal.role !== settings.serviceRole) {
-      throw jobsError('JOBS_FORBIDDEN', 'The jobs admin API requires the service role')
-    }
-  }
-
-  return async (request) => {
-    try {
-      await authorize(request)
-      const url = new URL(request.url)
-      let path = url.pathname
-      if (settings.basePath && path.startsWith(settings.basePath)) path = path.slice(settings.basePath.length)
-      path = `/${path.replace(/^\/+|\/+$/g, '')}`
-      const matching = routes.filter((route) => route.pattern.test(path))
-      if (matching.length === 0) throw jobsError('JOBS_NOT_FOUND', `No route for ${path}`)
-      const route = matching.find((candidate) => candidate.method === request.method)
-      if (!route) {
-        const allow = [...new Set(matching.map((candidate) => candidate.method))].join(', ')
-        return new Response(JSON.stringify({ code: 'JOBS_METHOD_NOT_ALLOWED', message: `Use ${allow}` }), {
-          status: 405,
-          headers: { 'content-type': 'application/json; charset=utf-8', allow },
-        })
+  return serveRoutes<void>({
+    routes: routes.map((route) => ({
+      ...route,
+      handler: (input) => route.handler(input).catch(rethrowDatabaseError),
+    })),
+    basePath: settings.basePath,
+    onError: settings.onError,
+    async prepare(request) {
+      if (!settings.authenticate) {
+        throw jobsError(
+          'JOBS_FORBIDDEN',
+          'The jobs admin API is disabled: pass `authenticate` to createJobs()',
+        )
       }
-      const match = (route.pattern.exec(path) as RegExpExecArray).slice(1).map(decodeSegment)
-      const result = await route.run(match, request, url)
-      return json(route.status ?? 200, result)
-    } catch (error) {
-      return errorResponse(toGroundworkError(error, settings.onError, request))
-    }
+      const principal = await settings.authenticate(request)
+      if (principal.role !== settings.serviceRole) {
+        throw jobsError('JOBS_FORBIDDEN', 'The jobs admin API requires the service role')
+      }
+    },
+  })
+}
+
+/**
+ * Text Postgres cannot store — a NUL character in `text` (22021) or in `jsonb` (22P05) — is the
+ * caller's mistake (a name, reason or payload), so it is a 400, not an opaque 500.
+ */
+function rethrowDatabaseError(error: unknown): never {
+  const code = (error as { code?: unknown } | null)?.code
+  if (!isGroundworkError(error) && (code === '22021' || code === '22P05')) {
+    throw jobsError('JOBS_INVALID_REQUEST', 'Text must not contain NUL (\\u0000) characters', {
+      cause: error,
+    })
   }
+  throw error
 }

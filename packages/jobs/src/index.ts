@@ -12,10 +12,10 @@ export type {
   Page,
   RunSummary,
 } from './api'
-export type { Jobs, StopOptions, WorkerEvents } from './create-jobs'
+export type { CloseOptions, Jobs, WorkerEvents } from './create-jobs'
 export { createJobs } from './create-jobs'
 export type { JobsErrorCode } from './errors'
-export { JOBS_ERROR_STATUS } from './errors'
+export { JOBS_ERROR_STATUS, JobsError } from './errors'
 export type { Matview, Matviews, RefreshResult, RegisterMatviewOptions } from './matviews'
 export { REFRESH_MATVIEW_TASK } from './matviews'
 export { migrations } from './migrations'

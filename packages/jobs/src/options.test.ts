@@ -5,6 +5,8 @@ import { createJobs } from './create-jobs'
 const db = {
   pool: { listenerCount: () => 1, on() {} },
   query: async () => ({ rows: [] }),
+  withClaims: async () => {},
+  transaction: async () => {},
   roles: { service: 'service_role' },
 }
 
@@ -19,6 +21,9 @@ describe('createJobs options', () => {
     expect(() => createJobs({ db: {} as never })).toThrow(expect.objectContaining({ field: 'createJobs.db' }))
     expect(() => createJobs({ db: db as never, basePath: 'admin/' })).toThrow(
       expect.objectContaining({ field: 'createJobs.basePath' }),
+    )
+    expect(() => createJobs({ db: db as never, maxBodyBytes: 0 })).toThrow(
+      expect.objectContaining({ field: 'createJobs.maxBodyBytes' }),
     )
   })
 

@@ -1,6 +1,12 @@
 import { createHmac } from 'node:crypto'
 import { GroundworkError, type Principal } from '@groundwork/core'
-import { createTestDatabase, signTestToken, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
+import {
+  createTestDatabase,
+  postOversizeBody,
+  signTestToken,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+} from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { addJob, createJobs, defineTask, type Jobs } from '../src/index'
@@ -167,9 +173,73 @@ describe('admin API', () => {
     const matviews = await (await call('GET', '/matviews')).json()
     expect(matviews.items[0]).toMatchObject({ name: 'public.admin_mv', status: 'success' })
 
-    expect((await call('GET', '/nope')).status).toBe(404)
-    expect((await call('PATCH', '/schedules/%E0%A4%A')).status).toBe(400)
-    expect((await call('DELETE', '/jobs/stats')).status).toBe(405)
+    const unknown = await call('GET', '/nope')
+    expect(unknown.status).toBe(404)
+    expect(await unknown.json()).toMatchObject({ code: 'HTTP_NOT_FOUND' })
+    const badPath = await call('PATCH', '/schedules/%E0%A4%A')
+    expect(badPath.status).toBe(400)
+    expect(await badPath.json()).toMatchObject({ code: 'HTTP_BAD_PATH' })
+    const wrongMethod = await call('DELETE', '/jobs/stats')
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD')
+    expect(await wrongMethod.json()).toMatchObject({ code: 'HTTP_METHOD_NOT_ALLOWED' })
+  })
+
+  it('answers malformed and invalid bodies with the HTTP kit codes', async () => {
+    const malformed = await jobs.handler(
+      new Request('http://localhost/schedules', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${serviceToken}` },
+        body: '{nope',
+      }),
+    )
+    expect(malformed.status).toBe(400)
+    expect(await malformed.json()).toMatchObject({ code: 'HTTP_BAD_JSON' })
+    const invalid = await call('POST', '/schedules', { name: 'x', task: 'x' })
+    expect(invalid.status).toBe(400)
+    expect(await invalid.json()).toMatchObject({
+      code: 'HTTP_INVALID_BODY',
+      message: expect.stringContaining('cron'),
+    })
+  })
+})
+
+describe('admin handler limits and mounting', () => {
+  it('strips basePath only at a segment boundary (`/adminjobs` is not under `/admin`)', async () => {
+    const mounted = createJobs({ db: t.db, authenticate, basePath: '/admin' })
+    const get = (path: string) =>
+      mounted.handler(
+        new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${serviceToken}` } }),
+      )
+    expect((await get('/admin/jobs/stats')).status).toBe(200)
+    // `startsWith(basePath)` without a boundary used to route this as `/jobs/stats`.
+    const outside = await get('/adminjobs/stats')
+    expect(outside.status).toBe(404)
+    expect(await outside.json()).toMatchObject({ code: 'HTTP_NOT_FOUND' })
+  })
+
+  it('refuses a body past maxBodyBytes with 413 while streaming, without buffering it', async () => {
+    const result = await postOversizeBody({
+      handler: jobs.handler,
+      path: '/schedules',
+      limit: 64 * 1024,
+      headers: { authorization: `Bearer ${serviceToken}` },
+    })
+    expect(result.status).toBe(413)
+    expect(result.body).toMatchObject({ code: 'HTTP_PAYLOAD_TOO_LARGE', message: expect.any(String) })
+    expect(result.rssGrowth).toBeLessThan(20 * 1024 * 1024)
+  })
+
+  it('refuses JSON nested deeper than maxJsonDepth with 400, not a stack overflow', async () => {
+    const response = await jobs.handler(
+      new Request('http://localhost/schedules', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${serviceToken}` },
+        body: `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+      }),
+    )
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ code: 'HTTP_JSON_TOO_DEEP' })
   })
 })
 
@@ -183,7 +253,7 @@ describe('numbers graphile-worker stores as smallint / integer', () => {
       code: 'JOBS_INVALID_REQUEST',
     })
     await expect(
-      jobs.schedules.create({
+      jobs.api.schedules.create({
         name: 'too-far',
         task: 'test:admin-noop',
         cron: '* * * * *',

@@ -28,7 +28,7 @@ describe('dropped connections', () => {
     const jobs = createJobs({ db: t.db, tasks: [task], pollInterval: 200, heartbeatInterval: 300, logger })
     await jobs.start()
     try {
-      await jobs.add('test:after-drop', { n: 1 })
+      await jobs.api.add('test:after-drop', { n: 1 })
       await waitFor(async () => ran.includes(1))
 
       // Kill every backend of this database: idle pool clients and graphile-worker's LISTEN client.
@@ -48,7 +48,7 @@ describe('dropped connections', () => {
       await waitFor(
         async () => {
           try {
-            await jobs.add('test:after-drop', { n: 2 })
+            await jobs.api.add('test:after-drop', { n: 2 })
             return true
           } catch {
             return false
@@ -61,7 +61,7 @@ describe('dropped connections', () => {
       expect(jobs.running).toBe(true)
       expect(errors.some((message) => /connection|terminat/i.test(message))).toBe(true)
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   }, 40_000)
 })

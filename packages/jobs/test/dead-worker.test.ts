@@ -104,7 +104,7 @@ describe('dead-worker recovery', () => {
       )
       expect(left[0]?.n).toBe(0)
     } finally {
-      await rescuer.stop()
+      await rescuer.close()
     }
   }, 60_000)
 })

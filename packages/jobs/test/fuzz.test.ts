@@ -6,14 +6,20 @@
  * Reproduce a failure with `FUZZ_SEED=<printed seed>`; `FUZZ_RUNS` changes the count.
  */
 import { createJwtAuthenticator } from '@groundwork/core'
-import { createTestDatabase, signTestToken, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
+import {
+  createTestDatabase,
+  ERROR_SHAPES,
+  type FuzzCase,
+  HOSTILE,
+  type Rng,
+  runFuzz,
+  signTestToken,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+} from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { addJob, createJobs, defineTask, type Jobs } from '../src/index'
-
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1500)
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
-const CONCURRENCY = 4
 
 let t: TestDatabase
 let jobs: Jobs
@@ -41,26 +47,9 @@ beforeAll(async () => {
   }
 })
 afterAll(async () => {
-  await jobs?.stop()
+  await jobs?.close()
   await t?.drop()
 })
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  const chance = (p: number) => next() < p
-  return { next, int, pick, chance }
-}
-type Rng = ReturnType<typeof prng>
 
 const CRONS = [
   '* * * * *',
@@ -97,12 +86,12 @@ const ZONES = [
   'utc',
   'Etc/GMT+12',
 ]
-const NAMES = ['nightly', 'fuzz-a', 'fuzz-b', '', 'x'.repeat(300), '%zz', 'a/b', '😀']
+const NAMES = ['nightly', 'fuzz-a', 'fuzz-b', '', 'x'.repeat(300), '%zz', 'a/b', '😀', ...HOSTILE.strings]
 
 function scheduleBody(r: Rng): unknown {
   const body: Record<string, unknown> = {}
   if (r.chance(0.9)) body.name = r.chance(0.9) ? r.pick(NAMES) : 5
-  if (r.chance(0.9)) body.task = r.pick(['fuzz:noop', 'nope', '', 7])
+  if (r.chance(0.9)) body.task = r.pick(['fuzz:noop', 'nope', '', 7, ...HOSTILE.strings])
   if (r.chance(0.9)) body.cron = r.chance(0.9) ? r.pick(CRONS) : null
   if (r.chance(0.6)) body.timeZone = r.pick(ZONES)
   if (r.chance(0.4)) body.payload = r.pick([{ n: 1 }, { n: 'x' }, null, [1], 'x'])
@@ -112,17 +101,19 @@ function scheduleBody(r: Rng): unknown {
   return body
 }
 
-interface Case {
-  method: string
-  path: string
-  body: string | undefined
+/** A body: mostly `value` as JSON, sometimes malformed or a nesting bomb (100,000 levels passes the 64 KiB limit). */
+function jsonBody(r: Rng, value: unknown): string {
+  if (r.chance(0.03)) return HOSTILE.deepJson(r.pick([200, 20_000, 100_000]))
+  return r.chance(0.95) ? JSON.stringify(value) : '{'
 }
 
-function makeCase(r: Rng): Case {
-  const id = r.chance(0.6) ? r.pick(jobIds) : r.pick(['0', '-1', 'abc', '99999999999999999999', '1.5', '%zz'])
+function makeCase(r: Rng): FuzzCase {
+  const id = r.chance(0.6)
+    ? r.pick(jobIds)
+    : r.pick(['0', '-1', 'abc', '99999999999999999999', '1.5', '%zz', '%2F..%2F'])
   const name = encodeURIComponent(r.pick(NAMES)).replace('%25zz', '%zz')
-  const json = (value: unknown) => (r.chance(0.95) ? JSON.stringify(value) : '{')
-  return r.pick<() => Case>([
+  const json = (value: unknown) => jsonBody(r, value)
+  return r.pick<() => FuzzCase>([
     () => ({
       method: 'GET',
       path: `/jobs?${new URLSearchParams({
@@ -197,66 +188,31 @@ function makeCase(r: Rng): Case {
   ])()
 }
 
-interface Failure {
-  why: string
-  case: Case
-  status: number
-  body: string
-}
-
-async function send(c: Case): Promise<{ status: number; failure: Failure | null }> {
+function send(c: FuzzCase): Promise<Response> {
   const headers = new Headers({ authorization: `Bearer ${service}` })
   if (c.body !== undefined) headers.set('content-type', 'application/json')
-  const response = await jobs.handler(
+  return jobs.handler(
     new Request(`http://localhost${c.path}`, {
       method: c.method,
       headers,
       body: c.method === 'GET' ? undefined : c.body,
     }),
   )
-  const raw = await response.text()
-  const fail = (why: string) => ({
-    status: response.status,
-    failure: { why, case: c, status: response.status, body: raw.slice(0, 500) },
-  })
-  if (response.status >= 500) return fail('5xx')
-  if (response.status >= 400) {
-    try {
-      const parsed = JSON.parse(raw) as Record<string, unknown>
-      if (typeof parsed.code !== 'string' || typeof parsed.message !== 'string')
-        return fail('error body without code/message')
-    } catch {
-      return fail('error body is not JSON')
-    }
-  }
-  return { status: response.status, failure: null }
 }
 
 describe('jobs admin input fuzz', () => {
   it('answers random crons, zones, ids and bodies with a success or a JSON 4xx, never a 5xx', async () => {
-    const r = prng(SEED)
-    const cases = Array.from({ length: RUNS }, () => makeCase(r))
-    const failures: Failure[] = []
-    const statuses = new Map<number, number>()
-    let next = 0
-    const started = performance.now()
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < cases.length) {
-          const { status, failure } = await send(cases[next++] as Case)
-          statuses.set(status, (statuses.get(status) ?? 0) + 1)
-          if (failure) failures.push(failure)
-        }
-      }),
-    )
-    console.log(
-      `jobs fuzz: seed ${SEED} (FUZZ_SEED=${SEED} to reproduce), ${RUNS} requests in ${Math.round(performance.now() - started)} ms; statuses ${[
-        ...statuses,
-      ]
-        .sort(([a], [b]) => a - b)
-        .map(([status, n]) => `${status}×${n}`)
-        .join(' ')}`,
-    )
-    expect(failures.slice(0, 5), `seed ${SEED}`).toEqual([])
+    const { seed, failures } = await runFuzz({
+      name: 'jobs',
+      runs: 1500,
+      concurrency: 4,
+      makeCase,
+      send,
+      errorShape: ERROR_SHAPES.groundwork,
+    })
+    const shown = failures
+      .slice(0, 5)
+      .map((f) => ({ ...f, case: { ...f.case, body: String(f.case.body).slice(0, 300) } }))
+    expect(shown, `seed ${seed} (FUZZ_SEED=${seed} to reproduce)`).toEqual([])
   }, 180_000)
 })

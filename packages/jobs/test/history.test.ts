@@ -27,7 +27,7 @@ describe('retries and run history', () => {
     const jobs = createJobs({ db: t.db, tasks: [flaky], pollInterval: 100 })
     await jobs.start()
     try {
-      const job = await jobs.add('test:flaky', { order: 7 })
+      const job = await jobs.api.add('test:flaky', { order: 7 })
       // After the first failure graphile-worker pushes run_at by exp(1) ≈ 2.7 s.
       await waitFor(async () => {
         const { rows } = await t.db.query(
@@ -61,7 +61,7 @@ describe('retries and run history', () => {
       expect(second!.durationMs).toBeGreaterThanOrEqual(0)
       expect(second!.finishedAt.getTime()).toBeGreaterThanOrEqual(second!.startedAt.getTime())
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   }, 40_000)
 
@@ -75,14 +75,14 @@ describe('retries and run history', () => {
     const jobs = createJobs({ db: t.db, tasks: [secret], pollInterval: 100 })
     await jobs.start()
     try {
-      const job = await jobs.add('test:secret', { token: 'magic-link-token' })
+      const job = await jobs.api.add('test:secret', { token: 'magic-link-token' })
       const runs = await waitFor(async () => {
         const page = await jobs.api.listRuns({ jobId: job.id })
         return page.items.length === 1 ? page.items : null
       })
       expect(runs[0]).toMatchObject({ outcome: 'success', payload: null })
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   })
 
@@ -94,11 +94,11 @@ describe('retries and run history', () => {
     jobs.events.on('job:success', ({ job }) => seen.push(`success:${job.task_identifier}`))
     await jobs.start()
     try {
-      await jobs.add('test:evented', {})
+      await jobs.api.add('test:evented', {})
       await waitFor(async () => seen.includes('success:test:evented'))
       expect(seen).toContain('start:test:evented')
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   })
 
@@ -111,12 +111,12 @@ describe('retries and run history', () => {
     const jobs = createJobs({ db: t.db, pollInterval: 100, historyRetention: 7 * 86_400_000 })
     await jobs.start()
     try {
-      expect((await jobs.schedules.get('jobs:prune-runs'))?.cron).toBe('17 3 * * *')
+      expect((await jobs.api.schedules.get('jobs:prune-runs'))?.cron).toBe('17 3 * * *')
       // An operator's change survives a restart.
-      await jobs.schedules.update('jobs:prune-runs', { cron: '0 4 * * *' })
-      await jobs.stop()
+      await jobs.api.schedules.update('jobs:prune-runs', { cron: '0 4 * * *' })
+      await jobs.close()
       await jobs.start()
-      expect((await jobs.schedules.get('jobs:prune-runs'))?.cron).toBe('0 4 * * *')
+      expect((await jobs.api.schedules.get('jobs:prune-runs'))?.cron).toBe('0 4 * * *')
       const { addJob } = await import('../src/index')
       await addJob(t.db, 'jobs:prune-runs', {})
       await waitFor(async () => {
@@ -126,7 +126,7 @@ describe('retries and run history', () => {
       const { rows } = await t.db.query("select count(*)::int as n from jobs.runs where task = 'test:recent'")
       expect(rows[0]?.n).toBe(1)
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   })
 })
@@ -154,18 +154,18 @@ describe('graceful stop', () => {
     const jobs = createJobs({ db: t.db, tasks: [slow], pollInterval: 100, shutdownTimeout: 2000 })
     const started = new Promise<void>((resolve) => jobs.events.once('job:start', () => resolve()))
     await jobs.start()
-    await jobs.add('test:slow', { ms: 500 })
+    await jobs.api.add('test:slow', { ms: 500 })
     await started
-    await jobs.stop()
+    await jobs.close()
     expect(finished).toBe(true)
     expect(aborted).toBe(false)
 
     const again = new Promise<void>((resolve) => jobs.events.once('job:start', () => resolve()))
     await jobs.start()
-    await jobs.add('test:slow', { ms: 60_000 })
+    await jobs.api.add('test:slow', { ms: 60_000 })
     await again
     const before = Date.now()
-    await jobs.stop({ timeout: 300 })
+    await jobs.close({ timeout: 300 })
     expect(aborted).toBe(true)
     // Well before the configured shutdownTimeout (2 s): the per-call timeout applies.
     expect(Date.now() - before).toBeLessThan(1500)

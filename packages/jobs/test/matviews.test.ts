@@ -34,15 +34,17 @@ async function totals(view: string) {
 
 describe('materialized views', () => {
   it('registers only materialized views', async () => {
-    await expect(jobs.matviews.register('public.plain_view')).rejects.toMatchObject({
+    await expect(jobs.api.matviews.register('public.plain_view')).rejects.toMatchObject({
       code: 'JOBS_NOT_A_MATVIEW',
       status: 400,
     })
-    await expect(jobs.matviews.register('missing_view')).rejects.toMatchObject({ code: 'JOBS_NOT_A_MATVIEW' })
-    await expect(jobs.matviews.refresh('sales_by_region')).rejects.toMatchObject({
+    await expect(jobs.api.matviews.register('missing_view')).rejects.toMatchObject({
+      code: 'JOBS_NOT_A_MATVIEW',
+    })
+    await expect(jobs.api.matviews.refresh('sales_by_region')).rejects.toMatchObject({
       code: 'JOBS_MATVIEW_NOT_REGISTERED',
     })
-    const registered = await jobs.matviews.register('sales_by_region')
+    const registered = await jobs.api.matviews.register('sales_by_region')
     expect(registered).toMatchObject({
       name: 'public.sales_by_region',
       status: 'never',
@@ -53,17 +55,17 @@ describe('materialized views', () => {
 
   it('refreshes a view (standard and concurrently) and records the outcome', async () => {
     await t.db.query("insert into public.sales (region, amount) values ('south', 100)")
-    const standard = await jobs.matviews.refresh('sales_by_region')
+    const standard = await jobs.api.matviews.refresh('sales_by_region')
     expect(standard).toMatchObject({ name: 'public.sales_by_region', concurrently: false })
     expect(await totals('sales_by_region')).toEqual([
       { region: 'north', total: 15 },
       { region: 'south', total: 107 },
     ])
     await t.db.query("insert into public.sales (region, amount) values ('east', 1)")
-    const concurrent = await jobs.matviews.refresh('public.sales_by_region', { concurrently: true })
+    const concurrent = await jobs.api.matviews.refresh('public.sales_by_region', { concurrently: true })
     expect(concurrent.concurrently).toBe(true)
     expect(await totals('sales_by_region')).toContainEqual({ region: 'east', total: 1 })
-    const status = await jobs.matviews.get('sales_by_region')
+    const status = await jobs.api.matviews.get('sales_by_region')
     expect(status).toMatchObject({ status: 'success', lastError: null })
     expect(status?.lastDurationMs).toBeGreaterThanOrEqual(0)
     expect(status?.lastFinishedAt).toBeInstanceOf(Date)
@@ -71,36 +73,40 @@ describe('materialized views', () => {
 
   it('explains why a view cannot be refreshed concurrently', async () => {
     for (const view of ['sales_no_index', 'sales_partial', 'sales_unpopulated'])
-      await jobs.matviews.register(view)
-    await expect(jobs.matviews.refresh('sales_no_index', { concurrently: true })).rejects.toMatchObject({
+      await jobs.api.matviews.register(view)
+    await expect(jobs.api.matviews.refresh('sales_no_index', { concurrently: true })).rejects.toMatchObject({
       code: 'JOBS_MATVIEW_CONCURRENT_UNSUPPORTED',
       message: expect.stringMatching(/unique index/),
     })
-    await expect(jobs.matviews.refresh('sales_partial', { concurrently: true })).rejects.toMatchObject({
+    await expect(jobs.api.matviews.refresh('sales_partial', { concurrently: true })).rejects.toMatchObject({
       code: 'JOBS_MATVIEW_CONCURRENT_UNSUPPORTED',
     })
-    await expect(jobs.matviews.refresh('sales_unpopulated', { concurrently: true })).rejects.toMatchObject({
+    await expect(
+      jobs.api.matviews.refresh('sales_unpopulated', { concurrently: true }),
+    ).rejects.toMatchObject({
       code: 'JOBS_MATVIEW_CONCURRENT_UNSUPPORTED',
       message: expect.stringMatching(/never been populated/),
     })
     // A standard refresh populates it; then concurrently works.
-    await jobs.matviews.refresh('sales_unpopulated')
-    await expect(jobs.matviews.refresh('sales_unpopulated', { concurrently: true })).resolves.toMatchObject({
+    await jobs.api.matviews.refresh('sales_unpopulated')
+    await expect(
+      jobs.api.matviews.refresh('sales_unpopulated', { concurrently: true }),
+    ).resolves.toMatchObject({
       concurrently: true,
     })
   })
 
   it('lets one refresh of a view run at a time: the second caller gets a 409', async () => {
-    await jobs.matviews.register('slow_view')
-    const first = jobs.matviews.refresh('slow_view')
-    await waitFor(async () => (await jobs.matviews.get('slow_view'))?.status === 'refreshing', 5000, 20)
-    await expect(jobs.matviews.refresh('slow_view')).rejects.toMatchObject({
+    await jobs.api.matviews.register('slow_view')
+    const first = jobs.api.matviews.refresh('slow_view')
+    await waitFor(async () => (await jobs.api.matviews.get('slow_view'))?.status === 'refreshing', 5000, 20)
+    await expect(jobs.api.matviews.refresh('slow_view')).rejects.toMatchObject({
       code: 'JOBS_MATVIEW_REFRESH_IN_PROGRESS',
       status: 409,
     })
     await expect(first).resolves.toMatchObject({ name: 'public.slow_view' })
     // The lock is released: a later refresh succeeds.
-    await expect(jobs.matviews.refresh('slow_view')).resolves.toMatchObject({ name: 'public.slow_view' })
+    await expect(jobs.api.matviews.refresh('slow_view')).resolves.toMatchObject({ name: 'public.slow_view' })
   })
 
   it('records a failed refresh', async () => {
@@ -110,35 +116,35 @@ describe('materialized views', () => {
       create materialized view public.fragile as select 10 / (select sum(n) from public.divisors)::int as quotient;
       update public.divisors set n = 0;
     `)
-    await jobs.matviews.register('fragile')
+    await jobs.api.matviews.register('fragile')
     // The view's query now divides by zero: the refresh fails inside Postgres.
-    await expect(jobs.matviews.refresh('fragile')).rejects.toMatchObject({
+    await expect(jobs.api.matviews.refresh('fragile')).rejects.toMatchObject({
       code: 'JOBS_MATVIEW_REFRESH_FAILED',
     })
-    const status = await jobs.matviews.get('fragile')
+    const status = await jobs.api.matviews.get('fragile')
     expect(status?.status).toBe('failure')
     expect(status?.lastError).toMatch(/division by zero/)
     // The lock was released: once fixed, it refreshes.
     await t.db.query('update public.divisors set n = 5')
-    await expect(jobs.matviews.refresh('fragile')).resolves.toMatchObject({ name: 'public.fragile' })
+    await expect(jobs.api.matviews.refresh('fragile')).resolves.toMatchObject({ name: 'public.fragile' })
   })
 
   it('refreshes on a DB-stored schedule with the built-in task', async () => {
     await t.db.query("insert into public.sales (region, amount) values ('west', 3)")
-    const registered = await jobs.matviews.register('sales_by_region', {
+    const registered = await jobs.api.matviews.register('sales_by_region', {
       schedule: '*/5 * * * *',
       timeZone: 'Europe/Berlin',
       concurrently: true,
     })
     expect(registered.schedule).toBe('*/5 * * * *')
-    const schedule = await jobs.schedules.get('matview:public.sales_by_region')
+    const schedule = await jobs.api.schedules.get('matview:public.sales_by_region')
     expect(schedule).toMatchObject({
       task: 'jobs:refresh-matview',
       timeZone: 'Europe/Berlin',
       payload: { name: 'public.sales_by_region' },
     })
     // Fire the next tick now.
-    const ticks = await jobs.schedules.tick(schedule?.nextRunAt as Date)
+    const ticks = await jobs.api.schedules.tick(schedule?.nextRunAt as Date)
     const tick = ticks.find((candidate) => candidate.schedule === 'matview:public.sales_by_region')
     expect(tick?.jobId).toBeTruthy()
     // The tick is up to 5 minutes ahead of the real clock: bring its job forward.
@@ -150,9 +156,9 @@ describe('materialized views', () => {
         10_000,
       )
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
-    expect(await jobs.matviews.unregister('sales_by_region')).toBe(true)
-    expect(await jobs.schedules.get('matview:public.sales_by_region')).toBeNull()
+    expect(await jobs.api.matviews.unregister('sales_by_region')).toBe(true)
+    expect(await jobs.api.schedules.get('matview:public.sales_by_region')).toBeNull()
   })
 })

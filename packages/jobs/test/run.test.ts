@@ -25,13 +25,13 @@ describe('typed tasks', () => {
     const jobs = createJobs({ db: t.db, tasks: [double], pollInterval: 200 })
     await jobs.start()
     try {
-      const job = await jobs.add('test:double', { n: 21 })
+      const job = await jobs.api.add('test:double', { n: 21 })
       expect(job.task).toBe('test:double')
       await waitFor(async () => seen.length === 1)
       expect(seen[0]).toEqual({ n: 21, tag: 'none' })
       await waitFor(async () => (await jobCount(t.db, 'test:double')) === 0)
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   })
 
@@ -42,11 +42,11 @@ describe('typed tasks', () => {
       async run() {},
     })
     const jobs = createJobs({ db: t.db, tasks: [task] })
-    await expect(jobs.add('test:strict', { id: 'nope' })).rejects.toMatchObject({
+    await expect(jobs.api.add('test:strict', { id: 'nope' })).rejects.toMatchObject({
       code: 'JOBS_INVALID_PAYLOAD',
       status: 400,
     })
-    await expect(jobs.add('test:missing' as never, {} as never)).rejects.toMatchObject({
+    await expect(jobs.api.add('test:missing' as never, {} as never)).rejects.toMatchObject({
       code: 'JOBS_UNKNOWN_TASK',
     })
     expect(await jobCount(t.db, 'test:strict')).toBe(0)
@@ -78,7 +78,7 @@ describe('typed tasks', () => {
       expect(failed.last_error).toMatch(/Invalid payload for task "test:validated"/)
       expect(runs).toEqual([])
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   })
 })
@@ -96,7 +96,7 @@ describe('transactional outbox', () => {
     const jobs = createJobs({ db: t.db, tasks: [task], pollInterval: 200 })
     await expect(
       t.db.transaction(async (tx) => {
-        await jobs.add(tx, 'test:outbox', { label: 'rolled-back' })
+        await jobs.api.add(tx, 'test:outbox', { label: 'rolled-back' })
         throw new Error('sign-up failed')
       }),
     ).rejects.toThrow('sign-up failed')
@@ -111,7 +111,7 @@ describe('transactional outbox', () => {
       expect(ran).toEqual(['committed'])
       expect(await jobCount(t.db, 'test:outbox')).toBe(0)
     } finally {
-      await jobs.stop()
+      await jobs.close()
     }
   })
 })

@@ -33,7 +33,7 @@ describe('DB-stored schedules', () => {
     const a = createJobs({ db: t.db, tasks: [report], pollInterval: 200, instanceId: 'runner-a' })
     const b = createJobs({ db: t.db, tasks: [report], pollInterval: 200, instanceId: 'runner-b' })
     // 09:30 in Kolkata (UTC+05:30) is 04:00 UTC.
-    const created = await a.schedules.create(
+    const created = await a.api.schedules.create(
       {
         name: 'kolkata-report',
         task: 'test:daily-report',
@@ -46,11 +46,11 @@ describe('DB-stored schedules', () => {
     expect(created.nextRunAt?.toISOString()).toBe('2026-01-01T04:00:00.000Z')
 
     // Not due yet: nothing is enqueued.
-    expect(await a.schedules.tick(new Date('2026-01-01T03:59:59Z'))).toEqual([])
+    expect(await a.api.schedules.tick(new Date('2026-01-01T03:59:59Z'))).toEqual([])
 
     // Both instances tick at the same instant, many times over.
     const now = new Date('2026-01-01T04:00:03Z')
-    const results = await Promise.all([...Array(6)].map((_, i) => (i % 2 ? a : b).schedules.tick(now)))
+    const results = await Promise.all([...Array(6)].map((_, i) => (i % 2 ? a : b).api.schedules.tick(now)))
     const enqueued = results.flat()
     expect(enqueued).toHaveLength(1)
     expect(enqueued[0]).toMatchObject({
@@ -59,7 +59,7 @@ describe('DB-stored schedules', () => {
     })
     expect(await jobsWithKeyPrefix('schedule:kolkata-report:')).toHaveLength(1)
 
-    const after = await b.schedules.get('kolkata-report')
+    const after = await b.api.schedules.get('kolkata-report')
     expect(after?.nextRunAt?.toISOString()).toBe('2026-01-02T04:00:00.000Z')
     expect(after?.lastRunAt?.toISOString()).toBe('2026-01-01T04:00:00.000Z')
 
@@ -70,19 +70,19 @@ describe('DB-stored schedules', () => {
       await new Promise((resolve) => setTimeout(resolve, 600))
       expect(runs).toEqual([{ report: 'daily', key: 'schedule:kolkata-report:2026-01-01T04:00:00.000Z' }])
     } finally {
-      await Promise.all([a.stop(), b.stop()])
+      await Promise.all([a.close(), b.close()])
     }
-    await a.schedules.delete('kolkata-report')
+    await a.api.schedules.delete('kolkata-report')
   })
 
   it('backfills missed ticks within the window and skips older ones', async () => {
     const jobs = createJobs({ db: t.db })
-    await jobs.schedules.create(
+    await jobs.api.schedules.create(
       { name: 'quarterly', task: 'test:noop', cron: '*/15 * * * *', backfillSeconds: 3600 },
       { now: new Date('2026-02-01T07:59:00Z') },
     )
     // Everyone was down from 08:00 to 10:05: ticks from 09:05 on are inside the 1 h window.
-    const enqueued = await jobs.schedules.tick(new Date('2026-02-01T10:05:00Z'))
+    const enqueued = await jobs.api.schedules.tick(new Date('2026-02-01T10:05:00Z'))
     expect(enqueued.map((tick) => tick.tick.toISOString().slice(11, 16))).toEqual([
       '09:15',
       '09:30',
@@ -90,15 +90,17 @@ describe('DB-stored schedules', () => {
       '10:00',
     ])
     expect(enqueued.filter((tick) => tick.backfilled).length).toBe(4)
-    expect((await jobs.schedules.get('quarterly'))?.nextRunAt?.toISOString()).toBe('2026-02-01T10:15:00.000Z')
+    expect((await jobs.api.schedules.get('quarterly'))?.nextRunAt?.toISOString()).toBe(
+      '2026-02-01T10:15:00.000Z',
+    )
 
-    await jobs.schedules.create(
+    await jobs.api.schedules.create(
       { name: 'no-backfill', task: 'test:noop', cron: '0 * * * *' },
       { now: new Date('2026-02-01T07:59:00Z') },
     )
-    const none = await jobs.schedules.tick(new Date('2026-02-01T10:30:00Z'))
+    const none = await jobs.api.schedules.tick(new Date('2026-02-01T10:30:00Z'))
     expect(none.filter((tick) => tick.schedule === 'no-backfill')).toEqual([])
-    expect((await jobs.schedules.get('no-backfill'))?.nextRunAt?.toISOString()).toBe(
+    expect((await jobs.api.schedules.get('no-backfill'))?.nextRunAt?.toISOString()).toBe(
       '2026-02-01T11:00:00.000Z',
     )
   })
@@ -114,7 +116,7 @@ describe('DB-stored schedules', () => {
     })
     const jobs = createJobs({ db: t.db, tasks: [minutely], pollInterval: 100 })
     // Created 10 minutes ago (real clock), nobody running since; 5 minutes of backfill.
-    await jobs.schedules.create(
+    await jobs.api.schedules.create(
       { name: 'minutely', task: 'test:minutely', cron: '* * * * *', backfillSeconds: 300 },
       { now: new Date(Date.now() - 10 * 60_000) },
     )
@@ -130,49 +132,49 @@ describe('DB-stored schedules', () => {
         const at = Date.parse(key.replace('schedule:minutely:', ''))
         expect(Date.now() - at).toBeLessThanOrEqual(301_000)
       }
-      const schedule = await jobs.schedules.get('minutely')
+      const schedule = await jobs.api.schedules.get('minutely')
       expect(schedule?.nextRunAt?.getTime()).toBeGreaterThan(Date.now())
     } finally {
-      await jobs.stop()
-      await jobs.schedules.delete('minutely')
+      await jobs.close()
+      await jobs.api.schedules.delete('minutely')
     }
   })
 
   it('edits, disables, enables and deletes schedules at runtime', async () => {
     const jobs = createJobs({ db: t.db })
     const now = new Date('2026-03-01T00:00:30Z')
-    await jobs.schedules.create({ name: 'editable', task: 'test:noop', cron: '0 12 * * *' }, { now })
+    await jobs.api.schedules.create({ name: 'editable', task: 'test:noop', cron: '0 12 * * *' }, { now })
     await expect(
-      jobs.schedules.create({ name: 'editable', task: 'test:noop', cron: '0 12 * * *' }),
+      jobs.api.schedules.create({ name: 'editable', task: 'test:noop', cron: '0 12 * * *' }),
     ).rejects.toMatchObject({
       code: 'JOBS_SCHEDULE_EXISTS',
     })
-    const moved = await jobs.schedules.update(
+    const moved = await jobs.api.schedules.update(
       'editable',
       { cron: '0 6 * * *', timeZone: 'Europe/Paris' },
       { now },
     )
     expect(moved.nextRunAt?.toISOString()).toBe('2026-03-01T05:00:00.000Z')
-    const disabled = await jobs.schedules.disable('editable')
+    const disabled = await jobs.api.schedules.disable('editable')
     expect(disabled.enabled).toBe(false)
     expect(disabled.nextRunAt).toBeNull()
     expect(
-      (await jobs.schedules.tick(new Date('2026-03-01T05:00:10Z'))).filter(
+      (await jobs.api.schedules.tick(new Date('2026-03-01T05:00:10Z'))).filter(
         (tick) => tick.schedule === 'editable',
       ),
     ).toEqual([])
-    const enabled = await jobs.schedules.enable('editable', { now: new Date('2026-03-01T06:00:00Z') })
+    const enabled = await jobs.api.schedules.enable('editable', { now: new Date('2026-03-01T06:00:00Z') })
     expect(enabled.nextRunAt?.toISOString()).toBe('2026-03-02T05:00:00.000Z')
-    await expect(jobs.schedules.update('editable', { cron: 'every day' })).rejects.toMatchObject({
+    await expect(jobs.api.schedules.update('editable', { cron: 'every day' })).rejects.toMatchObject({
       code: 'JOBS_INVALID_CRON',
     })
-    await expect(jobs.schedules.update('editable', { timeZone: 'Mars/Base' })).rejects.toMatchObject({
+    await expect(jobs.api.schedules.update('editable', { timeZone: 'Mars/Base' })).rejects.toMatchObject({
       code: 'JOBS_INVALID_TIME_ZONE',
     })
-    await expect(jobs.schedules.update('missing', { cron: '* * * * *' })).rejects.toMatchObject({
+    await expect(jobs.api.schedules.update('missing', { cron: '* * * * *' })).rejects.toMatchObject({
       code: 'JOBS_SCHEDULE_NOT_FOUND',
     })
-    expect(await jobs.schedules.delete('editable')).toBe(true)
-    expect(await jobs.schedules.delete('editable')).toBe(false)
+    expect(await jobs.api.schedules.delete('editable')).toBe(true)
+    expect(await jobs.api.schedules.delete('editable')).toBe(false)
   })
 })

@@ -1,8 +1,8 @@
 /**
- * `pnpm bench` for @groundwork/mail: renders/s of a cached template through `mail.render`
+ * `pnpm bench` for @groundwork/mail: renders/s of a cached template through `mail.api.render`
  * (built-in and stored), against the same work done by calling liquidjs directly (templates
  * parsed once, subject + escaped HTML rendered, text part derived with html-to-text), plus the
- * bare liquidjs render without the text part. Then enqueue rate of `mail.send` (validate + render
+ * bare liquidjs render without the text part. Then enqueue rate of `mail.api.send` (validate + render
  * + add_job) against a raw `graphile_worker.add_job` of the same pre-rendered payload.
  *
  * Rounds are interleaved (baseline, ours, baseline, ours…) and medians reported, so drift hits
@@ -63,7 +63,7 @@ function directCase(name: string, source: { subject: string; html: string }, wit
 }
 
 function mailCase(name: string, mail: Mail, template: string): Case {
-  return { name, run: () => mail.render({ template, variables: VARIABLES }) }
+  return { name, run: () => mail.api.render({ template, variables: VARIABLES }) }
 }
 
 async function rate(c: Case, n: number): Promise<number> {
@@ -121,7 +121,7 @@ async function main() {
       [
         directCase('liquidjs direct (subject+html)', BUILTIN_TEMPLATES.confirm_signup, false),
         directCase('liquidjs direct + html-to-text', BUILTIN_TEMPLATES.confirm_signup, true),
-        mailCase('mail.render', mail, 'confirm_signup'),
+        mailCase('mail.api.render', mail, 'confirm_signup'),
       ],
       RENDERS,
     )
@@ -130,12 +130,12 @@ async function main() {
       [
         directCase('liquidjs direct (subject+html)', CUSTOM, false),
         directCase('liquidjs direct + html-to-text', CUSTOM, true),
-        mailCase('mail.render', mail, 'bench_custom'),
+        mailCase('mail.api.render', mail, 'bench_custom'),
       ],
       RENDERS,
     )
 
-    const payload = await mail.send({
+    const payload = await mail.api.send({
       template: 'confirm_signup',
       to: 'bench@example.com',
       variables: VARIABLES,
@@ -147,14 +147,12 @@ async function main() {
         {
           name: 'raw graphile_worker.add_job',
           run: () =>
-            db.query('select graphile_worker.add_job($1, $2::json, max_attempts => 10)', [
-              'groundwork:mail:send',
-              raw,
-            ]),
+            db.query('select graphile_worker.add_job($1, $2::json, max_attempts => 10)', ['mail:send', raw]),
         },
         {
-          name: 'mail.send (validate+render+add_job)',
-          run: () => mail.send({ template: 'confirm_signup', to: 'bench@example.com', variables: VARIABLES }),
+          name: 'mail.api.send (validate+render+add_job)',
+          run: () =>
+            mail.api.send({ template: 'confirm_signup', to: 'bench@example.com', variables: VARIABLES }),
         },
       ],
       SENDS,
@@ -164,13 +162,13 @@ async function main() {
       ((m.get(a) ?? 0) / (m.get(b) ?? 1)).toFixed(3)
     console.log('\nratios (mail / baseline):')
     console.log(
-      `  built-in: vs same work ${ratio(builtin, 'mail.render', 'liquidjs direct + html-to-text')}, vs bare liquidjs ${ratio(builtin, 'mail.render', 'liquidjs direct (subject+html)')}`,
+      `  built-in: vs same work ${ratio(builtin, 'mail.api.render', 'liquidjs direct + html-to-text')}, vs bare liquidjs ${ratio(builtin, 'mail.api.render', 'liquidjs direct (subject+html)')}`,
     )
     console.log(
-      `  stored:   vs same work ${ratio(custom, 'mail.render', 'liquidjs direct + html-to-text')}, vs bare liquidjs ${ratio(custom, 'mail.render', 'liquidjs direct (subject+html)')}`,
+      `  stored:   vs same work ${ratio(custom, 'mail.api.render', 'liquidjs direct + html-to-text')}, vs bare liquidjs ${ratio(custom, 'mail.api.render', 'liquidjs direct (subject+html)')}`,
     )
     console.log(
-      `  send:     vs raw add_job ${ratio(sends, 'mail.send (validate+render+add_job)', 'raw graphile_worker.add_job')}`,
+      `  send:     vs raw add_job ${ratio(sends, 'mail.api.send (validate+render+add_job)', 'raw graphile_worker.add_job')}`,
     )
     await mail.close()
   } finally {

@@ -1,6 +1,12 @@
-import type { Logger, MigrationSet } from '@groundwork/core'
+import type {
+  AnyTaskDefinition,
+  GroundworkService,
+  Logger,
+  MigrationSet,
+  ServiceHandler,
+} from '@groundwork/core'
 import { parseOptions } from '@groundwork/core/kit'
-import { type AnyTaskDefinition, addJob, type Queryable } from '@groundwork/jobs'
+import { addJob, type Queryable } from '@groundwork/jobs'
 import { mailError } from './errors'
 import { createMailHandlers } from './handler'
 import {
@@ -22,7 +28,7 @@ import { type RenderedTemplate, TemplateEngine } from './templates/engine'
 import { type StoredTemplate, type TemplateInput, TemplateStore } from './templates/store'
 import type { MailMessage, Transport } from './transports/transport'
 
-/** What `mail.send` returns: the delivery job. */
+/** What `mail.api.send` returns: the delivery job. */
 export interface SendReceipt {
   /** graphile-worker job id of the delivery. */
   jobId: string
@@ -49,10 +55,22 @@ export interface TemplatesApi {
   delete(key: string, options?: { locale?: string | null }): Promise<boolean>
 }
 
-/** The typed programmatic surface (the admin handler is a thin HTTP layer over it). */
+/** The typed programmatic surface, `mail.api` (the admin handler is a thin HTTP layer over it). */
 export interface MailApi {
-  send: Mail['send']
-  render: Mail['render']
+  /**
+   * Renders `message.template` now (unknown template or bad variables throw here, to the caller)
+   * and enqueues its delivery as a `mail:send` job, retried with backoff. Pass a transaction first
+   * to enqueue inside it: rolled back → never sent.
+   *
+   * @example
+   * ```ts
+   * await db.transaction((tx) => mail.api.send(tx, { template: 'magic_link', to: email, variables }))
+   * ```
+   */
+  send(message: SendInput): Promise<SendReceipt>
+  send(executor: Queryable, message: SendInput): Promise<SendReceipt>
+  /** Renders a template (stored → `createMail` templates → built-in, with locale fallback). */
+  render(input: RenderInput): Promise<RenderResult>
   /** Renders a draft template with variables, without storing it and without fallback. */
   preview(input: PreviewInput): Promise<RenderedTemplate>
   templates: TemplatesApi
@@ -60,28 +78,23 @@ export interface MailApi {
   outbox: OutboxApi
 }
 
-/** What {@link createMail} returns. */
-export interface Mail {
-  /**
-   * Renders `message.template` now (unknown template or bad variables throw here, to the caller)
-   * and enqueues its delivery as a job, retried with backoff. Pass a transaction first to enqueue
-   * inside it: rolled back → never sent.
-   */
-  send(message: SendInput): Promise<SendReceipt>
-  send(executor: Queryable, message: SendInput): Promise<SendReceipt>
-  /** Renders a template (stored → `createMail` templates → built-in, with locale fallback). */
-  render(input: RenderInput): Promise<RenderResult>
-  /** Task definitions to run: `createJobs({ db, tasks: [...mail.tasks] })`. */
-  readonly tasks: readonly AnyTaskDefinition[]
-  /** The `mail` MigrationSet (apply after the jobs set). */
-  readonly migrations: MigrationSet
+/** What {@link createMail} returns: a `GroundworkService` plus the dev mailbox handler. */
+export interface Mail extends GroundworkService<MailApi> {
+  readonly name: 'mail'
+  /** `send`, `render`, `preview`, `templates`, `outbox`. */
   readonly api: MailApi
   /** Admin HTTP handler (service role only): templates CRUD, render/preview, outbox JSON and mailbox page. */
-  readonly handler: (request: Request) => Promise<Response>
+  readonly handler: ServiceHandler
   /** The dev mailbox without authentication (mailbox page + JSON list); 404 unless `devMailbox: true`. */
-  readonly mailboxHandler: (request: Request) => Promise<Response>
+  readonly mailboxHandler: ServiceHandler
+  /** The `mail` MigrationSet (apply after the jobs set). */
+  readonly migrations: MigrationSet
+  /** The `mail:send` delivery task: `createJobs({ db, tasks: [...mail.tasks] })`. */
+  readonly tasks: readonly AnyTaskDefinition[]
   readonly transport: Transport
-  /** Closes the transport's connections (SMTP pool). */
+  /** Nothing to start (delivery runs on the jobs runner): resolves at once. */
+  start(): Promise<void>
+  /** Closes the transport's connections (SMTP pool). Idempotent; the `Database` stays open. */
   close(): Promise<void>
 }
 
@@ -96,7 +109,7 @@ export interface Mail {
  * await migrate(db, [core, jobs.migrations, mail.migrations])
  * await jobs.start()
  * await db.transaction((tx) =>
- *   mail.send(tx, { template: 'confirm_signup', to: email, variables: { confirmation_url } }),
+ *   mail.api.send(tx, { template: 'confirm_signup', to: email, variables: { confirmation_url } }),
  * )
  * ```
  */
@@ -171,7 +184,7 @@ export function createMail(options: MailOptions): Mail {
   }
 
   const api: MailApi = {
-    send: send as Mail['send'],
+    send: send as MailApi['send'],
     render,
     preview: ({ variables, ...source }) => renderer.renderSource(source, variables ?? {}),
     templates,
@@ -182,21 +195,26 @@ export function createMail(options: MailOptions): Mail {
     authenticate: resolved.authenticate,
     serviceRole: db.roles.service,
     basePath: resolved.basePath,
+    limits: { maxBytes: resolved.maxBodyBytes, maxJsonDepth: resolved.maxJsonDepth },
     devMailbox: resolved.devMailbox,
     onError: resolved.onError,
   })
 
+  let closed: Promise<void> | null = null
   return {
-    send: send as Mail['send'],
-    render,
-    tasks: [task],
-    migrations,
+    name: 'mail',
     api,
     handler,
     mailboxHandler,
+    migrations,
+    tasks: [task],
     transport: resolved.transport,
-    async close() {
-      await resolved.transport.close?.()
+    start: () => Promise.resolve(),
+    close() {
+      closed ??= (async () => {
+        await resolved.transport.close?.()
+      })()
+      return closed
     },
   }
 }

@@ -1,8 +1,8 @@
-import { type Authenticate, type OnError, toGroundworkError } from '@groundwork/core'
+import type { Authenticate, OnError } from '@groundwork/core'
+import { type BodyLimits, readValidated, type ServedRoute, serveRoutes } from '@groundwork/core/kit'
 import { z } from 'zod'
 import type { MailApi } from './create-mail'
 import { mailError } from './errors'
-import { dispatch, errorResponse, type Route, readBody, relativePath } from './internal/http'
 import { mailboxListPage, mailboxMessagePage, mailboxNotFoundPage } from './internal/mailbox-page'
 import { BUILTIN_TEMPLATES } from './templates/builtin'
 
@@ -12,7 +12,10 @@ export interface MailHandlerSettings {
   authenticate?: Authenticate | undefined
   /** The service role's name (`db.roles.service`): the only role the admin handler lets in. */
   serviceRole: string
+  /** Stripped from the request path (at a segment boundary) before routing. */
   basePath: string
+  /** Limits of every body read. */
+  limits: BodyLimits
   devMailbox: boolean
   onError?: OnError | undefined
 }
@@ -43,12 +46,17 @@ function limitParam(url: URL): number | undefined {
   return Number(value)
 }
 
-function mailboxRoutes(api: MailApi, prefix: string, messages: string): Route[] {
+function templateNotFound(key: string, locale: string | null) {
+  return mailError('MAIL_NOT_FOUND', `No stored template "${key}"${locale ? ` for locale ${locale}` : ''}`)
+}
+
+/** The outbox routes: the HTML mailbox page at `page`, the JSON list and messages under `messages`. */
+function mailboxRoutes(api: MailApi, page: string, messages: string): ServedRoute<void>[] {
   return [
     {
       method: 'GET',
-      pattern: new RegExp(`^${prefix}$`),
-      run: async (_, __, url) => {
+      path: page,
+      handler: async ({ url }) => {
         const id = param(url, 'id')
         if (id) {
           const message = await api.outbox.get(id)
@@ -60,15 +68,15 @@ function mailboxRoutes(api: MailApi, prefix: string, messages: string): Route[] 
     },
     {
       method: 'GET',
-      pattern: new RegExp(`^${messages}$`),
-      run: async (_, __, url) => ({
+      path: messages,
+      handler: async ({ url }) => ({
         items: await api.outbox.list({ to: param(url, 'to'), limit: limitParam(url) }),
       }),
     },
     {
       method: 'GET',
-      pattern: new RegExp(`^${messages}/([^/]+)$`),
-      run: async ([id]) =>
+      path: `${messages}/:id`,
+      handler: async ({ params: { id } }) =>
         (await api.outbox.get(id as string)) ??
         Promise.reject(mailError('MAIL_NOT_FOUND', `No message "${id}" in the outbox`)),
     },
@@ -77,8 +85,9 @@ function mailboxRoutes(api: MailApi, prefix: string, messages: string): Route[] 
 
 /**
  * The admin handler (service role only) and the dev mailbox handler, Web `Request` → `Response`,
- * routing on the path relative to their mount point (minus `basePath`). Errors are JSON
- * `{ code, message, details?, hint? }` with the code's status.
+ * thin layers over `mail.api` routing on the path relative to their mount point (minus
+ * `basePath`). Bodies are read through the HTTP kit with `limits` (413 past the size). Errors are
+ * JSON `{ code, message, details?, hint? }` with the code's status.
  *
  * Admin routes: `GET /templates[?key]`, `GET|PUT|DELETE /templates/:key[?locale]`,
  * `GET /builtin`, `POST /render`, `POST /preview`, `GET /outbox[?to&limit]`, `GET /outbox/:id`,
@@ -86,59 +95,48 @@ function mailboxRoutes(api: MailApi, prefix: string, messages: string): Route[] 
  * Mailbox routes: `GET /[?id|?to]` (HTML), `GET /messages[?to&limit]`, `GET /messages/:id`.
  */
 export function createMailHandlers(settings: MailHandlerSettings) {
-  const { api } = settings
-  const adminRoutes: Route[] = [
+  const { api, limits } = settings
+  const adminRoutes: ServedRoute<void>[] = [
     {
       method: 'GET',
-      pattern: /^\/templates$/,
-      run: async (_, __, url) => ({
+      path: '/templates',
+      handler: async ({ url }) => ({
         items: await api.templates.list({ ...optional('key', param(url, 'key')) }),
       }),
     },
     {
       method: 'GET',
-      pattern: /^\/templates\/([^/]+)$/,
-      run: async ([key], _, url) => {
+      path: '/templates/:key',
+      handler: async ({ params, url }) => {
+        const key = params.key as string
         const locale = param(url, 'locale') ?? null
-        return (
-          (await api.templates.get(key as string, { locale })) ??
-          Promise.reject(
-            mailError(
-              'MAIL_NOT_FOUND',
-              `No stored template "${key}"${locale ? ` for locale ${locale}` : ''}`,
-            ),
-          )
-        )
+        return (await api.templates.get(key, { locale })) ?? Promise.reject(templateNotFound(key, locale))
       },
     },
     {
       method: 'PUT',
-      pattern: /^\/templates\/([^/]+)$/,
-      run: async ([key], request) => {
-        const body = await readBody(request, templateBody)
-        return api.templates.upsert({ ...body, key: key as string })
+      path: '/templates/:key',
+      handler: async ({ params, request }) => {
+        const body = await readValidated(request, templateBody, limits)
+        return api.templates.upsert({ ...body, key: params.key as string })
       },
     },
     {
       method: 'DELETE',
-      pattern: /^\/templates\/([^/]+)$/,
-      run: async ([key], _, url) => {
+      path: '/templates/:key',
+      handler: async ({ params, url }) => {
+        const key = params.key as string
         const locale = param(url, 'locale') ?? null
-        if (!(await api.templates.delete(key as string, { locale }))) {
-          throw mailError(
-            'MAIL_NOT_FOUND',
-            `No stored template "${key}"${locale ? ` for locale ${locale}` : ''}`,
-          )
-        }
+        if (!(await api.templates.delete(key, { locale }))) throw templateNotFound(key, locale)
         return { deleted: key, locale }
       },
     },
-    { method: 'GET', pattern: /^\/builtin$/, run: async () => BUILTIN_TEMPLATES },
+    { method: 'GET', path: '/builtin', handler: async () => BUILTIN_TEMPLATES },
     {
       method: 'POST',
-      pattern: /^\/render$/,
-      run: async (_, request) => {
-        const body = await readBody(request, renderBody)
+      path: '/render',
+      handler: async ({ request }) => {
+        const body = await readValidated(request, renderBody, limits)
         return api.render({
           template: body.template,
           ...optional('locale', body.locale),
@@ -148,51 +146,43 @@ export function createMailHandlers(settings: MailHandlerSettings) {
     },
     {
       method: 'POST',
-      pattern: /^\/preview$/,
-      run: async (_, request) => api.preview(await readBody(request, previewBody)),
+      path: '/preview',
+      handler: async ({ request }) => api.preview(await readValidated(request, previewBody, limits)),
     },
-    {
-      method: 'DELETE',
-      pattern: /^\/outbox$/,
-      run: async () => ({ deleted: await api.outbox.clear() }),
-    },
+    { method: 'DELETE', path: '/outbox', handler: async () => ({ deleted: await api.outbox.clear() }) },
     ...mailboxRoutes(api, '/mailbox', '/outbox'),
   ]
-  const mailboxOnly = mailboxRoutes(api, '/', '/messages')
 
-  async function authorize(request: Request): Promise<void> {
-    if (!settings.authenticate) {
-      throw mailError('MAIL_FORBIDDEN', 'The mail admin API is disabled: pass `authenticate` to createMail()')
-    }
-    const principal = await settings.authenticate(request)
-    if (principal.role !== settings.serviceRole) {
-      throw mailError('MAIL_FORBIDDEN', 'The mail admin API requires the service role')
-    }
-  }
+  const handler = serveRoutes<void>({
+    routes: adminRoutes,
+    basePath: settings.basePath,
+    onError: settings.onError,
+    async prepare(request) {
+      if (!settings.authenticate) {
+        throw mailError(
+          'MAIL_FORBIDDEN',
+          'The mail admin API is disabled: pass `authenticate` to createMail()',
+        )
+      }
+      const principal = await settings.authenticate(request)
+      if (principal.role !== settings.serviceRole) {
+        throw mailError('MAIL_FORBIDDEN', 'The mail admin API requires the service role')
+      }
+    },
+  })
 
-  async function handler(request: Request): Promise<Response> {
-    try {
-      await authorize(request)
-      const url = new URL(request.url)
-      return await dispatch(adminRoutes, request, url, relativePath(url, settings.basePath))
-    } catch (error) {
-      return errorResponse(toGroundworkError(error, settings.onError, request))
-    }
-  }
-
-  async function mailboxHandler(request: Request): Promise<Response> {
-    try {
+  const mailboxHandler = serveRoutes<void>({
+    routes: mailboxRoutes(api, '/', '/messages'),
+    basePath: settings.basePath,
+    onError: settings.onError,
+    async prepare() {
       if (!settings.devMailbox) {
         throw mailError('MAIL_NOT_FOUND', 'The dev mailbox is disabled', {
           hint: 'createMail({ devMailbox: true }) serves it; never in production.',
         })
       }
-      const url = new URL(request.url)
-      return await dispatch(mailboxOnly, request, url, relativePath(url, settings.basePath))
-    } catch (error) {
-      return errorResponse(toGroundworkError(error, settings.onError, request))
-    }
-  }
+    },
+  })
 
   return { handler, mailboxHandler }
 }

@@ -1,7 +1,7 @@
 export type { Mail, MailApi, PreviewInput, SendReceipt, TemplatesApi } from './create-mail'
 export { createMail } from './create-mail'
 export type { MailErrorCode } from './errors'
-export { MAIL_ERROR_STATUS } from './errors'
+export { MAIL_ERROR_STATUS, MailError } from './errors'
 export type { RenderInput, SendInput } from './message'
 export { migrations } from './migrations'
 export type { LiquidOptions, MailOptions, ResolvedMailOptions } from './options'

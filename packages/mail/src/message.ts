@@ -73,13 +73,18 @@ export function toList(value: string | string[] | undefined): string[] | undefin
   return Array.isArray(value) ? value : [value]
 }
 
+// Postgres `text` cannot store U+0000: refused here rather than failing in the database.
+const storable = z
+  .string()
+  .refine((value) => !value.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
+
 /** The zod schema of a template upsert (`mail.api.templates.upsert`). */
 export const templateInputSchema = z.object({
   key: sendInputSchema.shape.template,
   locale: z.string().regex(LOCALE, 'must be a BCP 47 language tag such as `pt-BR`').nullish(),
-  subject: z.string().min(1).max(998),
-  html: z.string().min(1),
-  text: z.string().nullish(),
+  subject: storable.min(1).max(998),
+  html: storable.min(1),
+  text: storable.nullish(),
   enabled: z.boolean().optional(),
   expectedVersion: z.number().int().nonnegative().optional(),
 })

@@ -43,7 +43,7 @@ describe('createMail options', () => {
 
   it('exposes the delivery task and the migration set', () => {
     const mail = createMail({ db, transport: outboxTransport(), from: 'App <a@x.test>' })
-    expect(mail.tasks.map((task) => task.name)).toEqual(['groundwork:mail:send'])
+    expect(mail.tasks.map((task) => task.name)).toEqual(['mail:send'])
     expect(mail.tasks[0]?.recordPayload).toBe(false)
     expect(mail.migrations.name).toBe('mail')
   })

@@ -1,4 +1,12 @@
 import type { Authenticate, Database, Logger, OnError } from '@groundwork/core'
+import {
+  basePathOption,
+  DEFAULT_MAX_JSON_DEPTH,
+  databaseOption,
+  functionOption,
+  maxBodyBytesOption,
+  optionsSchema,
+} from '@groundwork/core/kit'
 import { z } from 'zod'
 import type { TemplateSource } from './templates/builtin'
 import type { Transport } from './transports/transport'
@@ -19,17 +27,17 @@ export interface LiquidOptions {
 
 /** Options for {@link createMail}. */
 export interface MailOptions {
-  /** The core database: stored templates and the outbox live in its schema `mail`. */
+  /** The core database: stored templates and the outbox live in its schema `mail`. Required. */
   db: Database
-  /** Delivers rendered messages: `smtpTransport(…)`, `outboxTransport()` or your own `{ send(message) }`. */
+  /** Delivers rendered messages: `smtpTransport(…)`, `outboxTransport()` or your own `{ send(message) }`. Required. */
   transport: Transport
-  /** Default sender, `Name <address>` or an address. */
+  /** Default sender, `Name <address>` or an address. Required. */
   from: string
-  /** Default `site_url` template variable (your app's URL). */
+  /** Default `site_url` template variable (your app's URL). @default none */
   siteUrl?: string
-  /** Code-level templates by key: override built-ins (`confirm_signup`, …) or add your own. Validated at creation. */
+  /** Code-level templates by key: override built-ins (`confirm_signup`, …) or add your own. Validated at creation. @default {} */
   templates?: Record<string, TemplateSource>
-  /** Liquid engine settings. */
+  /** Liquid engine settings. @default see {@link LiquidOptions} */
   liquid?: LiquidOptions
   /** How long (ms) this instance trusts its cache of stored templates before re-checking for changes made elsewhere. @default 2000 */
   cacheTtl?: number
@@ -39,14 +47,18 @@ export interface MailOptions {
   queue?: string
   /** Where fallbacks and delivery failures are logged. @default db.logger */
   logger?: Logger
-  /** Resolves the caller of an admin request; only the service role is let in. Without it the admin handler answers 403. */
+  /** Resolves the caller of an admin request; only the service role is let in. Without it the admin handler answers 403. @default none (admin API closed) */
   authenticate?: Authenticate
   /** Serve `mailboxHandler` (the dev mailbox, without authentication). Never enable it in production. @default false */
   devMailbox?: boolean
-  /** Receives errors the handlers could not map (they answer a generic 500). */
+  /** Receives errors the handlers could not map (they answer a generic 500). @default none */
   onError?: OnError
-  /** Stripped from request paths before routing, for frameworks that hand over the full URL. @default '' */
+  /** Stripped from request paths (at a segment boundary) before routing, for frameworks that hand over the full URL. @default '' */
   basePath?: string
+  /** Largest admin request body read, in bytes (templates are the large ones); a longer one is refused with 413 `HTTP_PAYLOAD_TOO_LARGE` while streaming. @default 1048576 (1 MiB) */
+  maxBodyBytes?: number
+  /** Deepest JSON nesting an admin request body (template variables) may have (400 `HTTP_JSON_TOO_DEEP` past it). @default 128 */
+  maxJsonDepth?: number
 }
 
 const positiveInt = z.number().int().positive()
@@ -62,57 +74,57 @@ const templateSourceSchema = z.object({
   text: z.string().nullish(),
 })
 
+/** Default {@link MailOptions.maxBodyBytes}: room for templates (the Liquid `parseLimit` is 100,000 characters per part). */
+export const DEFAULT_MAIL_MAX_BODY_BYTES = 1024 * 1024
+
 /** The zod schema {@link MailOptions} is validated with. */
-export const mailOptionsSchema = z.object({
-  db: z.custom<Database>(
-    (value) => typeof value === 'object' && value !== null && 'pool' in value && 'query' in value,
-    'must be a Database from createDatabase()',
-  ),
-  transport: z.custom<Transport>(
-    (value) => typeof value === 'object' && value !== null && typeof (value as Transport).send === 'function',
-    'must be a transport: smtpTransport(…), outboxTransport() or an object with send(message)',
-  ),
-  from: z
-    .string()
-    .min(3)
-    .max(320)
-    .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address or `Name <address>`'),
-  siteUrl: z.url().optional(),
-  templates: z
-    .record(
-      z.string().regex(TEMPLATE_KEY, 'template keys are lower-case letters, digits, _ . : -'),
-      templateSourceSchema,
-    )
-    .default({}),
-  liquid: z
-    .object({
-      strictVariables: z.boolean().default(false),
-      parseLimit: positiveInt.default(100_000),
-      renderLimit: positiveInt.default(1000),
-      memoryLimit: positiveInt.default(10_000_000),
-      cacheSize: positiveInt.default(500),
-    })
-    .default({
-      strictVariables: false,
-      parseLimit: 100_000,
-      renderLimit: 1000,
-      memoryLimit: 10_000_000,
-      cacheSize: 500,
-    }),
-  cacheTtl: z.number().int().nonnegative().default(2000),
-  maxAttempts: positiveInt.max(100).default(10),
-  queue: z.string().min(1).optional(),
-  logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
-  authenticate: z
-    .custom<Authenticate>((value) => typeof value === 'function', 'must be a function')
-    .optional(),
-  devMailbox: z.boolean().default(false),
-  onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
-  basePath: z
-    .string()
-    .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')
-    .default(''),
-})
+export const mailOptionsSchema = optionsSchema<MailOptions>()(
+  z.object({
+    db: databaseOption,
+    transport: z.custom<Transport>(
+      (value) =>
+        typeof value === 'object' && value !== null && typeof (value as Transport).send === 'function',
+      'must be a transport: smtpTransport(…), outboxTransport() or an object with send(message)',
+    ),
+    from: z
+      .string()
+      .min(3)
+      .max(320)
+      .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address or `Name <address>`'),
+    siteUrl: z.url().optional(),
+    templates: z
+      .record(
+        z.string().regex(TEMPLATE_KEY, 'template keys are lower-case letters, digits, _ . : -'),
+        templateSourceSchema,
+      )
+      .default({}),
+    liquid: z
+      .object({
+        strictVariables: z.boolean().default(false),
+        parseLimit: positiveInt.default(100_000),
+        renderLimit: positiveInt.default(1000),
+        memoryLimit: positiveInt.default(10_000_000),
+        cacheSize: positiveInt.default(500),
+      })
+      .default({
+        strictVariables: false,
+        parseLimit: 100_000,
+        renderLimit: 1000,
+        memoryLimit: 10_000_000,
+        cacheSize: 500,
+      }),
+    cacheTtl: z.number().int().nonnegative().default(2000),
+    maxAttempts: positiveInt.max(100).default(10),
+    queue: z.string().min(1).optional(),
+    logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+    authenticate: functionOption<Authenticate>().optional(),
+    devMailbox: z.boolean().default(false),
+    onError: functionOption<OnError>().optional(),
+    basePath: basePathOption,
+    maxBodyBytes: maxBodyBytesOption(DEFAULT_MAIL_MAX_BODY_BYTES),
+    maxJsonDepth: positiveInt.max(100_000).default(DEFAULT_MAX_JSON_DEPTH),
+  }),
+)
 
 /** {@link MailOptions} after validation and defaults. */
 export type ResolvedMailOptions = z.output<typeof mailOptionsSchema>

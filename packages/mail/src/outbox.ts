@@ -68,6 +68,8 @@ export function createOutbox(db: Queryable) {
   return {
     /** Messages newest first, optionally only those to one address. */
     async list(options: ListOutboxOptions = {}): Promise<OutboxMessage[]> {
+      // No stored address holds a NUL (Postgres text cannot): nothing matches, and nothing is sent.
+      if (options.to?.includes('\u0000')) return []
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 50), 1), 500)
       const { rows } = await db.query(
         `select ${COLUMNS} from mail.outbox o

@@ -1,11 +1,10 @@
-import type { Logger } from '@groundwork/core'
-import { type AnyTaskDefinition, defineTask } from '@groundwork/core'
+import { type AnyTaskDefinition, defineTask, type Logger } from '@groundwork/core'
 import type { Queryable } from '@groundwork/jobs'
 import { z } from 'zod'
 import type { MailMessage, Transport } from './transports/transport'
 
-/** The graphile-worker task that delivers one rendered message. */
-export const SEND_TASK = 'groundwork:mail:send'
+/** The graphile-worker task that delivers one rendered message (`<package>:<task>`). */
+export const SEND_TASK = 'mail:send'
 
 /** The job payload: a rendered message (rendered at `send()` time, so errors reach the caller). */
 export const mailMessageSchema = z.object({

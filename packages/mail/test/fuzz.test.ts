@@ -7,13 +7,19 @@
  * Reproduce a failure with `FUZZ_SEED=<printed seed>`; `FUZZ_RUNS` changes the count.
  */
 import { createJwtAuthenticator } from '@groundwork/core'
-import { createTestDatabase, signTestToken, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
+import {
+  createTestDatabase,
+  ERROR_SHAPES,
+  type FuzzCase,
+  HOSTILE,
+  type Rng,
+  runFuzz,
+  signTestToken,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+} from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMail, type Mail, outboxTransport } from '../src/index'
-
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1500)
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
-const CONCURRENCY = 4
 
 let t: TestDatabase
 let mail: Mail
@@ -36,23 +42,6 @@ afterAll(async () => {
   await mail?.close()
   await t?.drop()
 })
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  const chance = (p: number) => next() < p
-  return { next, int, pick, chance }
-}
-type Rng = ReturnType<typeof prng>
 
 const LIQUID = [
   'Hello {{ data.name }}',
@@ -85,6 +74,7 @@ const LIQUID = [
   '😀 ünïcødé {{ data.name }}',
   '',
   'x'.repeat(70_000),
+  ...HOSTILE.strings,
 ]
 
 function liquid(r: Rng): string {
@@ -96,7 +86,7 @@ function variables(r: Rng): unknown {
   return r.pick([
     undefined,
     {},
-    { data: { name: r.pick(['Ann', '<b>x</b>', '', '😀', 'x'.repeat(10_000)]) } },
+    { data: { name: r.pick(['Ann', '<b>x</b>', '', '😀', 'x'.repeat(10_000), ...HOSTILE.strings]) } },
     { data: { list: [[1, 2], 'a'] } },
     { data: null },
     'not an object',
@@ -116,15 +106,15 @@ const KEYS = [
   'a b',
   '😀',
   '..',
+  ...HOSTILE.strings,
 ]
 
-interface Case {
-  method: string
-  path: string
-  body: string | undefined
+/** A body: mostly `value` as JSON, sometimes a nesting bomb (past the depth limit, under 1 MiB). */
+function jsonBody(r: Rng, value: unknown): string {
+  return r.chance(0.03) ? HOSTILE.deepJson(r.pick([200, 20_000, 100_000])) : JSON.stringify(value)
 }
 
-function makeCase(r: Rng): Case {
+function makeCase(r: Rng): FuzzCase {
   const kind = r.int(8)
   const key = encodeURIComponent(r.pick(KEYS)).replace('%25zz', '%zz')
   if (kind <= 2) {
@@ -134,13 +124,13 @@ function makeCase(r: Rng): Case {
     if (r.chance(0.4)) body.text = r.chance(0.8) ? liquid(r) : 7
     if (r.chance(0.3)) body.locale = r.pick(['fr', 'fr-CA', '', 'x'.repeat(100), 3])
     if (r.chance(0.2)) body.enabled = r.pick([true, false, 'yes'])
-    return { method: 'PUT', path: `/templates/${key}`, body: r.chance(0.95) ? JSON.stringify(body) : '{' }
+    return { method: 'PUT', path: `/templates/${key}`, body: r.chance(0.95) ? jsonBody(r, body) : '{' }
   }
   if (kind === 3) {
     return {
       method: 'POST',
       path: '/render',
-      body: JSON.stringify({
+      body: jsonBody(r, {
         template: r.chance(0.9) ? r.pick(KEYS) : 1,
         locale: r.pick([undefined, 'fr', 'fr-CA', '']),
         variables: variables(r),
@@ -151,7 +141,7 @@ function makeCase(r: Rng): Case {
     return {
       method: 'POST',
       path: '/preview',
-      body: JSON.stringify({
+      body: jsonBody(r, {
         subject: liquid(r),
         html: liquid(r),
         text: r.pick([null, liquid(r)]),
@@ -177,68 +167,26 @@ function makeCase(r: Rng): Case {
   }
 }
 
-interface Failure {
-  why: string
-  case: Case
-  status: number
-  body: string
-}
-
-async function send(c: Case): Promise<{ status: number; failure: Failure | null }> {
+function send(c: FuzzCase): Promise<Response> {
   const headers = new Headers({ authorization: `Bearer ${service}` })
   if (c.body !== undefined) headers.set('content-type', 'application/json')
-  const response = await mail.handler(
-    new Request(`http://localhost${c.path}`, { method: c.method, headers, body: c.body }),
-  )
-  const raw = await response.text()
-  const fail = (why: string) => ({
-    status: response.status,
-    failure: {
-      why,
-      case: { ...c, body: c.body?.slice(0, 300) },
-      status: response.status,
-      body: raw.slice(0, 500),
-    },
-  })
-  if (response.status >= 500) return fail('5xx')
-  if (response.status >= 400) {
-    try {
-      const parsed = JSON.parse(raw) as Record<string, unknown>
-      if (typeof parsed.code !== 'string' || typeof parsed.message !== 'string')
-        return fail('error body without code/message')
-    } catch {
-      return fail('error body is not JSON')
-    }
-  }
-  return { status: response.status, failure: null }
+  return mail.handler(new Request(`http://localhost${c.path}`, { method: c.method, headers, body: c.body }))
 }
 
 describe('mail admin input fuzz', () => {
   it('answers random templates and bodies with a success or a JSON 4xx, never a 5xx', async () => {
-    const r = prng(SEED)
-    const cases = Array.from({ length: RUNS }, () => makeCase(r))
-    const failures: Failure[] = []
-    const statuses = new Map<number, number>()
-    let next = 0
-    const started = performance.now()
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < cases.length) {
-          const { status, failure } = await send(cases[next++] as Case)
-          statuses.set(status, (statuses.get(status) ?? 0) + 1)
-          if (failure) failures.push(failure)
-        }
-      }),
-    )
-    console.log(
-      `mail fuzz: seed ${SEED} (FUZZ_SEED=${SEED} to reproduce), ${RUNS} requests in ${Math.round(performance.now() - started)} ms; statuses ${[
-        ...statuses,
-      ]
-        .sort(([a], [b]) => a - b)
-        .map(([status, n]) => `${status}×${n}`)
-        .join(' ')}`,
-    )
+    const { seed, failures } = await runFuzz({
+      name: 'mail',
+      runs: 1500,
+      concurrency: 4,
+      makeCase,
+      send,
+      errorShape: ERROR_SHAPES.groundwork,
+    })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    expect(failures.slice(0, 5), `seed ${SEED}`).toEqual([])
+    const shown = failures
+      .slice(0, 5)
+      .map((f) => ({ ...f, case: { ...f.case, body: String(f.case.body).slice(0, 300) } }))
+    expect(shown, `seed ${seed} (FUZZ_SEED=${seed} to reproduce)`).toEqual([])
   }, 180_000)
 })

@@ -1,5 +1,11 @@
 import { createJwtAuthenticator } from '@groundwork/core'
-import { createTestDatabase, signTestToken, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
+import {
+  createTestDatabase,
+  postOversizeBody,
+  signTestToken,
+  TEST_JWT_SECRET,
+  type TestDatabase,
+} from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMail, type Mail, outboxTransport } from '../src/index'
 
@@ -136,10 +142,10 @@ describe('templates CRUD through the handler', () => {
   it('answers JSON errors for invalid bodies, broken templates and unknown routes', async () => {
     let response = await call('/templates/x', { method: 'PUT', body: '{nope' })
     expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ code: 'MAIL_INVALID_REQUEST' })
+    expect(await response.json()).toMatchObject({ code: 'HTTP_BAD_JSON' })
     response = await call('/templates/x', { method: 'PUT', body: JSON.stringify({ subject: 'x' }) })
     expect(await response.json()).toMatchObject({
-      code: 'MAIL_INVALID_REQUEST',
+      code: 'HTTP_INVALID_BODY',
       message: expect.stringContaining('html'),
     })
     response = await call('/templates/x', {
@@ -153,9 +159,33 @@ describe('templates CRUD through the handler', () => {
     expect(await response.json()).toMatchObject({ code: 'MAIL_UNKNOWN_TEMPLATE' })
     response = await call('/nowhere')
     expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({ code: 'HTTP_NOT_FOUND' })
     response = await call('/templates', { method: 'POST', body: '{}' })
     expect(response.status).toBe(405)
-    expect(response.headers.get('allow')).toBe('GET')
+    expect(response.headers.get('allow')).toBe('GET, HEAD')
+    expect(await response.json()).toMatchObject({ code: 'HTTP_METHOD_NOT_ALLOWED' })
+    response = await call('/templates/x', {
+      method: 'PUT',
+      body: JSON.stringify({ subject: 's', html: 'nul \u0000 byte' }),
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({
+      code: 'MAIL_INVALID_MESSAGE',
+      message: expect.stringContaining('NUL'),
+    })
+  })
+
+  it('refuses a body past maxBodyBytes with 413 while streaming, without buffering it', async () => {
+    const result = await postOversizeBody({
+      handler: mail.handler,
+      path: '/templates/big',
+      method: 'PUT',
+      limit: 1024 * 1024,
+      headers: { authorization: `Bearer ${service}` },
+    })
+    expect(result.status).toBe(413)
+    expect(result.body).toMatchObject({ code: 'HTTP_PAYLOAD_TOO_LARGE', message: expect.any(String) })
+    expect(result.rssGrowth).toBeLessThan(20 * 1024 * 1024)
   })
 
   it('previews a draft and lists the built-in templates', async () => {
@@ -183,6 +213,8 @@ describe('templates CRUD through the handler', () => {
     })
     const response = await call('/admin/mail/builtin', { handler: mounted.handler })
     expect(response.status).toBe(200)
+    // Only at a segment boundary: `/admin/mailbox` is not under `/admin/mail`.
+    expect((await call('/admin/mailbox/builtin', { handler: mounted.handler })).status).toBe(404)
   })
 })
 

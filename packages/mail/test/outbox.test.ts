@@ -23,7 +23,7 @@ beforeAll(async () => {
   await jobs.start()
 })
 afterAll(async () => {
-  await jobs.stop()
+  await jobs.close()
   await mail.close()
   await t.drop()
 })
@@ -37,7 +37,7 @@ async function delivered(to: string, count = 1) {
 
 describe('send through jobs into the outbox', () => {
   it('renders the built-in confirm_signup template and stores the message', async () => {
-    const receipt = await mail.send({
+    const receipt = await mail.api.send({
       template: 'confirm_signup',
       to: 'ada@example.com',
       variables: { confirmation_url: 'https://app.example.com/auth/v1/verify?token=abc&type=signup' },
@@ -67,7 +67,7 @@ describe('send through jobs into the outbox', () => {
       subject: 'Welcome, {{ data.name }}',
       html: '<p>Hello {{ data.name }}</p><p>{{ data.bio }}</p>',
     })
-    await mail.send({
+    await mail.api.send({
       template: 'welcome',
       to: 'mallory@example.com',
       variables: { data: { name: 'Tom & Jerry', bio: '<script>alert(1)</script>' } },
@@ -82,17 +82,17 @@ describe('send through jobs into the outbox', () => {
   it('joins the caller transaction: rolled back → never enqueued, never delivered', async () => {
     await expect(
       t.db.transaction(async (tx) => {
-        await mail.send(tx, { template: 'magic_link', to: 'rollback@example.com', variables: {} })
+        await mail.api.send(tx, { template: 'magic_link', to: 'rollback@example.com', variables: {} })
         throw new Error('sign-up failed')
       }),
     ).rejects.toThrow('sign-up failed')
     const { rows } = await t.db.query(
       `select count(*)::int as n from graphile_worker._private_jobs j
        join graphile_worker._private_tasks t on t.id = j.task_id
-       where t.identifier = 'groundwork:mail:send' and j.payload::jsonb->'to' ? 'rollback@example.com'`,
+       where t.identifier = 'mail:send' and j.payload::jsonb->'to' ? 'rollback@example.com'`,
     )
     await t.db.transaction(async (tx) => {
-      await mail.send(tx, { template: 'magic_link', to: 'committed@example.com', variables: {} })
+      await mail.api.send(tx, { template: 'magic_link', to: 'committed@example.com', variables: {} })
     })
     await delivered('committed@example.com')
     // The committed one went through the same queue meanwhile; the rolled-back one never shows up.
@@ -101,23 +101,27 @@ describe('send through jobs into the outbox', () => {
   })
 
   it('rejects an unknown template and an invalid address when send is called', async () => {
-    await expect(mail.send({ template: 'no_such_template', to: 'x@example.com' })).rejects.toMatchObject({
+    await expect(mail.api.send({ template: 'no_such_template', to: 'x@example.com' })).rejects.toMatchObject({
       code: 'MAIL_UNKNOWN_TEMPLATE',
       status: 400,
     })
-    await expect(mail.send({ template: 'otp', to: 'not-an-address' })).rejects.toMatchObject({
+    await expect(mail.api.send({ template: 'otp', to: 'not-an-address' })).rejects.toMatchObject({
       code: 'MAIL_INVALID_MESSAGE',
       message: expect.stringContaining('to'),
     })
     await expect(
-      mail.send({ template: 'otp', to: 'a@example.com', headers: { 'X-Evil': 'a\r\nBcc: b@example.com' } }),
+      mail.api.send({
+        template: 'otp',
+        to: 'a@example.com',
+        headers: { 'X-Evil': 'a\r\nBcc: b@example.com' },
+      }),
     ).rejects.toMatchObject({ code: 'MAIL_INVALID_MESSAGE' })
   })
 
   it('lists the outbox newest first, filtered by recipient', async () => {
-    await mail.send({ template: 'otp', to: 'Grace <grace@example.com>', variables: { token: '111111' } })
+    await mail.api.send({ template: 'otp', to: 'Grace <grace@example.com>', variables: { token: '111111' } })
     await delivered('grace@example.com', 1)
-    await mail.send({ template: 'otp', to: 'grace@example.com', variables: { token: '222222' } })
+    await mail.api.send({ template: 'otp', to: 'grace@example.com', variables: { token: '222222' } })
     const messages = await delivered('GRACE@example.com', 2)
     expect(messages.map((m) => m.text.match(/\d{6}/)?.[0])).toEqual(['222222', '111111'])
     expect(messages[1]?.to).toBe('Grace <grace@example.com>')

@@ -85,7 +85,7 @@ async function stack(options: { maxAttempts?: number } = {}) {
     jobs,
     logger,
     async close() {
-      await jobs.stop()
+      await jobs.close()
       await mail.close()
     },
   }
@@ -105,7 +105,7 @@ describe('SMTP delivery (nodemailer → smtp-server)', () => {
   })
 
   it('delivers a multipart message with headers, HTML and text parts', async () => {
-    await s.mail.send({
+    await s.mail.api.send({
       template: 'confirm_signup',
       to: 'Ada Lovelace <ada@example.com>',
       cc: 'audit@example.com',
@@ -142,7 +142,7 @@ describe('SMTP delivery (nodemailer → smtp-server)', () => {
   })
 
   it('escapes <script> from variables in the delivered HTML', async () => {
-    await s.mail.send({
+    await s.mail.api.send({
       template: 'email_change',
       to: 'eve@example.com',
       variables: {
@@ -165,7 +165,7 @@ describe('SMTP failures', () => {
     const s = await stack({ maxAttempts: 3 })
     try {
       rejectNext = 1
-      await s.mail.send({ template: 'otp', to: 'retry@example.com', variables: { token: '777777' } })
+      await s.mail.api.send({ template: 'otp', to: 'retry@example.com', variables: { token: '777777' } })
       // graphile-worker retries after exp(1) ≈ 2.7 s.
       const { mail } = await waitFor(async () => receivedBy('retry@example.com'), 20_000)
       expect(mail.text).toContain('777777')

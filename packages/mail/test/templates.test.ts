@@ -36,18 +36,18 @@ describe('built-in templates', () => {
         'recovery',
       ].sort(),
     )
-    const invite = await mail.render({
+    const invite = await mail.api.render({
       template: 'invite',
       variables: { confirmation_url: 'https://app.example.com/verify?t=1' },
     })
     expect(invite).toMatchObject({ subject: 'You have been invited', origin: 'builtin' })
     expect(invite.html).toContain('create a user on https://app.example.com.')
-    const change = await mail.render({
+    const change = await mail.api.render({
       template: 'email_change',
       variables: { email: 'old@example.com', new_email: 'new@example.com', confirmation_url: 'https://x/y' },
     })
     expect(change.html).toContain('from old@example.com to new@example.com')
-    const reauth = await mail.render({ template: 'reauthentication', variables: { token: '123456' } })
+    const reauth = await mail.api.render({ template: 'reauthentication', variables: { token: '123456' } })
     expect(reauth.text).toContain('Enter the code: 123456')
   })
 })
@@ -61,11 +61,15 @@ describe('stored templates', () => {
       subject: 'Seu link',
       html: '<p>pt</p>',
     })
-    const ptBR = await mail.render({ template: 'magic_link', locale: 'pt-BR', variables: {} })
+    const ptBR = await mail.api.render({ template: 'magic_link', locale: 'pt-BR', variables: {} })
     expect(ptBR).toMatchObject({ subject: 'Seu link', origin: 'stored', locale: 'pt', version: 1 })
-    const pt = await mail.render({ template: 'magic_link', locale: 'PT', variables: {} })
+    const pt = await mail.api.render({ template: 'magic_link', locale: 'PT', variables: {} })
     expect(pt.subject).toBe('Seu link')
-    const fr = await mail.render({ template: 'magic_link', locale: 'fr-CA', variables: { email: 'a@b.c' } })
+    const fr = await mail.api.render({
+      template: 'magic_link',
+      locale: 'fr-CA',
+      variables: { email: 'a@b.c' },
+    })
     expect(fr).toMatchObject({ subject: 'Any: a@b.c', origin: 'stored', locale: null })
 
     await mail.api.templates.upsert({
@@ -74,12 +78,12 @@ describe('stored templates', () => {
       subject: 'Link (BR)',
       html: '<p>br</p>',
     })
-    expect((await mail.render({ template: 'magic_link', locale: 'pt-BR' })).subject).toBe('Link (BR)')
+    expect((await mail.api.render({ template: 'magic_link', locale: 'pt-BR' })).subject).toBe('Link (BR)')
 
     await mail.api.templates.delete('magic_link')
     await mail.api.templates.delete('magic_link', { locale: 'pt' })
     await mail.api.templates.delete('magic_link', { locale: 'pt-BR' })
-    expect(await mail.render({ template: 'magic_link', locale: 'pt-BR' })).toMatchObject({
+    expect(await mail.api.render({ template: 'magic_link', locale: 'pt-BR' })).toMatchObject({
       subject: 'Your Magic Link',
       origin: 'builtin',
     })
@@ -91,7 +95,7 @@ describe('stored templates', () => {
       subject: 'Digest',
       html: '<h1>News</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>',
     })
-    const derived = await mail.render({ template: 'digest', variables: { items: ['one', 'two'] } })
+    const derived = await mail.api.render({ template: 'digest', variables: { items: ['one', 'two'] } })
     expect(derived.html).toBe('<h1>News</h1><ul><li>one</li><li>two</li></ul>')
     expect(derived.text).toBe('News\n\n * one\n * two')
     const updated = await mail.api.templates.upsert({
@@ -101,7 +105,7 @@ describe('stored templates', () => {
       text: 'Items: {{ items | join: ", " }}',
     })
     expect(updated.version).toBe(2)
-    expect((await mail.render({ template: 'digest', variables: { items: ['a', 'b'] } })).text).toBe(
+    expect((await mail.api.render({ template: 'digest', variables: { items: ['a', 'b'] } })).text).toBe(
       'Items: a, b',
     )
   })
@@ -112,7 +116,7 @@ describe('stored templates', () => {
       "insert into mail.templates (key, locale, subject, html) values ('recovery', '', 'Reset', '<p>{% if %}</p>')",
     )
     logger.lines.length = 0
-    const receipt = await mail.send({
+    const receipt = await mail.api.send({
       template: 'recovery',
       to: 'user@example.com',
       variables: { confirmation_url: 'https://app.example.com/reset' },
@@ -141,7 +145,7 @@ describe('stored templates', () => {
       html: '<p>{{ token }}</p>',
     })
     logger.lines.length = 0
-    const result = await strict.render({ template: 'otp', variables: { token: '424242' } })
+    const result = await strict.api.render({ template: 'otp', variables: { token: '424242' } })
     expect(result).toMatchObject({ origin: 'builtin', subject: 'Your Sign-In Code' })
     expect(result.html).toContain('<strong>424242</strong>')
     expect(logger.lines.some((l) => l.level === 'warn' && /undefined variable: user/.test(l.message))).toBe(
@@ -150,7 +154,7 @@ describe('stored templates', () => {
 
     // A template with no built-in to fall back on fails loudly instead.
     await strict.api.templates.upsert({ key: 'custom-strict', subject: 'Hi {{ nobody }}', html: '<p>x</p>' })
-    await expect(strict.render({ template: 'custom-strict' })).rejects.toMatchObject({
+    await expect(strict.api.render({ template: 'custom-strict' })).rejects.toMatchObject({
       code: 'MAIL_TEMPLATE_ERROR',
       status: 422,
     })
@@ -160,7 +164,7 @@ describe('stored templates', () => {
       subject: 'x',
       html: '{% for i in (1..100000000) %}{{ i }}{% endfor %}',
     })
-    const limited = await strict.render({ template: 'otp', variables: { token: '1' } })
+    const limited = await strict.api.render({ template: 'otp', variables: { token: '1' } })
     expect(limited.origin).toBe('builtin')
     await strict.api.templates.delete('otp')
     await strict.api.templates.delete('custom-strict')
@@ -180,11 +184,13 @@ describe('stored templates', () => {
       subject: 'x',
       html: '[{{ data.constructor }}][{{ data.__proto__ }}][{{ data.toString }}]',
     })
-    const sandboxed = await mail.render({ template: 'sandbox', variables: { data: {} } })
+    const sandboxed = await mail.api.render({ template: 'sandbox', variables: { data: {} } })
     expect(sandboxed.html).toBe('[][][]')
     // Includes read no files from the server.
     await mail.api.templates.upsert({ key: 'include', subject: 'x', html: "{% include '/etc/passwd' %}" })
-    await expect(mail.render({ template: 'include' })).rejects.toMatchObject({ code: 'MAIL_TEMPLATE_ERROR' })
+    await expect(mail.api.render({ template: 'include' })).rejects.toMatchObject({
+      code: 'MAIL_TEMPLATE_ERROR',
+    })
   })
 
   it('checks expectedVersion (optimistic concurrency)', async () => {
@@ -218,18 +224,18 @@ describe('stored templates', () => {
       cacheTtl: 60_000,
     })
     await mail.api.templates.upsert({ key: 'shared', subject: 'one', html: 'x' })
-    expect((await cached.render({ template: 'shared' })).subject).toBe('one')
+    expect((await cached.api.render({ template: 'shared' })).subject).toBe('one')
     await mail.api.templates.upsert({ key: 'shared', subject: 'two', html: 'x' })
     // Within the TTL the other instance keeps its cached row…
-    expect((await cached.render({ template: 'shared' })).subject).toBe('one')
+    expect((await cached.api.render({ template: 'shared' })).subject).toBe('one')
     const fresh = createMail({ db: t.db, transport: outboxTransport(), from: 'a@example.com', cacheTtl: 0 })
-    expect((await fresh.render({ template: 'shared' })).subject).toBe('two')
+    expect((await fresh.api.render({ template: 'shared' })).subject).toBe('two')
     // …and with cacheTtl 0 it re-checks the generation on every render.
     await mail.api.templates.upsert({ key: 'shared', subject: 'three', html: 'x' })
-    expect((await fresh.render({ template: 'shared' })).subject).toBe('three')
+    expect((await fresh.api.render({ template: 'shared' })).subject).toBe('three')
     // A disabled template is skipped.
     await mail.api.templates.upsert({ key: 'shared', subject: 'off', html: 'x', enabled: false })
-    await expect(fresh.render({ template: 'shared' })).rejects.toMatchObject({
+    await expect(fresh.api.render({ template: 'shared' })).rejects.toMatchObject({
       code: 'MAIL_UNKNOWN_TEMPLATE',
     })
   })

@@ -18,13 +18,13 @@ describe('realtime handler', () => {
   it('routes relative to basePath and answers unknown routes 404 in JSON', async () => {
     const response = await request('/realtime/v1/nope')
     expect(response.status).toBe(404)
-    expect(await response.json()).toMatchObject({ code: 'REALTIME_NOT_FOUND' })
+    expect(await response.json()).toMatchObject({ code: 'HTTP_NOT_FOUND' })
   })
 
   it('answers 405 for a wrong method', async () => {
     const response = await request('/realtime/v1/stream', { method: 'DELETE' })
     expect(response.status).toBe(405)
-    expect(await response.json()).toMatchObject({ code: 'REALTIME_METHOD_NOT_ALLOWED' })
+    expect(await response.json()).toMatchObject({ code: 'HTTP_METHOD_NOT_ALLOWED' })
   })
 
   it('validates the subscription before touching the database', async () => {

@@ -1,13 +1,21 @@
 import type { Authenticate, Database, Logger, OnError } from '@groundwork/core'
+import {
+  basePathOption,
+  DEFAULT_MAX_JSON_DEPTH,
+  databaseOption,
+  functionOption,
+  maxBodyBytesOption,
+  optionsSchema,
+} from '@groundwork/core/kit'
 import { z } from 'zod'
 
 /** Options for {@link createRealtime}. */
 export interface RealtimeOptions {
-  /** The core database. The service keeps one extra dedicated connection for LISTEN. */
+  /** The core database. The service keeps one extra dedicated connection for LISTEN. Required. */
   db: Database
-  /** Resolves the caller of a request (core's `createJwtAuthenticator`, or `auth.authenticate`). */
+  /** Resolves the caller of a request (core's `createJwtAuthenticator`, or `auth.authenticate`). Required. */
   authenticate: Authenticate
-  /** Stripped from request paths before routing, for frameworks that hand over the full URL. @default '' */
+  /** Stripped from request paths (at a segment boundary) before routing, for frameworks that hand over the full URL. @default '' */
   basePath?: string
   /** Interval (ms) of the SSE comment heartbeat on idle streams. @default 15000 */
   heartbeatMs?: number
@@ -33,42 +41,47 @@ export interface RealtimeOptions {
   instanceId?: string
   /** Where LISTEN reconnects and dispatch failures are reported. @default db.logger */
   logger?: Logger
-  /** Receives errors the handler could not map (it answers a generic 500). */
+  /** Receives errors the handler could not map (it answers a generic 500). @default none */
   onError?: OnError
+  /** Largest request body read (`POST /stream`, `/broadcast`, admin), in bytes; a longer one is refused with 413 `HTTP_PAYLOAD_TOO_LARGE` while streaming. @default 65536 (64 KiB) */
+  maxBodyBytes?: number
+  /** Deepest JSON nesting a request body (a broadcast payload) may have (400 `HTTP_JSON_TOO_DEEP` past it). @default 128 */
+  maxJsonDepth?: number
 }
 
 const positiveInt = z.number().int().positive()
 
+/** Default {@link RealtimeOptions.maxBodyBytes}: subscriptions and broadcast messages are small. */
+export const DEFAULT_REALTIME_MAX_BODY_BYTES = 64 * 1024
+
 /** The zod schema {@link RealtimeOptions} is validated with. */
-export const realtimeOptionsSchema = z
-  .object({
-    db: z.custom<Database>(
-      (value) => typeof value === 'object' && value !== null && 'pool' in value && 'withClaims' in value,
-      'must be a Database from createDatabase()',
-    ),
-    authenticate: z.custom<Authenticate>((value) => typeof value === 'function', 'must be a function'),
-    basePath: z
-      .string()
-      .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')
-      .default(''),
-    heartbeatMs: positiveInt.default(15_000),
-    retryMs: positiveInt.default(2000),
-    bufferSize: positiveInt.max(1_000_000).default(5000),
-    batchSize: positiveInt.max(100_000).default(500),
-    visibilityConcurrency: positiveInt.max(64).default(2),
-    gapPollMs: positiveInt.default(20),
-    maxQueryTokenTtl: positiveInt.default(3600),
-    retentionMs: positiveInt.default(24 * 3600 * 1000),
-    instanceHeartbeatMs: positiveInt.default(5000),
-    instanceStaleMs: positiveInt.default(20_000),
-    instanceId: z.string().min(1).max(200).optional(),
-    logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
-    onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
-  })
-  .refine((o) => o.instanceStaleMs > o.instanceHeartbeatMs, {
-    message: 'must be greater than instanceHeartbeatMs',
-    path: ['instanceStaleMs'],
-  })
+export const realtimeOptionsSchema = optionsSchema<RealtimeOptions>()(
+  z
+    .object({
+      db: databaseOption,
+      authenticate: functionOption<Authenticate>(),
+      basePath: basePathOption,
+      heartbeatMs: positiveInt.default(15_000),
+      retryMs: positiveInt.default(2000),
+      bufferSize: positiveInt.max(1_000_000).default(5000),
+      batchSize: positiveInt.max(100_000).default(500),
+      visibilityConcurrency: positiveInt.max(64).default(2),
+      gapPollMs: positiveInt.default(20),
+      maxQueryTokenTtl: positiveInt.default(3600),
+      retentionMs: positiveInt.default(24 * 3600 * 1000),
+      instanceHeartbeatMs: positiveInt.default(5000),
+      instanceStaleMs: positiveInt.default(20_000),
+      instanceId: z.string().min(1).max(200).optional(),
+      logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+      onError: functionOption<OnError>().optional(),
+      maxBodyBytes: maxBodyBytesOption(DEFAULT_REALTIME_MAX_BODY_BYTES),
+      maxJsonDepth: positiveInt.max(100_000).default(DEFAULT_MAX_JSON_DEPTH),
+    })
+    .refine((o) => o.instanceStaleMs > o.instanceHeartbeatMs, {
+      message: 'must be greater than instanceHeartbeatMs',
+      path: ['instanceStaleMs'],
+    }),
+)
 
 /** {@link RealtimeOptions} after validation and defaults. */
 export type ResolvedRealtimeOptions = z.output<typeof realtimeOptionsSchema>

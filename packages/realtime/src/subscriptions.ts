@@ -77,7 +77,15 @@ export function parseStreamRequest(url: URL, body: unknown): StreamRequest {
     if (subscriptions !== undefined) collected.subscriptions.push(...asArray(subscriptions, 'subscriptions'))
     if (channels !== undefined) collected.channels.push(...asArray(channels, 'channels'))
   }
-  const parsed = streamInput.safeParse(collected)
+  return checkStreamRequest(collected)
+}
+
+/**
+ * Validates what a stream subscribes to (also for `api.openStream` callers): the shape of every
+ * table and channel, at least one of them, at most {@link MAX_SUBSCRIPTIONS}.
+ */
+export function checkStreamRequest(value: unknown): StreamRequest {
+  const parsed = streamInput.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     throw realtimeError(

@@ -24,7 +24,7 @@ export const matviewsGroup = defineGroup({
       summary: 'List registered materialized views and their last refresh',
       async run(context) {
         context.table(
-          (await jobsService(context).matviews.list()) as unknown as Record<string, unknown>[],
+          (await jobsService(context).api.matviews.list()) as unknown as Record<string, unknown>[],
           COLUMNS,
         )
       },
@@ -36,7 +36,7 @@ export const matviewsGroup = defineGroup({
       options: { schedule: { type: 'string' }, tz: { type: 'string' }, concurrently: { type: 'boolean' } },
       async run(context, args) {
         const timeZone = stringFlag(args.values.tz)
-        const matview = await jobsService(context).matviews.register(positional(args, 'schema.view'), {
+        const matview = await jobsService(context).api.matviews.register(positional(args, 'schema.view'), {
           schedule: stringFlag(args.values.schedule) ?? null,
           ...(timeZone ? { timeZone } : {}),
           concurrently: args.values.concurrently === true,
@@ -54,7 +54,7 @@ export const matviewsGroup = defineGroup({
       options: { concurrently: { type: 'boolean' } },
       async run(context, args) {
         const concurrently = args.values.concurrently === true ? { concurrently: true } : {}
-        const result = await jobsService(context).matviews.refresh(
+        const result = await jobsService(context).api.matviews.refresh(
           positional(args, 'schema.view'),
           concurrently,
         )

@@ -51,7 +51,7 @@ export const schedulesGroup = defineGroup({
       summary: 'List schedules',
       async run(context) {
         context.table(
-          (await jobsService(context).schedules.list()) as unknown as Record<string, unknown>[],
+          (await jobsService(context).api.schedules.list()) as unknown as Record<string, unknown>[],
           COLUMNS,
         )
       },
@@ -65,7 +65,7 @@ export const schedulesGroup = defineGroup({
       async run(context, args) {
         const name = positional(args, 'name')
         const patch = patchFrom(args)
-        const schedule = await jobsService(context).schedules.create({
+        const schedule = await jobsService(context).api.schedules.create({
           ...patch,
           name,
           task: patch.task ?? '',
@@ -84,7 +84,7 @@ export const schedulesGroup = defineGroup({
         '<name> [--task] [--cron] [--tz] [--payload] [--backfill] [--queue] [--priority] [--max-attempts]',
       options: SCHEDULE_OPTIONS,
       async run(context, args) {
-        const schedule = await jobsService(context).schedules.update(
+        const schedule = await jobsService(context).api.schedules.update(
           positional(args, 'name'),
           patchFrom(args),
         )
@@ -99,7 +99,7 @@ export const schedulesGroup = defineGroup({
       summary: 'Enable a schedule (its next tick is computed from now)',
       usage: '<name>',
       async run(context, args) {
-        const schedule = await jobsService(context).schedules.enable(positional(args, 'name'))
+        const schedule = await jobsService(context).api.schedules.enable(positional(args, 'name'))
         context.result(
           schedule,
           `Schedule ${schedule.name} enabled; next run ${schedule.nextRunAt?.toISOString() ?? '-'}.`,
@@ -111,7 +111,7 @@ export const schedulesGroup = defineGroup({
       summary: 'Disable a schedule',
       usage: '<name>',
       async run(context, args) {
-        const schedule = await jobsService(context).schedules.disable(positional(args, 'name'))
+        const schedule = await jobsService(context).api.schedules.disable(positional(args, 'name'))
         context.result(schedule, `Schedule ${schedule.name} disabled.`)
       },
     },
@@ -121,7 +121,7 @@ export const schedulesGroup = defineGroup({
       usage: '<name>',
       async run(context, args) {
         const name = positional(args, 'name')
-        const deleted = await jobsService(context).schedules.delete(name)
+        const deleted = await jobsService(context).api.schedules.delete(name)
         if (!deleted)
           throw new GroundworkError('JOBS_SCHEDULE_NOT_FOUND', `No schedule named "${name}"`, { status: 404 })
         context.result({ deleted: name }, `Schedule ${name} deleted.`)

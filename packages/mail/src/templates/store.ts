@@ -1,5 +1,6 @@
 import type { Queryable } from '@groundwork/jobs'
 import { mailError } from '../errors'
+import { LOCALE, TEMPLATE_KEY } from '../options'
 
 /** A template stored in `mail.templates`. */
 export interface StoredTemplate {
@@ -62,6 +63,15 @@ function toTemplate(row: Row): StoredTemplate {
 /** Stored locale for an API locale: `''` stands for "any locale". */
 export function storedLocale(locale: string | null | undefined): string {
   return locale ?? ''
+}
+
+/**
+ * Whether a template can be stored under `key` and `locale` (`upsert` validates both): any other
+ * pair matches no row, so it is answered without a query (and text Postgres cannot store, such as
+ * a NUL, never reaches it).
+ */
+function storable(key: string, locale?: string | null): boolean {
+  return TEMPLATE_KEY.test(key) && (!locale || LOCALE.test(locale))
 }
 
 /** The locales tried for `locale`, most specific first: `pt-BR` → `pt-BR`, `pt`, `''`. */
@@ -159,6 +169,7 @@ export class TemplateStore {
 
   /** Every stored template (all locales, enabled or not), optionally of one key. */
   async list(filter: { key?: string | undefined } = {}): Promise<StoredTemplate[]> {
+    if (filter.key !== undefined && !storable(filter.key)) return []
     const { rows } = await this.#db.query(
       `select ${COLUMNS} from mail.templates where ($1::text is null or key = $1) order by key, locale`,
       [filter.key ?? null],
@@ -167,6 +178,7 @@ export class TemplateStore {
   }
 
   async get(key: string, locale?: string | null): Promise<StoredTemplate | null> {
+    if (!storable(key, locale)) return null
     const { rows } = await this.#db.query(
       `select ${COLUMNS} from mail.templates where key = $1 and locale = $2`,
       [key, storedLocale(locale)],
@@ -216,6 +228,7 @@ export class TemplateStore {
 
   /** Deletes one locale's template; true when a row was deleted. */
   async delete(key: string, locale?: string | null): Promise<boolean> {
+    if (!storable(key, locale)) return false
     const { rows } = await this.#db.query(
       'delete from mail.templates where key = $1 and locale = $2 returning key',
       [key, storedLocale(locale)],
