@@ -12,7 +12,10 @@ export interface ConnectingRoleOptions {
   /**
    * Schemas whose tables, sequences and functions Groundwork's services use as the connecting role
    * (not as a request role): e.g. `['auth', 'jobs', 'graphile_worker', 'mail', 'realtime',
-   * 'groundwork']`. Future objects the migrating role creates there are granted too.
+   * 'groundwork']`. The role becomes the owner of every table, view, sequence and function in
+   * them — Groundwork's own tables have row-level security on with no policies (so request roles
+   * see nothing), and only their owner (or a BYPASSRLS role, which this one is not) reads them.
+   * Run this again after every `migrate`, so objects a migration added are handed over too.
    */
   schemas: string[]
 }
@@ -29,8 +32,8 @@ const schema = z.object({
  * privileges, and is a member of exactly the request roles (`anon`, `authenticated`,
  * `service_role`), so it can switch to them per request (`SET LOCAL ROLE`) and to nothing else — a
  * token naming `postgres` cannot become a superuser even if every other check failed. It gets the
- * privileges Groundwork's own services need on their schemas. Run it as the migrating (owner or
- * superuser) role, after migrating.
+ * ownership of Groundwork's own objects in the given schemas. Run it as the migrating (owner or
+ * superuser) role, after every migration run.
  *
  * This is PostgREST's "authenticator" pattern.
  * @see https://docs.postgrest.org/en/v12/references/auth.html#overview-of-role-system
@@ -54,12 +57,30 @@ export async function setupConnectingRole(db: Database, options: ConnectingRoleO
     const s = quoteIdent(name)
     statements.push(
       `grant usage on schema ${s} to ${role}`,
-      `grant select, insert, update, delete on all tables in schema ${s} to ${role}`,
-      `grant usage, select, update on all sequences in schema ${s} to ${role}`,
-      `grant execute on all functions in schema ${s} to ${role}`,
-      `alter default privileges in schema ${s} grant select, insert, update, delete on tables to ${role}`,
-      `alter default privileges in schema ${s} grant usage, select, update on sequences to ${role}`,
-      `alter default privileges in schema ${s} grant execute on functions to ${role}`,
+      // Ownership, not grants: RLS is on (with no policies) on Groundwork's own tables, and the
+      // owner is the one non-BYPASSRLS role that reads them.
+      `do $$
+       declare object record;
+       begin
+         for object in
+           select format('alter %s %I.%I owner to %I',
+                         case c.relkind when 'S' then 'sequence' when 'v' then 'view'
+                                        when 'm' then 'materialized view' else 'table' end,
+                         n.nspname, c.relname, ${quoteLiteral(resolved.role)}) as sql
+             from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = ${quoteLiteral(name)} and c.relkind in ('r', 'p', 'v', 'm', 'S')
+              and not (c.relkind = 'S' and exists (
+                select from pg_catalog.pg_depend d where d.objid = c.oid and d.deptype in ('a', 'i')))
+         union all
+           select format('alter routine %s owner to %I', p.oid::regprocedure, ${quoteLiteral(resolved.role)})
+             from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = ${quoteLiteral(name)} and p.prokind in ('f', 'p')
+              and not exists (select from pg_catalog.pg_depend d
+                              where d.objid = p.oid and d.deptype = 'e')
+         loop
+           execute object.sql;
+         end loop;
+       end $$`,
     )
   }
   await db.transaction(async (tx) => {

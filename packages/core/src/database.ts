@@ -32,8 +32,9 @@ export interface DatabaseOptions {
   allowedRoles?: string[]
   /**
    * `statement_timeout` in milliseconds per request role, set in every request transaction (0 = no
-   * limit); roles not listed keep the connection's own. Supabase's defaults, so an anonymous query
-   * cannot hold a backend for minutes. @default { anon: 3000, authenticated: 8000 } (by `roles` names)
+   * limit); merged over the defaults (Supabase's), and roles in neither keep the connection's own
+   * — so an anonymous query cannot hold a backend for minutes.
+   * @default { anon: 3000, authenticated: 8000 } (by `roles` names)
    */
   statementTimeouts?: Record<string, number>
 }
@@ -163,9 +164,10 @@ export function createDatabase(options: DatabaseOptions): Database {
     resolved.roles.service,
     ...resolved.allowedRoles,
   ])
-  const timeouts: Record<string, number> = resolved.statementTimeouts ?? {
+  const timeouts: Record<string, number> = {
     [resolved.roles.anon]: 3000,
     [resolved.roles.authenticated]: 8000,
+    ...resolved.statementTimeouts,
   }
 
   function requestRole(claims: JwtClaims | null): string {

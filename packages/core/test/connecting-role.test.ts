@@ -8,6 +8,9 @@ let app: Database
 beforeAll(async () => {
   t = await createTestDatabase()
   await t.db.query(`
+    create table groundwork.gw_test_private (id int primary key);
+    alter table groundwork.gw_test_private enable row level security;
+    insert into groundwork.gw_test_private values (1), (2);
     create table public.secrets (id int primary key, body text);
     insert into public.secrets values (1, 'root only');
     create table public.notes (id int primary key, owner uuid);
@@ -54,14 +57,32 @@ describe('setupConnectingRole', () => {
     await expect(app.query('select * from public.secrets')).rejects.toMatchObject({ code: '42501' })
   })
 
-  it('may use the schemas it was given, including objects created later', async () => {
-    await t.db.query('create table groundwork.gw_test_later (id int)')
-    await expect(app.query('insert into groundwork.gw_test_later values (1)')).resolves.toBeDefined()
+  it("reads Groundwork's own RLS-protected tables (it owns them), which request roles cannot", async () => {
+    // Like auth.users: RLS on, no policies. Only the owner sees rows.
+    const { rows } = await app.query<{ n: number }>(
+      'select count(*)::int as n from groundwork.gw_test_private',
+    )
+    expect(rows).toEqual([{ n: 2 }])
+    const asService = await app.withClaims({ role: 'authenticated' }, (tx) =>
+      tx
+        .query('select count(*)::int as n from groundwork.gw_test_private')
+        .catch((error: { code: string }) => error.code),
+    )
+    expect(asService).toBe('42501')
     await expect(app.query('select count(*) from auth.users')).resolves.toBeDefined()
   })
 
+  it('takes over objects a later migration created when run again', async () => {
+    await t.db.query('create table groundwork.gw_test_later (id int)')
+    await expect(app.query('insert into groundwork.gw_test_later values (1)')).rejects.toMatchObject({
+      code: '42501',
+    })
+    await setupConnectingRole(t.db, { role: 'gw_test_app', schemas: ['auth', 'groundwork'] })
+    await expect(app.query('insert into groundwork.gw_test_later values (1)')).resolves.toBeDefined()
+  })
+
   it('is idempotent', async () => {
-    await setupConnectingRole(t.db, { role: 'gw_test_app', schemas: ['auth'] })
+    await setupConnectingRole(t.db, { role: 'gw_test_app', schemas: ['auth', 'groundwork'] })
     await expect(app.query('select 1')).resolves.toBeDefined()
   })
 })

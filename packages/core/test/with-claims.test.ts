@@ -80,7 +80,7 @@ describe('withClaims', () => {
       claims,
       async (tx) =>
         (
-          await tx.query(`select auth.jwt() as jwt, auth.uid() as uid, auth.role() as role,
+          await tx.query(`select auth.jwt() as jwt, auth.uid() as uid, auth.role() as role, auth.email() as email,
             current_setting('request.jwt.claim.sub') as legacy_sub, current_setting('request.jwt.claim.role') as legacy_role,
             current_setting('request.method') as method, current_setting('request.path') as path,
             current_setting('request.headers')::jsonb as headers`)
@@ -95,6 +95,7 @@ describe('withClaims', () => {
       jwt: claims,
       uid: owner,
       role: 'authenticated',
+      email: 'a@example.com',
       legacy_sub: owner,
       legacy_role: 'authenticated',
       method: 'GET',
@@ -215,6 +216,19 @@ describe('withClaims guards', () => {
     expect(await timeoutAs('anon')).toBe('3s')
     expect(await timeoutAs('authenticated')).toBe('8s')
     expect(await timeoutAs('service_role')).toBe('0')
+    // Given timeouts merge over the defaults.
+    const { createDatabase } = await import('../src/index')
+    const db = createDatabase({ connectionString: t.url, statementTimeouts: { service_role: 60_000 } })
+    try {
+      const as = (role: string) =>
+        db.withClaims(
+          { role },
+          async (tx) => (await tx.query("select current_setting('statement_timeout') as t")).rows[0]?.t,
+        )
+      expect([await as('anon'), await as('service_role')]).toEqual(['3s', '1min'])
+    } finally {
+      await db.close()
+    }
     await expect(
       t.db.withClaims({ role: 'anon' }, (tx) => tx.query('select pg_sleep(4)')),
     ).rejects.toMatchObject({
