@@ -36,7 +36,9 @@ interface MailboxMessage {
 async function mailTo(address: string): Promise<MailboxMessage> {
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {
-    const response = await fetch(`${stack.url}/mail/messages?to=${encodeURIComponent(address)}`)
+    const response = await fetch(`${stack.url}/mail/messages?to=${encodeURIComponent(address)}`, {
+      headers: { authorization: `Bearer ${stack.serviceRoleKey}` },
+    })
     expect(response.status).toBe(200)
     const { items } = (await response.json()) as { items: MailboxMessage[] }
     if (items[0]) return items[0]

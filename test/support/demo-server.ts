@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
-import { migrate } from '@groundwork/core'
-import { createDemo, type Demo } from '@groundwork/example-express'
+import type { Database } from '@groundwork/core'
+import { createDemo, type Demo, type DemoOptions } from '@groundwork/example-express'
+import { prepareDatabase, runtimeDatabase } from '@groundwork/example-express/database'
 import { issueApiKeys } from '@groundwork/example-express/keys'
 import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@groundwork/testing'
 
@@ -10,22 +11,33 @@ export interface RunningDemo {
   anonKey: string
   serviceRoleKey: string
   demo: Demo
+  /** The test database (its `db` connects as the superuser that migrated it). */
   database: TestDatabase
+  /** What the services run on: the non-superuser connecting role, as in `pnpm start`. */
+  runtime: Database
   stop(): Promise<void>
 }
 
-/** Boots the demo app exactly as `pnpm start` composes it, for end-to-end tests with real clients. */
-export async function startDemo(): Promise<RunningDemo> {
+/**
+ * Boots the demo app exactly as `pnpm start` composes it — migrated by the superuser, served as the
+ * `groundwork_app` connecting role — for end-to-end tests with real clients.
+ */
+export async function startDemo(
+  options: Partial<Omit<DemoOptions, 'db' | 'jwtSecret'>> = {},
+): Promise<RunningDemo> {
   const database = await createTestDatabase()
+  const runtime = await runtimeDatabase(database.db, database.url, TEST_JWT_SECRET)
   const listening: { url?: string } = {}
   const demo = createDemo({
-    db: database.db,
+    devMailbox: true,
+    ...options,
+    db: runtime.db,
     jwtSecret: TEST_JWT_SECRET,
     get publicUrl() {
       return listening.url ?? 'http://localhost'
     },
   })
-  await migrate(database.db, demo.migrationSets)
+  await prepareDatabase(database.db, demo, { jwtSecret: TEST_JWT_SECRET })
   await demo.start()
   const server = demo.app.listen(0)
   await new Promise<void>((resolve) => server.once('listening', resolve))
@@ -37,10 +49,12 @@ export async function startDemo(): Promise<RunningDemo> {
     ...keys,
     demo,
     database,
+    runtime: runtime.db,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await demo.stop()
+      if (runtime.db !== database.db) await runtime.db.close()
       await database.drop()
     },
   }

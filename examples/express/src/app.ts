@@ -3,60 +3,67 @@ import {
   migrations as coreMigrations,
   createJwtAuthenticator,
   type Database,
+  type GroundworkService,
   type MigrationSet,
 } from '@groundwork/core'
 import { toNodeHandler } from '@groundwork/core/node'
 import { createJobs } from '@groundwork/jobs'
 import { createMail, outboxTransport, smtpTransport } from '@groundwork/mail'
-import { createRealtime, migrations as realtimeMigrations } from '@groundwork/realtime'
-import { createRest, migrations as restMigrations } from '@groundwork/rest'
+import { createRealtime } from '@groundwork/realtime'
+import { createRest } from '@groundwork/rest'
 import express, { type Express } from 'express'
 import { demoMigrations } from './demo-migrations'
+import type { DemoSmtp } from './env'
 import { healthRoute } from './health'
 
 /** What the demo needs to compose the stack. */
 export interface DemoOptions {
+  /** The database the services run on (in production: a non-superuser connecting role). */
   db: Database
   /** HS256 secret shared by the issued keys and every package that verifies tokens. */
   jwtSecret: string
   /** The URL clients reach the server at (for links in mail). */
   publicUrl: string
-  /** Deliver mail over SMTP instead of the dev outbox (served at `/mail`). */
-  smtp?: { host: string; port: number; secure?: boolean; auth?: { user: string; pass: string } }
+  /** Deliver mail over SMTP instead of the dev outbox. */
+  smtp?: DemoSmtp | undefined
+  /** Sender of the demo's mail. @default 'Groundwork demo <no-reply@groundwork.local>' */
+  mailFrom?: string
+  /** Serve the dev mailbox at `/mail` (every mail sent, service_role key required). Never in production. @default false */
+  devMailbox?: boolean
 }
 
-/** The composed demo: an Express app, the migrations of everything mounted, and background services. */
+/** The composed demo: an Express app, every service, and the migrations of everything mounted. */
 export interface Demo {
   app: Express
+  /** The services, in start order (closed in reverse). */
+  services: readonly GroundworkService[]
+  /** Core's, every service's and the demo's own migrations, in order. */
   migrationSets: MigrationSet[]
-  /** Starts background work (job runner, realtime listener). Call after migrating. */
+  /** Starts every service's background work. Call after migrating. */
   start(): Promise<void>
+  /** Closes every service, last started first. Does not close `db`. */
   stop(): Promise<void>
 }
 
 /**
  * Composes every Groundwork package into one Express 5 app, the way a host application would
- * (DESIGN §6): `/auth/v1`, `/rest/v1`, `/realtime/v1`, the admin endpoints, and `GET /health`.
+ * (DESIGN §6): `/auth/v1`, `/rest/v1`, `/realtime/v1`, the admin endpoints, the dev mailbox when
+ * enabled, and `GET /health`. Every package is a `GroundworkService`, so migrations, background
+ * tasks, start and shutdown are one loop over them.
  */
 export function createDemo(options: DemoOptions): Demo {
   const { db } = options
-  const app = express()
-  app.disable('x-powered-by')
-  const migrationSets: MigrationSet[] = [coreMigrations]
-  const starters: (() => Promise<void>)[] = []
-  const stoppers: (() => Promise<void>)[] = []
-
   // Tokens issued by /auth/v1 (and the printed anon / service_role keys) are HS256 JWTs signed with
-  // the shared secret; every package checks them the same way.
+  // the shared secret; the admin APIs check them the same way.
   const authenticate = createJwtAuthenticator({ secret: options.jwtSecret })
 
   const mail = createMail({
     db,
-    transport: options.smtp ? smtpTransport(options.smtp) : outboxTransport(),
-    from: 'Groundwork demo <no-reply@groundwork.local>',
+    transport: options.smtp ? smtpTransport({ ...options.smtp }) : outboxTransport(),
+    from: options.mailFrom ?? 'Groundwork demo <no-reply@groundwork.local>',
     siteUrl: options.publicUrl,
     authenticate,
-    devMailbox: !options.smtp,
+    devMailbox: options.devMailbox ?? false,
   })
   const auth = createAuth({
     db,
@@ -69,40 +76,30 @@ export function createDemo(options: DemoOptions): Demo {
   })
   const rest = createRest({ db, authenticate: auth.authenticate })
   const realtime = createRealtime({ db, authenticate: auth.authenticate })
-  const jobs = createJobs({ db, tasks: [...mail.tasks, ...auth.tasks, ...realtime.tasks], authenticate })
+  const contributors: GroundworkService[] = [rest, auth, realtime, mail]
+  const jobs = createJobs({ db, tasks: contributors.flatMap((service) => service.tasks), authenticate })
+  // Jobs last: its runner starts once everything that enqueues is up, and stops first.
+  const services: GroundworkService[] = [...contributors, jobs]
 
-  migrationSets.push(jobs.migrations, mail.migrations, auth.migrations, restMigrations, realtimeMigrations)
-
+  const app = express()
+  app.disable('x-powered-by')
   app.use('/auth/v1', toNodeHandler(auth.handler))
   app.use('/rest/v1', toNodeHandler(rest.handler))
   app.use('/realtime/v1', toNodeHandler(realtime.handler))
   app.use('/admin/mail', toNodeHandler(mail.handler))
   app.use('/admin', toNodeHandler(jobs.handler)) // /admin/jobs, /admin/schedules, /admin/matviews, /admin/runs
-  if (!options.smtp) app.use('/mail', toNodeHandler(mail.mailboxHandler))
-
-  starters.push(
-    () => jobs.start(),
-    () => realtime.start(),
-  )
-  // Stopped in reverse: the job runner first, then realtime streams, then the rest.
-  stoppers.push(
-    () => mail.close(),
-    () => rest.close(),
-    () => realtime.close(),
-    () => jobs.close(),
-  )
-
-  migrationSets.push(demoMigrations())
+  if (options.devMailbox) app.use('/mail', toNodeHandler(mail.mailboxHandler))
   app.get('/health', healthRoute(db))
 
   return {
     app,
-    migrationSets,
+    services,
+    migrationSets: [coreMigrations, ...services.map((service) => service.migrations), demoMigrations()],
     async start() {
-      for (const start of starters) await start()
+      for (const service of services) await service.start()
     },
     async stop() {
-      for (const stop of stoppers.reverse()) await stop()
+      for (const service of services.toReversed()) await service.close()
     },
   }
 }

@@ -1,14 +1,17 @@
 import type { Server } from 'node:http'
-import { createDatabase, isGroundworkError, migrate } from '@groundwork/core'
+import { createDatabase, isGroundworkError } from '@groundwork/core'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@groundwork/core/embedded'
 import { createDemo } from './app'
+import { prepareDatabase, runtimeDatabase } from './database'
 import { readEnv } from './env'
 import { issueApiKeys } from './keys'
 
 /**
  * `pnpm start`: the demo server (DESIGN §6). Honours PORT, DATABASE_URL (an embedded PostgreSQL
  * when absent, kept in `.groundwork/demo-postgres`), JWT_SECRET (generated and printed when
- * absent); applies all migrations; prints the URL and the anon and service_role keys.
+ * absent), PUBLIC_URL, SMTP_* and NODE_ENV; applies all migrations as the connecting superuser,
+ * then serves as the non-superuser `groundwork_app` role; prints the URL and the anon and
+ * service_role keys.
  */
 async function main() {
   const env = readEnv()
@@ -25,15 +28,21 @@ async function main() {
     })
     databaseUrl = embedded.url
   }
-  const db = createDatabase({ connectionString: databaseUrl, logger: console })
+  const admin = createDatabase({ connectionString: databaseUrl, logger: console, max: 2 })
+  const runtime = await runtimeDatabase(admin, databaseUrl, env.jwtSecret)
   const publicUrl = env.publicUrl ?? `http://localhost:${env.port}`
-  const demo = createDemo({ db, jwtSecret: env.jwtSecret, publicUrl })
+  const demo = createDemo({
+    db: runtime.db,
+    jwtSecret: env.jwtSecret,
+    publicUrl,
+    smtp: env.smtp,
+    mailFrom: env.mailFrom,
+    devMailbox: env.devMailbox,
+  })
 
   console.log('Applying migrations…')
-  const applied = await migrate(db, demo.migrationSets, {
-    onProgress: ({ set, name, index, total }) => console.log(`  [${index + 1}/${total}] ${set}/${name}`),
-  })
-  console.log(applied.length === 0 ? 'Database is up to date.' : `Applied ${applied.length} migration(s).`)
+  const applied = await prepareDatabase(admin, demo, { jwtSecret: env.jwtSecret, onProgress: console.log })
+  console.log(applied === 0 ? 'Database is up to date.' : `Applied ${applied} migration(s).`)
   await demo.start()
 
   const server: Server = await new Promise((resolve) => {
@@ -42,6 +51,11 @@ async function main() {
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : env.port
   const { anonKey, serviceRoleKey } = await issueApiKeys(env.jwtSecret)
+  const mailLine = env.smtp
+    ? `  mail:          SMTP ${env.smtp.host}:${env.smtp.port}\n`
+    : env.devMailbox
+      ? `  dev mailbox:   http://localhost:${port}/mail   (development only; asks for the service_role key)\n`
+      : '  mail:          kept in the outbox (no SMTP_HOST; dev mailbox off)\n'
   console.log(`
 Groundwork demo listening on http://localhost:${port}
   health:        http://localhost:${port}/health
@@ -49,8 +63,7 @@ Groundwork demo listening on http://localhost:${port}
   rest:          http://localhost:${port}/rest/v1        (PostgREST API; @supabase/postgrest-js)
   realtime:      http://localhost:${port}/realtime/v1/stream?table=todos   (SSE)
   admin:         http://localhost:${port}/admin/jobs/stats, /admin/mail/templates   (service_role key)
-  dev mailbox:   http://localhost:${port}/mail
-  database:      ${embedded ? `embedded PostgreSQL on port ${embedded.port}` : 'DATABASE_URL'}
+${mailLine}  database:      ${embedded ? `embedded PostgreSQL on port ${embedded.port}` : 'DATABASE_URL'}, serving as role ${runtime.role}
 ${env.jwtSecretGenerated ? `  JWT_SECRET:    ${env.jwtSecret}   (generated; set JWT_SECRET to keep keys stable)\n` : ''}  anon key:         ${anonKey}
   service_role key: ${serviceRoleKey}
 `)
@@ -63,7 +76,8 @@ ${env.jwtSecretGenerated ? `  JWT_SECRET:    ${env.jwtSecret}   (generated; set 
     server.close()
     server.closeAllConnections()
     await demo.stop()
-    await db.close()
+    if (runtime.db !== admin) await runtime.db.close()
+    await admin.close()
     await embedded?.stop()
     process.exit(0)
   }

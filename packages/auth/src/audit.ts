@@ -1,4 +1,5 @@
-import type { Queryable, User } from './users'
+import type { Queryable } from './db'
+import type { UserRecord } from './users/record'
 
 /** GoTrue's audit actions (`models.AuditAction`). */
 export type AuditAction =
@@ -21,7 +22,7 @@ export type AuditAction =
 export async function audit(
   tx: Queryable,
   action: AuditAction,
-  actor: Pick<User, 'id' | 'email' | 'phone'> | null,
+  actor: Pick<UserRecord, 'id' | 'email' | 'phone'> | null,
   options: { ip?: string; traits?: Record<string, unknown>; logType?: string } = {},
 ): Promise<void> {
   await tx.query('insert into auth.audit_log_entries (payload, ip_address) values ($1, $2)', [
@@ -33,7 +34,7 @@ export async function audit(
 /** The JSON payload of an audit entry, as GoTrue writes it (for callers that batch the insert). */
 export function auditPayload(
   action: AuditAction,
-  actor: Pick<User, 'id' | 'email' | 'phone'> | null,
+  actor: Pick<UserRecord, 'id' | 'email' | 'phone'> | null,
   options: { traits?: Record<string, unknown>; logType?: string } = {},
 ): string {
   return JSON.stringify({

@@ -1,7 +1,7 @@
 import { defineTask } from '@groundwork/core'
 import { z } from 'zod'
+import type { Queryable } from './db'
 import type { ResolvedAuthOptions } from './options'
-import type { Queryable } from './users'
 
 /** Rows removed by {@link cleanup}. */
 export interface CleanupResult {

@@ -1,79 +1,87 @@
-import type { Authenticate, MigrationSet } from '@groundwork/core'
+import type { Authenticate, GroundworkService, MigrationSet } from '@groundwork/core'
 import { parseOptions } from '@groundwork/core/kit'
-import { type AuthApi, createApi } from './api'
-import { createAuthenticate } from './authenticate'
+import { type AuthApi, createApi } from './api/index'
 import { type CleanupResult, cleanup, createCleanupTask } from './cleanup'
-import { createTokenSigner } from './jwt'
+import { createHandler } from './http/handler'
 import { migrations } from './migrations'
-import { createOneTimeTokens } from './one-time-tokens'
-import { type AuthOptions, authOptionsSchema, type ResolvedAuthOptions } from './options'
+import type { AuthOptions } from './options'
+import { authOptionsSchema, type ResolvedAuthOptions } from './options-schema'
 import { createRateLimiter } from './rate-limit'
 import { createRedirectPolicy } from './redirect'
-import { createRouter } from './router'
 import { createServices } from './services'
-import { createSessions } from './sessions'
-import { createUsersRepository } from './users'
+import { createSessionTokens } from './sessions/access-token'
+import { createAuthenticate } from './sessions/authenticate'
+import { createTokenSigner } from './sessions/jwt'
+import { createSessions } from './sessions/sessions'
+import { createTokenVerifier } from './sessions/verify-token'
+import { createPasswordService } from './users/passwords'
+import { createUsersRepository } from './users/repository'
 
-/** What {@link createAuth} returns. */
-export interface Auth {
-  /** Web-standard handler for the GoTrue API; mount it at `/auth/v1`. */
-  handler: (request: Request) => Promise<Response>
-  /** The same endpoints, in-process. */
-  api: AuthApi
+/** What {@link createAuth} returns: core's `GroundworkService` with a typed {@link AuthApi}, and more. */
+export interface Auth extends GroundworkService<AuthApi> {
+  readonly name: 'auth'
+  /** Web-standard handler for the GoTrue API (a thin HTTP layer over `api`); mount it at `/auth/v1`. */
+  readonly handler: (request: Request) => Promise<Response>
+  /** The GoTrue API in-process and typed: users, sessions, email flows, admin. */
+  readonly api: AuthApi
   /** Resolves the caller of any request (for REST, realtime, storage). */
-  authenticate: Authenticate
+  readonly authenticate: Authenticate
   /** The `auth` schema's migrations. */
-  migrations: MigrationSet
+  readonly migrations: MigrationSet
   /** Jobs tasks of this package (`auth:cleanup`): pass to `createJobs({ tasks: [...auth.tasks] })`. */
-  tasks: readonly [ReturnType<typeof createCleanupTask>]
+  readonly tasks: readonly [ReturnType<typeof createCleanupTask>]
+  /** Resolves at once: auth runs no background work of its own (its cleanup is a jobs task). */
+  start(): Promise<void>
+  /** Resolves at once: auth holds nothing of its own (never the `Database` it was given). */
+  close(): Promise<void>
   /** Deletes expired tokens, flow states, ended sessions and old rate-limit windows now. */
   cleanup(): Promise<CleanupResult>
   /** The validated options. */
-  options: ResolvedAuthOptions
+  readonly options: ResolvedAuthOptions
 }
 
 /**
- * Creates the GoTrue-compatible auth service.
+ * Creates the GoTrue-compatible auth service: users, sessions and email flows as typed services,
+ * `api` over them, and the handler over `api`.
  *
  * @example
  * ```ts
- * const auth = createAuth({ db, jwt: { secret: process.env.JWT_SECRET }, siteUrl: 'https://app.example', mail })
+ * const auth = createAuth({ db, jwt: { secret: process.env.JWT_SECRET }, siteUrl: 'https://app.example', mail: mail.api })
  * app.use('/auth/v1', toNodeHandler(auth.handler))
  * const rest = createRest({ db, authenticate: auth.authenticate })
+ * await auth.api.admin.createUser({ email: 'ops@example.com', password, email_confirm: true })
  * ```
  * @see https://github.com/supabase/auth#endpoints
  */
 export function createAuth(input: AuthOptions): Auth {
   const options = parseOptions(authOptionsSchema, input, 'createAuth')
-  const site = new URL(options.siteUrl)
-  const externalUrl = (options.externalUrl ?? `${site.origin}/auth/v1`).replace(/\/$/, '')
+  const externalUrl = (options.externalUrl ?? `${new URL(options.siteUrl).origin}/auth/v1`).replace(/\/$/, '')
   const issuer = options.jwt.issuer ?? externalUrl
   const signer = createTokenSigner(options.jwt)
-  const users = createUsersRepository({ audience: options.jwt.audience })
-  const sessions = createSessions({ options, signer, issuer })
+  const sessions = createSessions({ options, tokens: createSessionTokens({ options, signer, issuer }) })
+  const redirects = createRedirectPolicy(options.siteUrl, options.additionalRedirectUrls)
+  const tokens = createTokenVerifier({ db: options.db, signer, sessions })
   const services = createServices({
     options,
-    users,
+    users: createUsersRepository({ audience: options.jwt.audience }),
     sessions,
-    oneTimeTokens: createOneTimeTokens({ otpLength: options.otpLength }),
+    tokens,
     signer,
-    redirects: createRedirectPolicy(options.siteUrl, options.additionalRedirectUrls),
+    passwords: createPasswordService(options.scrypt, options.passwordPolicy),
+    redirects,
     rateLimit: createRateLimiter(options.db),
-    scrypt: options.scrypt,
     externalUrl,
-    issuer,
   })
-  const handler = createRouter(services)
+  const api = createApi(services)
   return {
-    handler,
-    api: createApi(handler, options.basePath, async () => {
-      // A 60-second service-role token for in-process admin calls (never leaves the process).
-      const iat = Math.floor(Date.now() / 1000)
-      return signer.sign({ role: 'service_role', iss: issuer, iat, exp: iat + 60 })
-    }),
+    name: 'auth',
+    handler: createHandler({ api, options, redirects, externalUrl, verifyServiceRole: tokens.serviceRole }),
+    api,
     authenticate: createAuthenticate(options, signer),
     migrations,
     tasks: [createCleanupTask(options.db, options)],
+    start: async () => {},
+    close: async () => {},
     cleanup: () => cleanup(options.db, options),
     options,
   }

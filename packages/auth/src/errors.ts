@@ -77,46 +77,62 @@ const DEFAULT_STATUS: Partial<Record<GoTrueErrorCode, number>> = {
   request_timeout: 504,
 }
 
+/** `AuthError.code`: `AUTH_` + the upper-cased GoTrue code, so a `switch` narrows. */
+export type AuthErrorCode = `AUTH_${Uppercase<GoTrueErrorCode>}`
+
+/** Options of {@link AuthError}. */
+export interface AuthErrorOptions {
+  /** @default the code's usual GoTrue status, else 400 */
+  status?: number
+  /** The underlying error (kept on `error.cause`, never sent to clients). */
+  cause?: unknown
+  /** Extra top-level fields of the body (e.g. `weak_password: { reasons }`). */
+  extra?: Record<string, unknown>
+  /** Extra response headers (e.g. `Retry-After`). */
+  headers?: Record<string, string>
+  /** Commit the transaction's writes although the call fails (see {@link AuthError.commit}). */
+  commit?: boolean
+}
+
 /**
- * An error rendered in GoTrue's wire format. `code` is `AUTH_` + the upper-cased GoTrue code
- * (stable for `switch`), `errorCode` the GoTrue name itself.
+ * What `auth.api` throws and the handler renders in GoTrue's wire format. `code` is `AUTH_` + the
+ * upper-cased GoTrue code (stable for `switch`), `errorCode` the GoTrue name itself; `cause` keeps
+ * the underlying error (a database failure, a hook's exception) for logs, never for clients.
+ *
+ * @see https://supabase.com/docs/guides/auth/debugging/error-codes
  */
-export class AuthError extends GroundworkError {
+export class AuthError extends GroundworkError<AuthErrorCode> {
   override readonly name: string = 'AuthError'
   /** The GoTrue error code name sent on the wire. */
   readonly errorCode: GoTrueErrorCode
   /** Extra top-level fields of the body (e.g. `weak_password: { reasons }`). */
   readonly extra: Record<string, unknown> | undefined
-  /** Extra response headers (e.g. `Retry-After`). */
-  override readonly headers: Record<string, string> | undefined
   /**
-   * The transaction's writes are committed although the request fails (GoTrue's
+   * The transaction's writes are committed although the call fails (GoTrue's
    * `NewCommitWithError`): a refresh-token reuse revokes the family *and* answers an error.
    */
   readonly commit: boolean
 
-  constructor(
-    errorCode: GoTrueErrorCode,
-    message: string,
-    options: {
-      status?: number
-      cause?: unknown
-      extra?: Record<string, unknown>
-      headers?: Record<string, string>
-      commit?: boolean
-    } = {},
-  ) {
-    const status = options.status ?? DEFAULT_STATUS[errorCode] ?? 400
-    super(`AUTH_${errorCode.toUpperCase()}`, message, {
-      status,
+  constructor(errorCode: GoTrueErrorCode, message: string, options: AuthErrorOptions = {}) {
+    super(`AUTH_${errorCode.toUpperCase()}` as AuthErrorCode, message, {
+      status: options.status ?? DEFAULT_STATUS[errorCode] ?? 400,
       ...(options.cause === undefined ? {} : { cause: options.cause }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
     })
     this.errorCode = errorCode
     this.extra = options.extra
-    this.headers = options.headers
     this.commit = options.commit ?? false
   }
 }
+
+/** The OAuth 2.0 error codes (RFC 6749 §5.2). */
+export type OAuthErrorName =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
 
 /**
  * An OAuth 2.0 error (`{ error, error_description }`, RFC 6749 §5.2), which GoTrue still answers
@@ -124,13 +140,19 @@ export class AuthError extends GroundworkError {
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-export class OAuthError extends GroundworkError {
+export class OAuthError extends GroundworkError<`AUTH_OAUTH_${Uppercase<OAuthErrorName>}`> {
   override readonly name: string = 'OAuthError'
-  readonly error: string
+  readonly error: OAuthErrorName
   readonly description: string
 
-  constructor(error: string, description: string, status = 400) {
-    super(`AUTH_OAUTH_${error.toUpperCase()}`, description || error, { status })
+  constructor(error: OAuthErrorName, description: string, status = 400) {
+    super(
+      `AUTH_OAUTH_${error.toUpperCase()}` as `AUTH_OAUTH_${Uppercase<OAuthErrorName>}`,
+      description || error,
+      {
+        status,
+      },
+    )
     this.error = error
     this.description = description
   }
@@ -144,4 +166,30 @@ export function authError(code: GoTrueErrorCode, message: string, status?: numbe
 /** The error a failed password policy throws: 422 `weak_password` with `weak_password.reasons`. */
 export function weakPasswordError(message: string, reasons: string[]): AuthError {
   return new AuthError('weak_password', message, { status: 422, extra: { weak_password: { reasons } } })
+}
+
+/** GoTrue's message for every 500: no internals leak. */
+export const UNEXPECTED_FAILURE_MESSAGE = 'Unexpected failure, please check server logs for more information'
+
+/**
+ * Postgres refuses U+0000 in `text` (22021) and in `jsonb` (22P05). Auth never writes one itself,
+ * so the character came from the caller: their input is invalid, not the server broken.
+ */
+const NUL_REFUSED = new Set(['22021', '22P05'])
+
+/**
+ * What `auth.api` throws for anything that went wrong: its own errors as they are; a NUL character
+ * Postgres refused as 400 `validation_failed`; anything else (a database failure, a hook's
+ * exception) as 500 `unexpected_failure` — each with the original error as `cause`.
+ */
+export function toAuthError(error: unknown): AuthError | OAuthError {
+  if (error instanceof AuthError || error instanceof OAuthError) return error
+  const sqlState = (error as { code?: unknown } | null)?.code
+  if (typeof sqlState === 'string' && NUL_REFUSED.has(sqlState)) {
+    return new AuthError('validation_failed', 'Input must not contain NUL characters', {
+      status: 400,
+      cause: error,
+    })
+  }
+  return new AuthError('unexpected_failure', UNEXPECTED_FAILURE_MESSAGE, { status: 500, cause: error })
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from '@groundwork/core'
-import type { AccessTokenClaims } from './jwt'
-import type { User } from './users'
+import type { AccessTokenClaims } from './sessions/jwt'
+import type { UserRecord } from './users/record'
 
 /** What `beforeSignUp` sees: the would-be account. */
 export interface BeforeSignUpEvent {
@@ -9,7 +9,7 @@ export interface BeforeSignUpEvent {
   /** `user_metadata` from `options.data`; the hook may return replacements. */
   userMetadata: Record<string, unknown>
   isAnonymous: boolean
-  /** The calling request (absent for `auth.api` calls). */
+  /** The HTTP request being served (`AuthCallContext.request`); absent for in-process `auth.api` calls. */
   request?: Request
 }
 
@@ -25,7 +25,7 @@ export interface CustomAccessTokenClaimsEvent {
   claims: AccessTokenClaims
   /** How the user authenticated for this session: `password`, `otp`, `anonymous`, `token_refresh`… */
   authenticationMethod: string
-  user: User
+  user: UserRecord
 }
 
 /**
@@ -39,7 +39,7 @@ export interface AuthHooks {
     event: BeforeSignUpEvent,
   ) => Promise<BeforeSignUpResult | undefined> | BeforeSignUpResult | undefined
   /** Runs in the sign-up transaction after the account is written (enqueue work on `tx`; throwing rolls back). */
-  afterSignUp?: (event: { user: User; tx: Transaction }) => Promise<void> | void
+  afterSignUp?: (event: { user: UserRecord; tx: Transaction }) => Promise<void> | void
   /**
    * Returns the claims to sign (add yours; `iss`, `aud`, `exp`, `iat`, `sub`, `role`, `aal`,
    * `session_id`, `email`, `phone` and `is_anonymous` are required and kept if removed).

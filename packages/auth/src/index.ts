@@ -1,20 +1,30 @@
-export type {
-  AdminUserAttributes,
-  ApiCall,
-  ApiCallOptions,
-  AuditLogEntryJson,
-  AuthAdminApi,
-  AuthApi,
-  UserJson,
-} from './api'
+export type { SignInWithPasswordInput, SignInWithPasswordResult } from './accounts/sign-in'
+export type { SignUpInput, SignUpResult } from './accounts/sign-up'
+export type { UserAttributes } from './accounts/update-user'
+export type { AdminUserAttributes } from './admin/attributes'
+export type { AuditLogEntry, AuditLogPage, AuditLogParams } from './admin/audit-log'
+export type { GenerateLinkParams, GenerateLinkResult, GenerateLinkType } from './admin/generate-link'
+export type { InviteOptions } from './admin/invite'
+export type { PageInfo, PageParams } from './admin/pagination'
+export type { ListUsersParams, UserList } from './admin/users'
+export type { AccountsApi, VerifiedAccessToken } from './api/accounts'
+export type { AuthAdminApi } from './api/admin'
+export type { AuditActor, AuthCallContext } from './api/context'
+export type { EmailApi } from './api/email'
+export type { AuthApi } from './api/index'
+export type { AuthHealth, AuthSettings, ServerApi } from './api/server'
 export type { CleanupResult } from './cleanup'
 export { AUTH_CLEANUP_TASK } from './cleanup'
 export type { Auth } from './create-auth'
 export { createAuth } from './create-auth'
-export type { GoTrueErrorCode } from './errors'
+export type { AuthErrorCode, AuthErrorOptions, GoTrueErrorCode, OAuthErrorName } from './errors'
 export { AuthError, authError, OAuthError, weakPasswordError } from './errors'
+export type { EmailVerifyType } from './flows/one-time-tokens'
+export type { SignInWithOtpInput } from './flows/otp'
+export type { ResetPasswordOptions } from './flows/recover'
+export type { ResendInput } from './flows/resend'
+export type { VerifyLinkResult, VerifyOtpInput, VerifyOtpResult } from './flows/verify'
 export type { AuthHooks, BeforeSignUpEvent, BeforeSignUpResult, CustomAccessTokenClaimsEvent } from './hooks'
-export type { AccessTokenClaims, AmrEntry } from './jwt'
 export type { AuthMailer, AuthMailMessage, AuthMailTemplate, AuthMailVariables } from './mailer'
 export { migrations } from './migrations'
 export type {
@@ -26,8 +36,11 @@ export type {
   ResolvedAuthOptions,
   SigningJwk,
 } from './options'
-export type { PasswordCheck, ScryptParams } from './passwords'
-export { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword } from './passwords'
-export type { AuthenticationMethod, SessionResponse } from './sessions'
-export type { IdentityRow, User, UserRow } from './users'
-export { toUserJson } from './users'
+export type { AccessTokenClaims, AmrEntry } from './sessions/jwt'
+export type { SignOutScope } from './sessions/sessions'
+export type { AuthenticationMethod, Session } from './sessions/types'
+export type { User, UserAppMetadata, UserIdentity, UserMetadata } from './users/json'
+export { toUser } from './users/json'
+export type { PasswordCheck, ScryptParams, WeakPassword } from './users/passwords'
+export { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword } from './users/passwords'
+export type { IdentityRow, UserRecord, UserRow } from './users/record'

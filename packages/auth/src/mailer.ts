@@ -23,7 +23,7 @@ export interface AuthMailVariables {
   [name: string]: unknown
 }
 
-/** A message as `Mail.send` takes it. */
+/** A message as `mail.api.send` of `@groundwork/mail` takes it. */
 export interface AuthMailMessage {
   template: AuthMailTemplate
   to: string
@@ -32,9 +32,9 @@ export interface AuthMailMessage {
 }
 
 /**
- * The part of `@groundwork/mail`'s `Mail` that auth uses: `send(tx, message)` enqueues the
- * delivery job in the caller's transaction (a rolled-back sign-up sends nothing). Structural, so
- * any object with this shape works (tests, custom senders).
+ * The mailer auth needs: `send(tx, message)` enqueues the delivery in the caller's transaction (a
+ * rolled-back sign-up sends nothing). Structural — auth does not depend on `@groundwork/mail`:
+ * pass its `mail.api`, or any object of this shape (tests, custom senders).
  */
 export interface AuthMailer {
   send(tx: Transaction, message: AuthMailMessage): Promise<unknown>

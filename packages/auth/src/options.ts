@@ -1,23 +1,37 @@
 import type { Database, OnError } from '@groundwork/core'
-import { z } from 'zod'
 import type { AuthHooks } from './hooks'
 import type { AuthMailer } from './mailer'
 
-/** One asymmetric signing key: a private JWK (ES256 or RS256) with a `kid`. */
+/** One asymmetric signing key: a private JWK (ES256 or RS256), optionally with a `kid`. */
 export interface SigningJwk {
   kty: 'EC' | 'RSA'
+  /** @default `key-<n>` (its position, from 1) */
   kid?: string
+  /** @default ES256 for EC keys, RS256 for RSA keys */
   alg?: 'ES256' | 'RS256'
+  /** The private part (required: this key signs). */
+  d: string
+  /** EC: the curve (`P-256`). */
+  crv?: string
+  x?: string
+  y?: string
+  /** RSA: modulus and exponent. */
+  n?: string
+  e?: string
   [parameter: string]: unknown
 }
 
 /** How access tokens are signed. */
 export interface JwtOptions {
-  /** HS256 shared secret (≥ 32 characters), the one REST/realtime verify with. Signs when `keys` is absent; with `keys` it only verifies (legacy anon/service-role keys). */
+  /**
+   * HS256 shared secret (≥ 32 characters), the one REST/realtime verify with. Signs when `keys` is
+   * absent; with `keys` it only verifies (legacy anon/service-role keys). @default none (then `keys`
+   * is required)
+   */
   secret?: string
   /**
    * ES256/RS256 private JWKs; the first signs, all are published (public parts) at
-   * `GET /.well-known/jwks.json`. At least one of `secret` and `keys` is required.
+   * `GET /.well-known/jwks.json`. At least one of `secret` and `keys` is required. @default none
    */
   keys?: SigningJwk[]
   /** Access-token lifetime in seconds. @default 3600 */
@@ -43,7 +57,9 @@ export interface PasswordPolicy {
 
 /** One fixed-window limit: at most `max` requests per `windowSeconds`. */
 export interface RateLimit {
+  /** Requests allowed per window. Required. */
   max: number
+  /** The window, in seconds. Required. */
   windowSeconds: number
 }
 
@@ -72,9 +88,9 @@ export interface RateLimitOptions {
 
 /** Options for {@link createAuth}. */
 export interface AuthOptions {
-  /** The core database; `auth.*` tables live in it. */
+  /** The core database; `auth.*` tables live in it. Required. */
   db: Database
-  /** Access-token signing. */
+  /** Access-token signing. Required. */
   jwt: JwtOptions
   /** Where links in mail and `/verify` redirects go by default (GoTrue's `SITE_URL`). @default 'http://localhost:3000' */
   siteUrl?: string
@@ -86,7 +102,11 @@ export interface AuthOptions {
   additionalRedirectUrls?: string[]
   /** The public URL this handler is mounted at, used to build `/verify` links. @default `${new URL(siteUrl).origin}/auth/v1` */
   externalUrl?: string
-  /** Sends confirmation, magic-link and recovery mail (a `Mail` from `@groundwork/mail`). */
+  /**
+   * Sends confirmation, magic-link, recovery, invite and email-change mail: any object with
+   * `send(tx, { template, to, variables })` — typically `mail.api` of `@groundwork/mail`. Without
+   * it, flows that mail answer 500 `unexpected_failure` (reported to `onError`). @default none
+   */
   mail?: AuthMailer
   /** Sign-ups are confirmed at once and get a session (GoTrue's `MAILER_AUTOCONFIRM`). @default false */
   mailerAutoconfirm?: boolean
@@ -101,7 +121,7 @@ export interface AuthOptions {
   disableSignup?: boolean
   /** Allow `POST /signup` without email or phone (GoTrue's `EXTERNAL_ANONYMOUS_USERS_ENABLED`). @default false */
   anonymousSignIns?: boolean
-  /** Password policy. */
+  /** Password policy. @default { minLength: 6, maxLength: 72, requiredCharacters: [] } */
   passwordPolicy?: PasswordPolicy
   /**
    * scrypt cost for new password hashes (stored in each PHC string, so it can change any time;
@@ -116,13 +136,13 @@ export interface AuthOptions {
   sessionInactivityTimeout?: number
   /** `auth.cleanup()` deletes audit log entries older than this many seconds; 0 keeps them (GoTrue keeps them). @default 0 */
   auditRetention?: number
-  /** Rate limits. */
+  /** Rate limits (each one defaults separately; see {@link RateLimitOptions}). @default {} */
   rateLimits?: RateLimitOptions
   /** Lifetime of one-time tokens (confirmation, magic link, recovery, OTP) in seconds. @default 3600 */
   otpExpiresIn?: number
   /** Number of digits of emailed OTP codes. @default 6 */
   otpLength?: number
-  /** Typed hooks around sign-up and token issuance. */
+  /** Typed hooks around sign-up and token issuance. @default {} */
   hooks?: AuthHooks
   /**
    * `authenticate()` also checks, in one indexed query per request, that a user token's session
@@ -140,128 +160,16 @@ export interface AuthOptions {
   cors?: boolean | string[]
   /** Stripped from request paths before routing, for hosts that pass absolute URLs. @default '' */
   basePath?: string
-  /** Receives errors the handler could not map (it answers a generic 500). */
+  /**
+   * Largest request body read, in bytes; a longer one is refused with 413 `validation_failed`
+   * while streaming, before the rest is read. GoTrue's bodies are small JSON documents.
+   * @default 65536 (64 KiB)
+   */
+  maxBodyBytes?: number
+  /** Deepest JSON nesting a request body may have (400 `bad_json` past it). @default 128 */
+  maxJsonDepth?: number
+  /** Receives unexpected errors (the caller gets a generic 500 `unexpected_failure`). @default none */
   onError?: OnError
 }
 
-const rateLimit = z.union([
-  z.literal(false),
-  z.object({ max: z.number().int().positive(), windowSeconds: z.number().int().positive() }),
-])
-
-const jwkSchema = z
-  .object({
-    kty: z.enum(['EC', 'RSA']),
-    kid: z.string().optional(),
-    alg: z.enum(['ES256', 'RS256']).optional(),
-    d: z.string({ error: 'must be a private JWK (with `d`)' }),
-    crv: z.string().optional(),
-    x: z.string().optional(),
-    y: z.string().optional(),
-    n: z.string().optional(),
-    e: z.string().optional(),
-  })
-  .loose()
-  .refine((jwk) => jwk.kty !== 'EC' || (jwk.crv === 'P-256' && jwk.x && jwk.y), {
-    message: 'EC keys must be P-256 with x and y (ES256)',
-  })
-  .refine((jwk) => jwk.kty !== 'RSA' || (jwk.n && jwk.e), { message: 'RSA keys need n and e' })
-  .refine((jwk) => !jwk.alg || (jwk.alg === 'ES256') === (jwk.kty === 'EC'), {
-    message: 'alg must be ES256 for EC keys and RS256 for RSA keys',
-  })
-
-/** The zod schema {@link AuthOptions} is validated with. */
-export const authOptionsSchema = z.object({
-  db: z.custom<Database>(
-    (value) => typeof value === 'object' && value !== null && 'pool' in value && 'transaction' in value,
-    'must be a Database from createDatabase()',
-  ),
-  jwt: z
-    .object({
-      secret: z.string().min(32, 'must be at least 32 characters').optional(),
-      keys: z.array(jwkSchema).min(1).optional(),
-      expiresIn: z.number().int().positive().default(3600),
-      issuer: z.string().min(1).optional(),
-      audience: z.string().min(1).default('authenticated'),
-    })
-    .refine((o) => Boolean(o.secret) || Boolean(o.keys), {
-      message: 'pass `secret` (HS256) or `keys` (ES256/RS256), or both',
-      path: ['secret'],
-    }),
-  siteUrl: z.url().default('http://localhost:3000'),
-  additionalRedirectUrls: z.array(z.string().min(1)).default([]),
-  externalUrl: z.url().optional(),
-  mail: z
-    .custom<AuthMailer>(
-      (value) =>
-        typeof value === 'object' && value !== null && typeof (value as AuthMailer).send === 'function',
-      'must be a Mail from @groundwork/mail (an object with send())',
-    )
-    .optional(),
-  mailerAutoconfirm: z.boolean().default(false),
-  secureEmailChange: z.boolean().default(true),
-  securePasswordChange: z.boolean().default(false),
-  disableSignup: z.boolean().default(false),
-  anonymousSignIns: z.boolean().default(false),
-  passwordPolicy: z
-    .object({
-      minLength: z.number().int().min(1).max(72).default(6),
-      maxLength: z.number().int().min(8).max(1024).default(72),
-      requiredCharacters: z.array(z.string().min(1)).default([]),
-    })
-    .default({ minLength: 6, maxLength: 72, requiredCharacters: [] }),
-  scrypt: z
-    .object({
-      N: z
-        .number()
-        .int()
-        .min(2)
-        .refine((n) => (n & (n - 1)) === 0, 'must be a power of two')
-        .default(2 ** 17),
-      r: z.number().int().positive().default(8),
-      p: z.number().int().positive().default(1),
-    })
-    .prefault({}),
-  refreshTokenReuseInterval: z.number().int().nonnegative().default(10),
-  sessionTimebox: z.number().int().nonnegative().default(0),
-  sessionInactivityTimeout: z.number().int().nonnegative().default(0),
-  auditRetention: z.number().int().nonnegative().default(0),
-  rateLimits: z
-    .object({
-      signIn: rateLimit.default({ max: 30, windowSeconds: 300 }),
-      signInPerEmail: rateLimit.default({ max: 10, windowSeconds: 300 }),
-      signUp: rateLimit.default({ max: 30, windowSeconds: 3600 }),
-      tokenRefresh: rateLimit.default({ max: 150, windowSeconds: 300 }),
-      verify: rateLimit.default({ max: 30, windowSeconds: 300 }),
-      otp: rateLimit.default({ max: 30, windowSeconds: 300 }),
-      emailSent: rateLimit.default({ max: 4, windowSeconds: 3600 }),
-      emailFrequencySeconds: z.number().int().nonnegative().default(60),
-    })
-    .prefault({}),
-  otpExpiresIn: z.number().int().positive().default(3600),
-  otpLength: z.number().int().min(6).max(10).default(6),
-  hooks: z
-    .object({
-      beforeSignUp: z
-        .custom<NonNullable<AuthHooks['beforeSignUp']>>((v) => typeof v === 'function')
-        .optional(),
-      afterSignUp: z.custom<NonNullable<AuthHooks['afterSignUp']>>((v) => typeof v === 'function').optional(),
-      customAccessTokenClaims: z
-        .custom<NonNullable<AuthHooks['customAccessTokenClaims']>>((v) => typeof v === 'function')
-        .optional(),
-    })
-    .default({}),
-  verifySessions: z.boolean().default(true),
-  clientIp: z
-    .custom<(request: Request) => string>((v) => typeof v === 'function', 'must be a function')
-    .optional(),
-  cors: z.union([z.boolean(), z.array(z.url())]).default(true),
-  basePath: z
-    .string()
-    .regex(/^(\/[^/]+)*$/, 'must be empty or start with / and not end with /')
-    .default(''),
-  onError: z.custom<OnError>((value) => typeof value === 'function', 'must be a function').optional(),
-})
-
-/** {@link AuthOptions} after validation and defaults. */
-export type ResolvedAuthOptions = z.output<typeof authOptionsSchema>
+export type { ResolvedAuthOptions } from './options-schema'

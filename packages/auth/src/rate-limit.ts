@@ -1,6 +1,6 @@
+import type { Queryable } from './db'
 import { AuthError } from './errors'
 import type { RateLimit } from './options'
-import type { Queryable } from './users'
 
 /** Which 429 a limit answers with. */
 export type RateLimitKind = 'request' | 'email'

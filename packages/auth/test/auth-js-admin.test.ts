@@ -221,8 +221,10 @@ describe('GET /admin/audit', () => {
 
     // A % in the text is matched literally, not as a wildcard.
     expect(await (await get(`query=${encodeURIComponent('author:%')}`)).json()).toEqual([])
-    // In-process API, same route.
-    expect((await s.auth.api.admin.listAuditLog({ query: `author:audit-${tag}` })).length).toBe(1)
+    // In-process API, same operation.
+    const listed = await s.auth.api.admin.listAuditLog({ query: `author:audit-${tag}` })
+    expect(listed.entries).toHaveLength(1)
+    expect(listed).toMatchObject({ total: 1, page: 1, nextPage: null, lastPage: 1 })
   })
 
   it('refuses an unknown query scope (400 validation_failed) and non-admin callers', async () => {

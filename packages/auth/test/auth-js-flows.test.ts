@@ -571,6 +571,6 @@ describe('auth.api (in-process, for scripts)', () => {
     const recovery = await s.nextMail(email, 1)
     const token = new URL(linkOf(recovery)).searchParams.get('token') ?? ''
     const recovered = await s.auth.api.verifyOtp({ type: 'recovery', token_hash: token })
-    expect(recovered.access_token).toBeTruthy()
+    expect(recovered.session?.access_token).toBeTruthy()
   })
 })

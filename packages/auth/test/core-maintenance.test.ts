@@ -112,4 +112,27 @@ describe('routing', () => {
     const relative = await stack.auth.handler(new Request('http://x/settings'))
     expect(relative.status).toBe(200)
   })
+
+  it('answers HEAD like GET without a body, but never runs a GET with side effects (link scanners)', async () => {
+    const head = await stack.request('HEAD', '/settings')
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+    const { data } = await stack.client().signUp({ email: 'head@example.com', password: 'correct horse' })
+    const session = data.session as { access_token: string }
+    for (const path of ['/verify?type=magiclink&token=pkce_x', '/reauthenticate']) {
+      const refused = await stack.request('HEAD', path, {
+        headers: { authorization: `Bearer ${session.access_token}` },
+      })
+      expect(refused.status).toBe(405)
+      expect(refused.headers.get('allow')).toBe('GET')
+    }
+  })
+
+  it('refuses an encoded "/" in a path parameter with 400, never another route or a 500', async () => {
+    const response = await stack.request('GET', '/admin/users/a%2Fb', {
+      headers: { authorization: `Bearer ${stack.serviceKey}` },
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error_code: 'validation_failed' })
+  })
 })

@@ -1,24 +1,26 @@
 /**
- * Input fuzz for the GoTrue endpoints: thousands of random and malformed requests (wrong JSON
- * types, broken JSON, odd content types, garbage tokens, unknown grant types, huge and unicode
- * strings) against the mounted handler. Whatever comes in, the answer must be a GoTrue-shaped 4xx
- * or a success: never a 5xx, and every error body JSON with `code`/`error_code` (or OAuth's
- * `error`) and a message.
+ * Input fuzz for the GoTrue endpoints, on the shared driver of `@groundwork/testing`: thousands of
+ * random and malformed requests (wrong JSON types, broken and deeply nested JSON, odd content
+ * types, garbage tokens, unknown grant types, hostile strings, redirect targets and roles) against
+ * the mounted handler. Whatever comes in, the answer must be a GoTrue-shaped 4xx or a success:
+ * never a 5xx, every error body JSON with `code`/`error_code` (or OAuth's `error`) and a message,
+ * and no redirect off the allow-list.
  *
  * Reproduce a failure with `FUZZ_SEED=<printed seed>`; `FUZZ_RUNS` changes the count.
  */
+import { ERROR_SHAPES, type FuzzCase, HOSTILE, type Rng, runFuzz } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStack, type Stack } from './support/stack'
-
-const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31)
-const CONCURRENCY = 6
+import { createStack, SITE_URL, type Stack } from './support/stack'
 
 let s: Stack
 let userToken = ''
 beforeAll(async () => {
   // Limits would turn most requests into 429s (all come from 127.0.0.1); they have their own tests.
+  // The body limit is raised so that HOSTILE.deepJson (200 KB) reaches the depth check. (Answered
+  // before it is read — past the limit, or on no route — a body still uploading sees its
+  // connection reset; request-limits.test.ts covers the size limit.)
   s = await createStack({
+    maxBodyBytes: 256 * 1024,
     rateLimits: {
       emailFrequencySeconds: 0,
       emailSent: false,
@@ -41,23 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.close()
 })
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  const chance = (p: number) => next() < p
-  return { next, int, pick, chance }
-}
-type Rng = ReturnType<typeof prng>
 
 const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['POST', '/signup'],
@@ -163,6 +148,8 @@ function scalar(r: Rng): unknown {
     () => 'service_role',
     () => '$2a$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234',
     () => userToken,
+    () => r.pick(HOSTILE.strings),
+    () => r.pick(HOSTILE.redirectUrls),
   ])()
 }
 
@@ -172,9 +159,12 @@ function value(r: Rng, depth = 0): unknown {
   return object(r, depth + 1)
 }
 
-function object(r: Rng, depth = 0): Record<string, unknown> {
+function object(r: Rng, depth = 0, admin = false): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (let i = r.int(5); i > 0; i--) out[r.pick(KEYS)] = value(r, depth)
+  if (r.chance(0.2)) out.redirect_to = r.pick(HOSTILE.redirectUrls)
+  // Roles a token must never be minted with, where admins set one.
+  if (admin && r.chance(0.4)) out.role = r.pick(HOSTILE.roleClaims)
   // An own "__proto__" key, as JSON.parse produces it on the server: merges must not follow it.
   if (r.chance(0.05))
     Object.defineProperty(out, '__proto__', { value: { polluted: true }, enumerable: true, writable: true })
@@ -187,15 +177,21 @@ function object(r: Rng, depth = 0): Record<string, unknown> {
   return out
 }
 
-function body(r: Rng): { text: string | undefined; type: string | undefined } {
-  const kind = r.int(10)
+function body(
+  r: Rng,
+  admin: boolean,
+  routed: boolean,
+): { text: string | undefined; type: string | undefined } {
+  const kind = r.int(routed ? 11 : 10)
   if (kind === 0) return { text: undefined, type: undefined }
+  // Nested past maxJsonDepth: 400 bad_json before anything walks it.
+  if (kind === 10) return { text: HOSTILE.deepJson(r.pick([200, 100_000])), type: 'application/json' }
   if (kind === 1) return { text: '{"email": ', type: 'application/json' }
   if (kind === 2) return { text: JSON.stringify(value(r)), type: 'application/json' }
   if (kind === 3) return { text: 'email=a%40b.c&password=x', type: 'application/x-www-form-urlencoded' }
   if (kind === 4)
-    return { text: JSON.stringify(object(r)), type: r.pick(['text/plain', 'application/xml', '']) }
-  return { text: JSON.stringify(object(r)), type: 'application/json' }
+    return { text: JSON.stringify(object(r, 0, admin)), type: r.pick(['text/plain', 'application/xml', '']) }
+  return { text: JSON.stringify(object(r, 0, admin)), type: 'application/json' }
 }
 
 function headers(r: Rng, type: string | undefined): Record<string, string> {
@@ -228,97 +224,52 @@ function query(r: Rng): string {
         'email',
         'code',
       ]),
-      String(scalar(r)),
+      String(r.chance(0.2) ? r.pick(HOSTILE.redirectUrls) : scalar(r)),
     )
   }
   return params.toString()
 }
 
-interface Case {
-  method: string
-  path: string
-  headers: Record<string, string>
-  body: string | undefined
-}
-
-interface Failure {
-  why: string
-  case: Case
-  status: number
-  body: string
-}
-
 /** All cases are drawn up front, so a seed reproduces the same requests whatever the timing. */
-function makeCase(r: Rng): Case {
+function makeCase(r: Rng): FuzzCase {
   const [method, route] = r.pick(ROUTES)
   const extra = query(r)
   const path = extra ? `${route}${route.includes('?') ? '&' : '?'}${extra}` : route
+  const admin = route.startsWith('/admin') || route.startsWith('/invite')
+  const routed = method !== 'PATCH'
   const { text, type } =
-    method === 'GET' || method === 'DELETE' ? { text: undefined, type: undefined } : body(r)
+    method === 'GET' || method === 'DELETE' ? { text: undefined, type: undefined } : body(r, admin, routed)
   return { method, path, headers: headers(r, type), body: text }
 }
 
-async function send(c: Case): Promise<{ status: number; failure: Failure | null }> {
-  const response = await fetch(`${s.url}${c.path}`, {
-    method: c.method,
-    headers: c.headers,
-    body: c.body,
-    redirect: 'manual',
-  })
-  const raw = await response.text()
-  const fail = (why: string) => ({
-    status: response.status,
-    failure: { why, case: c, status: response.status, body: raw },
-  })
-  if (response.status >= 500) return fail('5xx')
-  if (response.status >= 400) {
-    let parsed: Record<string, unknown>
-    try {
-      parsed = JSON.parse(raw) as Record<string, unknown>
-    } catch {
-      return fail('error body is not JSON')
-    }
-    const coded =
-      typeof parsed.code === 'string' ||
-      typeof parsed.error_code === 'string' ||
-      typeof parsed.error === 'string'
-    const said =
-      typeof parsed.msg === 'string' ||
-      typeof parsed.message === 'string' ||
-      typeof parsed.error_description === 'string'
-    // OAuth errors (RFC 6749 §5.2) may omit error_description, as GoTrue's unsupported_grant_type does.
-    const oauth = typeof parsed.error === 'string'
-    if (!coded || (!said && !oauth)) return fail('error body is not GoTrue-shaped')
-  }
-  return { status: response.status, failure: null }
+/** `GET /verify` redirects: only ever to the allow-list (here: the site URL's origin). */
+function checkRedirect(response: Response): string | null {
+  if (response.status < 300 || response.status >= 400) return null
+  const location = response.headers.get('location')
+  if (!location) return 'redirect without Location'
+  return new URL(location).origin === new URL(SITE_URL).origin
+    ? null
+    : `redirect off the allow-list: ${location}`
 }
 
 describe('auth input fuzz', () => {
   it('answers random and malformed requests without a 5xx, errors always GoTrue-shaped', async () => {
-    const r = prng(SEED)
-    const cases = Array.from({ length: RUNS }, () => makeCase(r))
-    const failures: Failure[] = []
-    const statuses = new Map<number, number>()
-    let next = 0
-    const started = performance.now()
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < cases.length) {
-          const { status, failure } = await send(cases[next++] as Case)
-          statuses.set(status, (statuses.get(status) ?? 0) + 1)
-          if (failure) failures.push(failure)
-        }
-      }),
-    )
-    console.log(
-      `auth fuzz: seed ${SEED} (FUZZ_SEED=${SEED} to reproduce), ${RUNS} requests in ${Math.round(performance.now() - started)} ms; statuses ${[
-        ...statuses,
-      ]
-        .sort(([a], [b]) => a - b)
-        .map(([status, n]) => `${status}×${n}`)
-        .join(' ')}`,
-    )
+    const { seed, failures } = await runFuzz({
+      name: 'auth',
+      runs: 3000,
+      concurrency: 6,
+      makeCase,
+      send: (c) =>
+        fetch(`${s.url}${c.path}`, {
+          method: c.method,
+          headers: c.headers ?? {},
+          body: c.body ?? null,
+          redirect: 'manual',
+        }),
+      errorShape: ERROR_SHAPES.gotrue,
+      check: checkRedirect,
+    })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    expect(failures.slice(0, 5), `seed ${SEED}`).toEqual([])
+    expect(failures.slice(0, 5), `seed ${seed}`).toEqual([])
   }, 180_000)
 })

@@ -83,7 +83,22 @@ export async function setupConnectingRole(db: Database, options: ConnectingRoleO
        end $$`,
     )
   }
-  await db.transaction(async (tx) => {
-    for (const statement of statements) await tx.query(statement)
-  })
+  // Roles are cluster-wide: several databases of one cluster (parallel test files, instances
+  // starting together) may run this at once, and Postgres then reports a concurrent catalog update
+  // or a duplicate role. The statements are idempotent, so the run is simply retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.transaction(async (tx) => {
+        for (const statement of statements) await tx.query(statement)
+      })
+      return
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      if (attempt >= 5 || !CONCURRENT_CATALOG_CODES.has(String(code))) throw error
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50))
+    }
+  }
 }
+
+/** "tuple concurrently updated" (XX000), duplicate role (42710), unique violation on pg_authid (23505). */
+const CONCURRENT_CATALOG_CODES = new Set(['XX000', '42710', '23505', '40001', '40P01'])

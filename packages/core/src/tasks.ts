@@ -45,6 +45,12 @@ export interface TaskDefinition<Name extends string = string, Schema extends z.Z
   readonly maxAttempts?: number
   /** Store the payload in the run history (`jobs.runs`); turn off for payloads carrying secrets (tokens, links). @default true */
   readonly recordPayload?: boolean
+  /**
+   * Let the runner's log lines carry this task's payloads (graphile-worker's "Completed task" /
+   * "Failed task" metadata). Off, the payload is dropped from every log line; turn on only for
+   * payloads with no secrets. @default false
+   */
+  readonly logPayload?: boolean
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a list of tasks with heterogeneous schemas.

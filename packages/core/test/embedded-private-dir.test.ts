@@ -23,7 +23,12 @@ beforeAll(async () => {
   temp = await mkdtemp(join(tmpdir(), 'gw-private-tmp-'))
   await chmod(temp, 0o755)
   await writeFile(join(project, 'package.json'), '{ "type": "module" }\n')
-  for (const file of ['src/embedded.ts', 'src/errors.ts', 'test/fixtures/embedded-private-dir.ts']) {
+  for (const file of [
+    'src/embedded.ts',
+    'src/internal/embedded/server-account.ts',
+    'src/errors.ts',
+    'test/fixtures/embedded-private-dir.ts',
+  ]) {
     await mkdir(dirname(join(project, file)), { recursive: true })
     await cp(join(CORE, file), join(project, file))
   }

@@ -21,6 +21,7 @@ describe('migrate', () => {
     const first = await migrate(t.db, [coreMigrations, appSet()])
     expect(first.map((m) => `${m.set}/${m.name}`)).toEqual([
       'core/0001_bootstrap',
+      'core/0002_auth_email',
       'app/0001_events',
       'app/0002_seed',
     ])
@@ -33,6 +34,7 @@ describe('migrate', () => {
       { set_name: 'app', id: 1, name: '0001_events', len: 64 },
       { set_name: 'app', id: 2, name: '0002_seed', len: 64 },
       { set_name: 'core', id: 1, name: '0001_bootstrap', len: 64 },
+      { set_name: 'core', id: 2, name: '0002_auth_email', len: 64 },
     ])
   })
 
@@ -48,7 +50,7 @@ describe('migrate', () => {
     const fns = await t.db.query(
       "select proname from pg_proc where pronamespace = 'auth'::regnamespace order by proname",
     )
-    expect(fns.rows.map((r) => r.proname)).toEqual(expect.arrayContaining(['jwt', 'role', 'uid']))
+    expect(fns.rows.map((r) => r.proname)).toEqual(expect.arrayContaining(['email', 'jwt', 'role', 'uid']))
   })
 
   it('refuses an applied migration whose text changed (drift)', async () => {
@@ -65,7 +67,12 @@ describe('migrate', () => {
     try {
       const results = await Promise.all(racers.map((db) => migrate(db, [coreMigrations, appSet()])))
       const applied = results.flat().map((m) => `${m.set}/${m.name}`)
-      expect(applied.sort()).toEqual(['app/0001_events', 'app/0002_seed', 'core/0001_bootstrap'])
+      expect(applied.sort()).toEqual([
+        'app/0001_events',
+        'app/0002_seed',
+        'core/0001_bootstrap',
+        'core/0002_auth_email',
+      ])
       const events = await fresh.db.query('select name from app.events')
       expect(events.rows).toEqual([{ name: 'second' }])
     } finally {

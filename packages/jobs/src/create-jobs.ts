@@ -18,6 +18,7 @@ import { Heartbeat } from './internal/heartbeat'
 import { HistoryWriter } from './internal/history'
 import { createWorkerEvents, startRunner } from './internal/runner'
 import { buildTaskList, errorText } from './internal/task-list'
+import { logsPayload } from './internal/worker-logger'
 import { createMatviews } from './matviews'
 import { migrations } from './migrations'
 import { type JobsOptions, jobsOptionsSchema } from './options'
@@ -154,11 +155,8 @@ export function createJobs<const Tasks extends readonly AnyTaskDefinition[]>(
         await assertMigrated(db)
         const userTasks = [...tasks.values()]
         stopController = new AbortController()
-        const taskList = buildTaskList([...builtins.filter((task) => !tasks.has(task.name)), ...userTasks], {
-          logger,
-          history,
-          stopSignal: stopController.signal,
-        })
+        const runnable = [...builtins.filter((task) => !tasks.has(task.name)), ...userTasks]
+        const taskList = buildTaskList(runnable, { logger, history, stopSignal: stopController.signal })
         // Created once; an operator's later edits (or disabling it) are kept across restarts.
         await schedules.create(PRUNE_RUNS_SCHEDULE).catch((error: { code?: string }) => {
           if (error.code !== 'JOBS_SCHEDULE_EXISTS') throw error
@@ -174,6 +172,7 @@ export function createJobs<const Tasks extends readonly AnyTaskDefinition[]>(
           shutdownTimeout: resolved.shutdownTimeout,
           events,
           heartbeat,
+          payloadTasks: new Set(runnable.filter(logsPayload).map((task) => task.name)),
           onExit: () => {
             // The runner ended without close() (a fatal error): stop the timers too, so `running`
             // tells the truth and start() can be called again.

@@ -1,9 +1,10 @@
-import type {
-  AnyTaskDefinition,
-  GroundworkService,
-  Logger,
-  MigrationSet,
-  ServiceHandler,
+import {
+  type AnyTaskDefinition,
+  ConfigError,
+  type GroundworkService,
+  type Logger,
+  type MigrationSet,
+  type ServiceHandler,
 } from '@groundwork/core'
 import { parseOptions } from '@groundwork/core/kit'
 import { addJob, type Queryable } from '@groundwork/jobs'
@@ -83,9 +84,12 @@ export interface Mail extends GroundworkService<MailApi> {
   readonly name: 'mail'
   /** `send`, `render`, `preview`, `templates`, `outbox`. */
   readonly api: MailApi
-  /** Admin HTTP handler (service role only): templates CRUD, render/preview, outbox JSON and mailbox page. */
+  /** Admin HTTP handler (service role only): templates CRUD, render/preview, outbox JSON. */
   readonly handler: ServiceHandler
-  /** The dev mailbox without authentication (mailbox page + JSON list); 404 unless `devMailbox: true`. */
+  /**
+   * The dev mailbox (page + JSON of the outbox), service role only; 404 unless `devMailbox: true`.
+   * Routes: `GET /` (the page), `GET /messages[?to&limit]`, `GET /messages/:id`.
+   */
   readonly mailboxHandler: ServiceHandler
   /** The `mail` MigrationSet (apply after the jobs set). */
   readonly migrations: MigrationSet
@@ -115,6 +119,12 @@ export interface Mail extends GroundworkService<MailApi> {
  */
 export function createMail(options: MailOptions): Mail {
   const resolved = parseOptions(mailOptionsSchema, options, 'createMail')
+  if (resolved.devMailbox && nodeEnv() === 'production') {
+    throw new ConfigError(
+      'createMail.devMailbox',
+      'must not be true when NODE_ENV is "production": the dev mailbox serves every mail the outbox caught, sign-in links and OTP codes included. Read the outbox through the admin handler (`GET /outbox`, service role) instead.',
+    )
+  }
   const db = resolved.db
   const logger: Logger = resolved.logger ?? db.logger
   const engine = new TemplateEngine(resolved.liquid)
@@ -217,4 +227,9 @@ export function createMail(options: MailOptions): Mail {
       return closed
     },
   }
+}
+
+/** `NODE_ENV`, read when a service is created (never at import); undefined outside Node. */
+function nodeEnv(): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NODE_ENV
 }

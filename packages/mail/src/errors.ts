@@ -18,7 +18,9 @@ export const MAIL_ERROR_STATUS = {
   MAIL_VERSION_CONFLICT: 409,
   /** A query parameter the handler cannot read (`limit`). */
   MAIL_INVALID_REQUEST: 400,
+  /** The dev mailbox was called without credentials (it needs the service-role key). */
   MAIL_UNAUTHORIZED: 401,
+  /** The admin handler or the dev mailbox was called without the service role. */
   MAIL_FORBIDDEN: 403,
   /** No such stored template or outbox message; the dev mailbox when it is disabled. */
   MAIL_NOT_FOUND: 404,

@@ -3,7 +3,8 @@ import { type BodyLimits, readValidated, type ServedRoute, serveRoutes } from '@
 import { z } from 'zod'
 import type { MailApi } from './create-mail'
 import { mailError } from './errors'
-import { mailboxListPage, mailboxMessagePage, mailboxNotFoundPage } from './internal/mailbox-page'
+import { param } from './internal/params'
+import { createMailboxHandler, outboxRoutes } from './mailbox'
 import { BUILTIN_TEMPLATES } from './templates/builtin'
 
 /** Settings of {@link createMailHandlers}. */
@@ -16,6 +17,7 @@ export interface MailHandlerSettings {
   basePath: string
   /** Limits of every body read. */
   limits: BodyLimits
+  /** Serve the dev mailbox (`mailboxHandler`); off, it answers 404. */
   devMailbox: boolean
   onError?: OnError | undefined
 }
@@ -32,67 +34,20 @@ const templateBody = z.object({
 const renderBody = z.object({ template: z.string(), locale: z.string().optional(), variables })
 const previewBody = z.object({ subject: z.string(), html: z.string(), text: z.string().nullish(), variables })
 
-function param(url: URL, name: string): string | undefined {
-  const value = url.searchParams.get(name)
-  return value === null || value === '' ? undefined : value
-}
-
-function limitParam(url: URL): number | undefined {
-  const value = url.searchParams.get('limit')
-  if (value === null) return undefined
-  // At most 15 digits: always a safe integer, and within Postgres' bigint.
-  if (!/^\d{1,15}$/.test(value))
-    throw mailError('MAIL_INVALID_REQUEST', '`limit` must be an integer from 0 to 999999999999999')
-  return Number(value)
-}
-
 function templateNotFound(key: string, locale: string | null) {
   return mailError('MAIL_NOT_FOUND', `No stored template "${key}"${locale ? ` for locale ${locale}` : ''}`)
 }
 
-/** The outbox routes: the HTML mailbox page at `page`, the JSON list and messages under `messages`. */
-function mailboxRoutes(api: MailApi, page: string, messages: string): ServedRoute<void>[] {
-  return [
-    {
-      method: 'GET',
-      path: page,
-      handler: async ({ url }) => {
-        const id = param(url, 'id')
-        if (id) {
-          const message = await api.outbox.get(id)
-          return message ? mailboxMessagePage(message) : mailboxNotFoundPage()
-        }
-        const to = param(url, 'to')
-        return mailboxListPage(await api.outbox.list({ to, limit: limitParam(url) }), to)
-      },
-    },
-    {
-      method: 'GET',
-      path: messages,
-      handler: async ({ url }) => ({
-        items: await api.outbox.list({ to: param(url, 'to'), limit: limitParam(url) }),
-      }),
-    },
-    {
-      method: 'GET',
-      path: `${messages}/:id`,
-      handler: async ({ params: { id } }) =>
-        (await api.outbox.get(id as string)) ??
-        Promise.reject(mailError('MAIL_NOT_FOUND', `No message "${id}" in the outbox`)),
-    },
-  ]
-}
-
 /**
- * The admin handler (service role only) and the dev mailbox handler, Web `Request` → `Response`,
- * thin layers over `mail.api` routing on the path relative to their mount point (minus
- * `basePath`). Bodies are read through the HTTP kit with `limits` (413 past the size). Errors are
- * JSON `{ code, message, details?, hint? }` with the code's status.
+ * The admin handler (service role only) and the dev mailbox handler (service role only, off
+ * unless `devMailbox`: see {@link createMailboxHandler}), Web `Request` → `Response`, thin layers
+ * over `mail.api` routing on the path relative to their mount point (minus `basePath`). Bodies
+ * are read through the HTTP kit with `limits` (413 past the size). Errors are JSON
+ * `{ code, message, details?, hint? }` with the code's status.
  *
  * Admin routes: `GET /templates[?key]`, `GET|PUT|DELETE /templates/:key[?locale]`,
  * `GET /builtin`, `POST /render`, `POST /preview`, `GET /outbox[?to&limit]`, `GET /outbox/:id`,
- * `DELETE /outbox`, `GET /mailbox[?id|?to]` (HTML).
- * Mailbox routes: `GET /[?id|?to]` (HTML), `GET /messages[?to&limit]`, `GET /messages/:id`.
+ * `DELETE /outbox`.
  */
 export function createMailHandlers(settings: MailHandlerSettings) {
   const { api, limits } = settings
@@ -149,8 +104,8 @@ export function createMailHandlers(settings: MailHandlerSettings) {
       path: '/preview',
       handler: async ({ request }) => api.preview(await readValidated(request, previewBody, limits)),
     },
+    ...outboxRoutes<void>(api, '/outbox'),
     { method: 'DELETE', path: '/outbox', handler: async () => ({ deleted: await api.outbox.clear() }) },
-    ...mailboxRoutes(api, '/mailbox', '/outbox'),
   ]
 
   const handler = serveRoutes<void>({
@@ -171,17 +126,13 @@ export function createMailHandlers(settings: MailHandlerSettings) {
     },
   })
 
-  const mailboxHandler = serveRoutes<void>({
-    routes: mailboxRoutes(api, '/', '/messages'),
+  const mailboxHandler = createMailboxHandler({
+    api,
+    devMailbox: settings.devMailbox,
+    authenticate: settings.authenticate,
+    serviceRole: settings.serviceRole,
     basePath: settings.basePath,
     onError: settings.onError,
-    async prepare() {
-      if (!settings.devMailbox) {
-        throw mailError('MAIL_NOT_FOUND', 'The dev mailbox is disabled', {
-          hint: 'createMail({ devMailbox: true }) serves it; never in production.',
-        })
-      }
-    },
   })
 
   return { handler, mailboxHandler }

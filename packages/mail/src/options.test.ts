@@ -1,5 +1,5 @@
-import { createDatabase } from '@groundwork/core'
-import { afterAll, describe, expect, it } from 'vitest'
+import { createDatabase, createJwtAuthenticator } from '@groundwork/core'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { createMail } from './create-mail'
 import { outboxTransport } from './transports/outbox'
 
@@ -46,5 +46,48 @@ describe('createMail options', () => {
     expect(mail.tasks.map((task) => task.name)).toEqual(['mail:send'])
     expect(mail.tasks[0]?.recordPayload).toBe(false)
     expect(mail.migrations.name).toBe('mail')
+  })
+})
+
+describe('devMailbox', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+  const authenticate = createJwtAuthenticator({ secret: 'a-secret-of-at-least-32-characters-long!' })
+
+  it('is off by default', () => {
+    const mail = createMail({ db, transport: outboxTransport(), from: 'a@x.test' })
+    expect(typeof mail.mailboxHandler).toBe('function')
+  })
+
+  it('requires authenticate: the mailbox answers the service role only', () => {
+    expect(() =>
+      createMail({ db, transport: outboxTransport(), from: 'a@x.test', devMailbox: true }),
+    ).toThrow(expect.objectContaining({ code: 'CORE_CONFIG_INVALID', field: 'createMail.authenticate' }))
+  })
+
+  it('refuses to start under NODE_ENV=production, with a ConfigError naming the option and why', () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    expect(() =>
+      createMail({ db, transport: outboxTransport(), from: 'a@x.test', authenticate, devMailbox: true }),
+    ).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        code: 'CORE_CONFIG_INVALID',
+        field: 'createMail.devMailbox',
+        message: expect.stringMatching(/production.*sign-in links/),
+      }),
+    )
+    // Off, production is fine.
+    expect(() =>
+      createMail({ db, transport: outboxTransport(), from: 'a@x.test', authenticate }),
+    ).not.toThrow()
+  })
+
+  it('starts outside production', () => {
+    vi.stubEnv('NODE_ENV', 'development')
+    expect(() =>
+      createMail({ db, transport: outboxTransport(), from: 'a@x.test', authenticate, devMailbox: true }),
+    ).not.toThrow()
   })
 })

@@ -49,7 +49,13 @@ export interface MailOptions {
   logger?: Logger
   /** Resolves the caller of an admin request; only the service role is let in. Without it the admin handler answers 403. @default none (admin API closed) */
   authenticate?: Authenticate
-  /** Serve `mailboxHandler` (the dev mailbox, without authentication). Never enable it in production. @default false */
+  /**
+   * Serve `mailboxHandler`, the dev mailbox: a page and JSON of every mail the outbox caught,
+   * sign-in links and OTP codes included. Every route requires the service-role key (through
+   * `authenticate`, which is then required). Refused with a `ConfigError` when `NODE_ENV` is
+   * `production` at `createMail`; off, the handler answers 404.
+   * @default false
+   */
   devMailbox?: boolean
   /** Receives errors the handlers could not map (they answer a generic 500). @default none */
   onError?: OnError
@@ -79,51 +85,56 @@ export const DEFAULT_MAIL_MAX_BODY_BYTES = 1024 * 1024
 
 /** The zod schema {@link MailOptions} is validated with. */
 export const mailOptionsSchema = optionsSchema<MailOptions>()(
-  z.object({
-    db: databaseOption,
-    transport: z.custom<Transport>(
-      (value) =>
-        typeof value === 'object' && value !== null && typeof (value as Transport).send === 'function',
-      'must be a transport: smtpTransport(…), outboxTransport() or an object with send(message)',
-    ),
-    from: z
-      .string()
-      .min(3)
-      .max(320)
-      .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address or `Name <address>`'),
-    siteUrl: z.url().optional(),
-    templates: z
-      .record(
-        z.string().regex(TEMPLATE_KEY, 'template keys are lower-case letters, digits, _ . : -'),
-        templateSourceSchema,
-      )
-      .default({}),
-    liquid: z
-      .object({
-        strictVariables: z.boolean().default(false),
-        parseLimit: positiveInt.default(100_000),
-        renderLimit: positiveInt.default(1000),
-        memoryLimit: positiveInt.default(10_000_000),
-        cacheSize: positiveInt.default(500),
-      })
-      .default({
-        strictVariables: false,
-        parseLimit: 100_000,
-        renderLimit: 1000,
-        memoryLimit: 10_000_000,
-        cacheSize: 500,
-      }),
-    cacheTtl: z.number().int().nonnegative().default(2000),
-    maxAttempts: positiveInt.max(100).default(10),
-    queue: z.string().min(1).optional(),
-    logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
-    authenticate: functionOption<Authenticate>().optional(),
-    devMailbox: z.boolean().default(false),
-    onError: functionOption<OnError>().optional(),
-    basePath: basePathOption,
-    maxBodyBytes: maxBodyBytesOption(DEFAULT_MAIL_MAX_BODY_BYTES),
-    maxJsonDepth: positiveInt.max(100_000).default(DEFAULT_MAX_JSON_DEPTH),
-  }),
+  z
+    .object({
+      db: databaseOption,
+      transport: z.custom<Transport>(
+        (value) =>
+          typeof value === 'object' && value !== null && typeof (value as Transport).send === 'function',
+        'must be a transport: smtpTransport(…), outboxTransport() or an object with send(message)',
+      ),
+      from: z
+        .string()
+        .min(3)
+        .max(320)
+        .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address or `Name <address>`'),
+      siteUrl: z.url().optional(),
+      templates: z
+        .record(
+          z.string().regex(TEMPLATE_KEY, 'template keys are lower-case letters, digits, _ . : -'),
+          templateSourceSchema,
+        )
+        .default({}),
+      liquid: z
+        .object({
+          strictVariables: z.boolean().default(false),
+          parseLimit: positiveInt.default(100_000),
+          renderLimit: positiveInt.default(1000),
+          memoryLimit: positiveInt.default(10_000_000),
+          cacheSize: positiveInt.default(500),
+        })
+        .default({
+          strictVariables: false,
+          parseLimit: 100_000,
+          renderLimit: 1000,
+          memoryLimit: 10_000_000,
+          cacheSize: 500,
+        }),
+      cacheTtl: z.number().int().nonnegative().default(2000),
+      maxAttempts: positiveInt.max(100).default(10),
+      queue: z.string().min(1).optional(),
+      logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
+      authenticate: functionOption<Authenticate>().optional(),
+      devMailbox: z.boolean().default(false),
+      onError: functionOption<OnError>().optional(),
+      basePath: basePathOption,
+      maxBodyBytes: maxBodyBytesOption(DEFAULT_MAIL_MAX_BODY_BYTES),
+      maxJsonDepth: positiveInt.max(100_000).default(DEFAULT_MAX_JSON_DEPTH),
+    })
+    .refine((o) => !o.devMailbox || o.authenticate !== undefined, {
+      message: 'is required with devMailbox: true (the dev mailbox answers the service role only)',
+      path: ['authenticate'],
+    }),
 )
 
 /** {@link MailOptions} after validation and defaults. */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import type { Logger } from '@groundwork/core'
 
 /** Polls `check` until it returns a truthy value or `timeout` ms pass. */
@@ -24,4 +25,38 @@ export function recordingLogger(): Logger & { lines: { level: string; message: s
       lines.push({ level, message: [message, ...args.map(String)].join(' ') })
     }
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+/**
+ * A logger that keeps every line at every level as one string: the message, then its arguments
+ * serialised both ways a host logger would (JSON, as pino and friends do, with errors' name,
+ * message, stack and own fields; and `util.inspect`, as `console` does).
+ */
+export function capturingLogger(): Logger & { text(): string } {
+  const lines: string[] = []
+  const at =
+    (level: string) =>
+    (message: string, ...args: unknown[]) => {
+      lines.push(`${level} ${message} ${toJson(args)} ${inspect(args, { depth: 20 })}`)
+    }
+  return {
+    text: () => lines.join('\n'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  }
+}
+
+function toJson(value: unknown): string {
+  const seen = new WeakSet<object>()
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'bigint') return item.toString()
+    if (item instanceof Error) return { ...item, name: item.name, message: item.message, stack: item.stack }
+    if (typeof item === 'object' && item !== null) {
+      if (seen.has(item)) return '[Circular]'
+      seen.add(item)
+    }
+    return item
+  })
 }

@@ -1,7 +1,27 @@
-import type { RouteHandler } from '../context'
 import { AuthError } from '../errors'
-import { json } from '../http'
-import { paginationLinks, paginationParams } from './params'
+import type { AuthServices } from '../services'
+import { type PageInfo, type PageParams, pageInfo, pageParams } from './pagination'
+import { likePattern } from './users'
+
+/** One `auth.audit_log_entries` row (GoTrue's `AuditLogEntry`). */
+export interface AuditLogEntry {
+  id: string
+  /** `{ actor_id, actor_username, actor_via_sso, action, log_type, traits? }` */
+  payload: Record<string, unknown>
+  created_at: string
+  ip_address: string
+}
+
+/** Parameters of `admin.listAuditLog`. */
+export interface AuditLogParams extends PageParams {
+  /** `author:<text>`, `action:<text>` or `type:<text>`: a case-insensitive substring of those payload fields. */
+  query?: string
+}
+
+/** A page of audit entries, newest first. */
+export interface AuditLogPage extends PageInfo {
+  entries: AuditLogEntry[]
+}
 
 /** `query=<scope>:<text>` scopes and the payload keys each one searches (GoTrue's `filterColumnMap`). */
 const SCOPES: Record<string, readonly string[]> = {
@@ -11,18 +31,15 @@ const SCOPES: Record<string, readonly string[]> = {
 }
 
 /**
- * `GET /admin/audit?page=&per_page=&query=author:ann` (service role): `auth.audit_log_entries`
- * newest first, as `[{ id, payload, created_at, ip_address }]`, with `X-Total-Count` and `Link`.
- * `query` is `author:`, `action:` or `type:` followed by text matched case-insensitively anywhere
- * in those payload fields; any other scope is 400 `validation_failed`.
+ * GoTrue's `GET /admin/audit`: `auth.audit_log_entries` newest first; any scope but `author:`,
+ * `action:` and `type:` is 400 `validation_failed`. Entries older than `auditRetention` are
+ * removed by `auth.cleanup()`.
  *
  * @see https://github.com/supabase/auth/blob/master/internal/api/audit.go
  */
-export const listAuditLog: RouteHandler = async (ctx) => {
-  await ctx.requireAdmin()
-  const { services } = ctx
-  const { page, perPage } = paginationParams(ctx.query)
-  const query = ctx.query.get('query') ?? ''
+export async function listAuditLog(services: AuthServices, params: AuditLogParams): Promise<AuditLogPage> {
+  const { page, perPage } = pageParams(params)
+  const query = typeof params.query === 'string' ? params.query : ''
   let keys: readonly string[] = []
   let like: string | null = null
   if (query !== '') {
@@ -30,8 +47,7 @@ export const listAuditLog: RouteHandler = async (ctx) => {
     const scope = colon === -1 ? undefined : SCOPES[query.slice(0, colon)]
     if (!scope) throw new AuthError('validation_failed', `Invalid query scope: ${query}`, { status: 400 })
     keys = scope
-    const text = query.slice(colon + 1)
-    like = text === '' ? null : `%${text.replace(/[\\%_]/g, '\\$&')}%`
+    like = likePattern(query.slice(colon + 1))
   }
   // $1: the payload keys to search (text[]); $2: the pattern, null for no filter.
   const where = `($2::text is null or exists (
@@ -41,19 +57,14 @@ export const listAuditLog: RouteHandler = async (ctx) => {
       `select count(*)::int as total from auth.audit_log_entries e where ${where}`,
       [keys, like],
     ),
-    services.db.query<{ id: string; payload: unknown; created_at: Date; ip_address: string }>(
+    services.db.query<{ id: string; payload: Record<string, unknown>; created_at: Date; ip_address: string }>(
       `select e.id, e.payload, e.created_at, e.ip_address from auth.audit_log_entries e where ${where}
         order by e.created_at desc, e.id desc limit $3 offset $4`,
       [keys, like, perPage, (page - 1) * perPage],
     ),
   ])
-  const total = counted[0]?.total ?? 0
-  return json(
-    rows.map((row) => ({ ...row, created_at: row.created_at.toISOString() })),
-    200,
-    {
-      'X-Total-Count': String(total),
-      Link: paginationLinks(`${services.externalUrl}/admin/audit`, page, perPage, total, { query }),
-    },
-  )
+  return {
+    entries: rows.map((row) => ({ ...row, created_at: row.created_at.toISOString() })),
+    ...pageInfo(counted[0]?.total ?? 0, page, perPage),
+  }
 }

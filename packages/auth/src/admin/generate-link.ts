@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import type { Transaction } from '@groundwork/core'
-import type { RouteHandler } from '../context'
+import type { AuthCallContext } from '../api/context'
 import { AuthError } from '../errors'
-import { issueOneTimeToken, linkTokenKey, type OneTimeTokenType } from '../flows/email-tokens'
-import { emailParam, redirectParam } from '../flows/request-params'
-import { json } from '../http'
-import { isValidEmail, normalizeEmail, toUserJson, type User } from '../users'
-import { metadataParam } from './params'
-import { adminActor } from './users'
+import { issueOneTimeToken, linkTokenKey, type OneTimeTokenType } from '../flows/one-time-tokens'
+import type { AuthServices } from '../services'
+import { toUser, type User } from '../users/json'
+import type { UserRecord } from '../users/record'
+import { isValidEmail, metadataParam, normalizeEmail, requireEmail } from '../users/validation'
 
 const DUPLICATE_EMAIL = 'A user with this email address has already been registered'
 
-/** `generate_link` types and what each issues. */
+/** `generateLink` types and what each issues. */
 const LINK_TYPES = {
   signup: { token: 'confirmation_token', verify: 'signup', sentAt: 'confirmation_sent_at' },
   invite: { token: 'confirmation_token', verify: 'invite', sentAt: 'confirmation_sent_at' },
@@ -29,31 +28,60 @@ const LINK_TYPES = {
   },
 } as const satisfies Record<string, { token: OneTimeTokenType; verify: string; sentAt: string }>
 
-type LinkType = keyof typeof LINK_TYPES
+/** A `generateLink` type. */
+export type GenerateLinkType = keyof typeof LINK_TYPES
+
+/** Parameters of `admin.generateLink` (auth-js' `GenerateLinkParams`, options flattened). */
+export interface GenerateLinkParams {
+  type: GenerateLinkType
+  email: string
+  /** For `signup`: the new account's password. */
+  password?: string
+  /** For `email_change_current` / `email_change_new`: the address to change to. */
+  newEmail?: string
+  /** `user_metadata` of an account this creates (or, for `signup`, merges in). */
+  data?: Record<string, unknown>
+  /** Where the link lands (must pass the allow-list; else `siteUrl`). */
+  redirectTo?: string
+}
+
+/** What `generateLink` answers: the user and the link GoTrue would have mailed (auth-js' shape). */
+export interface GenerateLinkResult {
+  user: User
+  properties: {
+    action_link: string
+    email_otp: string
+    hashed_token: string
+    verification_type: GenerateLinkType
+    redirect_to: string
+  }
+}
 
 /**
- * `POST /admin/generate_link` (auth-js `admin.generateLink`, GoTrue's `adminGenerateLink`): issues
- * the token of a sign-up, invite, magic link, recovery or email change without sending mail, and
- * answers the user together with `action_link`, `email_otp`, `hashed_token`, `verification_type`
- * and `redirect_to`. `signup`, `invite` and `magiclink` create the account when needed (a magic
- * link for a new address becomes a `signup` link, as in GoTrue).
+ * GoTrue's `POST /admin/generate_link`: issues the token of a sign-up, invite, magic link, recovery
+ * or email change without sending mail. `signup`, `invite` and `magiclink` create the account when
+ * needed (a magic link for a new address becomes a `signup` link, as in GoTrue).
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/api/mail.go
  */
-export const generateLink: RouteHandler = async (ctx) => {
-  const claims = await ctx.requireAdmin()
-  const { body, services } = ctx
-  let type = typeof body.type === 'string' ? body.type : ''
+export async function generateLink(
+  services: AuthServices,
+  params: GenerateLinkParams,
+  ctx: AuthCallContext,
+): Promise<GenerateLinkResult> {
+  let type: string = typeof params.type === 'string' ? params.type : ''
   if (!Object.hasOwn(LINK_TYPES, type)) {
     throw new AuthError('validation_failed', `Invalid email action link type requested: ${type}`, {
       status: 400,
     })
   }
-  const email = emailParam(body.email, 'An email address is required')
-  const data = metadataParam(body.data, 'data')
-  const redirectTo = redirectParam(ctx)
-  let password = typeof body.password === 'string' && body.password !== '' ? body.password : undefined
+  const email = requireEmail(params.email, 'An email address is required')
+  const data = metadataParam(params.data, 'data')
+  const redirectTo = services.redirects.resolve(params.redirectTo)
+  let password = typeof params.password === 'string' && params.password !== '' ? params.password : undefined
   let newEmail: string | undefined
   if (type === 'email_change_current' || type === 'email_change_new') {
-    newEmail = normalizeEmail(typeof body.new_email === 'string' ? body.new_email : '')
+    newEmail = normalizeEmail(typeof params.newEmail === 'string' ? params.newEmail : '')
     if (!isValidEmail(newEmail)) {
       throw new AuthError('validation_failed', 'Unable to validate email address: invalid format', {
         status: 400,
@@ -63,11 +91,12 @@ export const generateLink: RouteHandler = async (ctx) => {
       throw new AuthError(
         'validation_failed',
         'Enable secure email change to generate link for current email',
-        { status: 400 },
+        {
+          status: 400,
+        },
       )
     }
   }
-
   const existing = await services.users.findByEmail(services.db, email)
   if (!existing) {
     if (type === 'magiclink') {
@@ -84,17 +113,16 @@ export const generateLink: RouteHandler = async (ctx) => {
   }
   const passwordHash =
     type === 'signup' && !existing && password ? await services.passwords.hash(password) : null
-  const linkType = type as LinkType
+  const linkType = type as GenerateLinkType
   const spec = LINK_TYPES[linkType]
 
-  const result = await services.transact(async (tx) => {
+  const { user, issued } = await services.transact(async (tx) => {
     let user = existing ? await services.users.findById(tx, existing.id, { forUpdate: true }) : null
     if (user && (linkType === 'signup' || linkType === 'invite') && user.email_confirmed_at) {
       throw new AuthError('email_exists', DUPLICATE_EMAIL, { status: 422 })
     }
-    if (!user) user = await createFor(ctx.services, tx, email, linkType, data, passwordHash)
+    if (!user) user = await createFor(services, tx, email, linkType, data, passwordHash)
     else if (linkType === 'signup' && data) await services.users.updateUserMetadata(tx, user.id, data)
-
     let address = email
     if (newEmail) {
       const taken = await services.users.findByEmail(tx, newEmail)
@@ -114,34 +142,35 @@ export const generateLink: RouteHandler = async (ctx) => {
       ...(linkType === 'invite' ? { invited_at: new Date() } : {}),
     })
     if (linkType === 'invite') {
-      await services.audit(tx, 'user_invited', adminActor(claims), {
+      await services.audit(tx, 'user_invited', ctx.actor ?? null, {
         ip: ctx.ip,
         traits: { user_id: user.id, user_email: user.email ?? '' },
       })
     } else if (linkType === 'magiclink' || linkType === 'recovery') {
       await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
     }
-    return { user: (await services.users.findById(tx, user.id)) as User, issued }
+    return { user: (await services.users.findById(tx, user.id)) as UserRecord, issued }
   })
-
-  return json({
-    ...toUserJson(result.user),
-    action_link: services.verifyUrl(spec.verify, result.issued.tokenHash, redirectTo),
-    email_otp: result.issued.otp,
-    hashed_token: result.issued.tokenHash,
-    verification_type: linkType,
-    redirect_to: redirectTo,
-  })
+  return {
+    user: toUser(user),
+    properties: {
+      action_link: services.verifyUrl(spec.verify, issued.tokenHash, redirectTo),
+      email_otp: issued.otp,
+      hashed_token: issued.tokenHash,
+      verification_type: linkType,
+      redirect_to: redirectTo,
+    },
+  }
 }
 
 async function createFor(
-  services: Parameters<RouteHandler>[0]['services'],
+  services: AuthServices,
   tx: Transaction,
   email: string,
-  type: LinkType,
+  type: GenerateLinkType,
   data: Record<string, unknown> | undefined,
   passwordHash: string | null,
-): Promise<User> {
+): Promise<UserRecord> {
   const user = await services.users.create(tx, {
     email,
     passwordHash,

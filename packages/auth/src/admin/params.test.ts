@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { banDurationParam, optionalUuid, paginationParams, userIdParam } from './params'
+import { pageQuery } from '../http/pagination'
+import { pageParams } from './pagination'
+import { banDurationParam, optionalUuid, userIdParam } from './params'
+
+/** The page of a query string, as the handler reads it and the api checks it. */
+const paginationParams = (query: URLSearchParams) => pageParams(pageQuery(query))
 
 describe('banDurationParam (Go time.ParseDuration)', () => {
   it('parses Go durations to milliseconds and "none" to 0', () => {

@@ -1,24 +1,55 @@
 import { AuthError } from '../errors'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+import { isUuid, isValidEmail, normalizeEmail } from '../users/validation'
 
 /** GoTrue's `loadUser` check: 404 `validation_failed` for a malformed id. */
 export function userIdParam(value: string | undefined): string {
-  if (!value || !UUID.test(value))
+  if (!value || !isUuid(value))
     throw new AuthError('validation_failed', 'user_id must be an UUID', { status: 404 })
   return value
 }
 
-/** An optional uuid from a body (`id` on create). */
+/** An optional uuid (`id` on create); the nil uuid is refused. */
 export function optionalUuid(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined
-  if (typeof value !== 'string' || !UUID.test(value)) {
+  if (typeof value !== 'string' || !isUuid(value)) {
     throw new AuthError('validation_failed', 'ID must conform to the uuid v4 format', { status: 400 })
   }
   if (/^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(value)) {
     throw new AuthError('validation_failed', 'ID cannot be a nil uuid', { status: 400 })
   }
   return value
+}
+
+/** An optional string attribute; anything but a string (or empty) is 400 `validation_failed`. */
+export function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value !== 'string')
+    throw new AuthError('validation_failed', `${name} must be a string`, { status: 400 })
+  return value
+}
+
+/** An optional email attribute, normalised. */
+export function optionalEmail(value: unknown): string | undefined {
+  const raw = optionalString(value, 'email')
+  if (raw === undefined) return undefined
+  const email = normalizeEmail(raw)
+  if (!isValidEmail(email)) {
+    throw new AuthError('validation_failed', 'Unable to validate email address: invalid format', {
+      status: 400,
+    })
+  }
+  return email
+}
+
+/** An optional phone attribute: E.164 digits (spaces, dashes, parentheses and `+` dropped). */
+export function optionalPhone(value: unknown): string | undefined {
+  const raw = optionalString(value, 'phone')
+  if (raw === undefined) return undefined
+  const phone = raw.replace(/[\s()+-]/g, '')
+  if (!/^[1-9]\d{7,14}$/.test(phone)) {
+    throw new AuthError('validation_failed', 'Invalid phone number format (E.164 required)', { status: 400 })
+  }
+  return phone
 }
 
 const UNIT_MS: Record<string, number> = {
@@ -52,65 +83,4 @@ export function banDurationParam(value: unknown): number | undefined {
     )
   }
   return parts.reduce((total, part) => total + Number(part[1]) * (UNIT_MS[part[2] as string] as number), 0)
-}
-
-/** An optional object parameter (`user_metadata`, `app_metadata`, `data`). */
-export function metadataParam(value: unknown, name: string): Record<string, unknown> | undefined {
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new AuthError('validation_failed', `${name} must be a JSON object`, { status: 400 })
-  }
-  return value as Record<string, unknown>
-}
-
-/** GoTrue's `paginate`: `page` ≥ 1 (default 1), `per_page` ≥ 1 (default 50, at most 1000). */
-export function paginationParams(query: URLSearchParams): { page: number; perPage: number } {
-  const parse = (name: string, fallback: number) => {
-    const raw = query.get(name)
-    if (raw === null || raw === '') return fallback
-    // Digits only, as GoTrue's strconv.ParseUint: no "1e3", no "-1", nothing past 2^53.
-    const value = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new AuthError(
-        'validation_failed',
-        `Bad Pagination Parameters: ${name} must be a positive integer`,
-        {
-          status: 400,
-        },
-      )
-    }
-    return value
-  }
-  const page = parse('page', 1)
-  const perPage = Math.min(parse('per_page', 50), 1000)
-  if ((page - 1) * perPage > Number.MAX_SAFE_INTEGER) {
-    throw new AuthError('validation_failed', 'Bad Pagination Parameters: page is out of range', {
-      status: 400,
-    })
-  }
-  return { page, perPage }
-}
-
-/**
- * GoTrue's `addPaginationHeaders`: `<…?page=N&per_page=M>; rel="next"` (when there is a next
- * page) and `rel="last"`. `page` comes first in each URL, as auth-js' `listUsers` parses it;
- * non-empty `extra` parameters (`filter`, `query`) are carried along.
- */
-export function paginationLinks(
-  base: string,
-  page: number,
-  perPage: number,
-  total: number,
-  extra: Record<string, string> = {},
-): string {
-  const last = Math.max(1, Math.ceil(total / perPage))
-  const url = (n: number) => {
-    const query = new URLSearchParams({ page: String(n), per_page: String(perPage) })
-    for (const [key, value] of Object.entries(extra)) if (value) query.set(key, value)
-    return `<${base}?${query}>`
-  }
-  const links: string[] = []
-  if (page < last) links.push(`${url(page + 1)}; rel="next"`)
-  links.push(`${url(last)}; rel="last"`)
-  return links.join(', ')
 }

@@ -1,7 +1,8 @@
 import type { Transaction } from '@groundwork/core'
 import { AuthError } from '../errors'
 import type { AuthServices } from '../services'
-import type { User } from '../users'
+import type { UserRecord } from '../users/record'
+import { deleteOneTimeTokens } from './one-time-tokens'
 
 /** GoTrue's message when the other address still has to confirm (secure email change). */
 export const SINGLE_CONFIRMATION_MESSAGE =
@@ -9,11 +10,6 @@ export const SINGLE_CONFIRMATION_MESSAGE =
 
 /** GoTrue's `DuplicateEmailMsg`. */
 export const DUPLICATE_EMAIL_MESSAGE = 'A user with this email address has already been registered'
-
-/** Whether both addresses must confirm an email change (`secureEmailChange`, GoTrue's default: on). */
-export function secureEmailChange(services: AuthServices): boolean {
-  return services.options.secureEmailChange
-}
 
 /**
  * Applies a confirmed email change (GoTrue's `ConfirmEmailChange`): `email ← email_change`,
@@ -24,7 +20,7 @@ export async function completeEmailChange(
   services: AuthServices,
   tx: Transaction,
   userId: string,
-): Promise<User> {
+): Promise<UserRecord> {
   const user = await services.users.findById(tx, userId, { forUpdate: true })
   const next = user?.email_change
   if (!user || !next)
@@ -59,10 +55,6 @@ export async function completeEmailChange(
       providers: [...providers],
     })
   }
-  await tx.query(
-    `delete from auth.one_time_tokens where user_id = $1
-       and token_type in ('email_change_token_new', 'email_change_token_current')`,
-    [user.id],
-  )
-  return (await services.users.findById(tx, user.id)) as User
+  await deleteOneTimeTokens(tx, user.id, ['email_change_token_new', 'email_change_token_current'])
+  return (await services.users.findById(tx, user.id)) as UserRecord
 }

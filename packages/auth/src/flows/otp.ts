@@ -1,26 +1,46 @@
 import type { Transaction } from '@groundwork/core'
-import type { RouteContext, RouteHandler } from '../context'
+import type { AuthCallContext } from '../api/context'
 import { AuthError } from '../errors'
-import { json } from '../http'
-import type { User } from '../users'
-import { parsePkceParams } from './pkce'
-import { emailParam, objectParam, redirectParam } from './request-params'
-import { sendConfirmation, sendMagicLink } from './send'
+import type { AuthServices } from '../services'
+import type { UserRecord } from '../users/record'
+import { metadataParam, requireEmail, stringParam } from '../users/validation'
+import { parsePkce } from './pkce'
+import { sendLinkMail } from './send'
+
+/** Input of `auth.api.signInWithOtp`. */
+export interface SignInWithOtpInput {
+  email?: string
+  /** Phone OTPs are refused (400 `phone_provider_disabled`): no SMS provider. */
+  phone?: string
+  /** Create the account for a new address. @default true */
+  createUser?: boolean
+  /** `user_metadata` of a new account. */
+  data?: Record<string, unknown>
+  /** Where the link lands (must pass the allow-list; else `siteUrl`). */
+  redirectTo?: string
+  /** PKCE: the link then answers `?code=` for `exchangeCodeForSession`. */
+  codeChallenge?: string
+  codeChallengeMethod?: string
+}
 
 /**
- * `POST /otp` (auth-js `signInWithOtp`) and the older `POST /magiclink` (GoTrue's `otp.go`,
- * `magic_link.go`): mails a magic link with a 6-digit code. A new address gets an account first
- * (unless `create_user: false`) and the sign-up confirmation mail, whose link and code sign in
- * just the same; an unconfirmed account gets the confirmation again.
+ * GoTrue's `POST /otp` (and the older `POST /magiclink`): mails a magic link with a code. A new
+ * address gets an account first (unless `createUser: false`) and the sign-up confirmation mail,
+ * whose link and code sign in just the same; an unconfirmed account gets the confirmation again.
  *
- * Anti-enumeration: the answer is `200 {}` whether or not the address has an account, also with
- * `create_user: false` and with sign-ups disabled (GoTrue answers 422 `otp_disabled` there, which
+ * Anti-enumeration: nothing tells whether the address has an account, also with
+ * `createUser: false` and with sign-ups disabled (GoTrue answers 422 `otp_disabled` there, which
  * tells an unknown address from a known one).
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/api/otp.go
  */
-export const otp: RouteHandler = async (ctx) => {
-  const { body, services } = ctx
-  const phone = typeof body.phone === 'string' ? body.phone : ''
-  const rawEmail = typeof body.email === 'string' ? body.email : ''
+export async function signInWithOtp(
+  services: AuthServices,
+  input: SignInWithOtpInput,
+  ctx: AuthCallContext,
+): Promise<void> {
+  const phone = stringParam(input.phone)
+  const rawEmail = stringParam(input.email)
   if (rawEmail !== '' && phone !== '') {
     throw new AuthError('validation_failed', 'Only an email address or phone number should be provided', {
       status: 400,
@@ -28,63 +48,51 @@ export const otp: RouteHandler = async (ctx) => {
   }
   if (phone !== '')
     throw new AuthError('phone_provider_disabled', 'Unsupported phone provider', { status: 400 })
-  if (rawEmail === '')
-    throw new AuthError('validation_failed', 'One of email or phone must be set', { status: 400 })
-  const email = emailParam(rawEmail, 'One of email or phone must be set')
-  const createUser = body.create_user === undefined ? true : body.create_user !== false
-  const data = objectParam(body.data, 'data')
-  const pkce = parsePkceParams(body)
-  const redirectTo = redirectParam(ctx)
-  await services.rateLimit(`otp:ip:${ctx.ip}`, services.options.rateLimits.otp)
+  const email = requireEmail(rawEmail, 'One of email or phone must be set')
+  const createUser = input.createUser !== false
+  const data = metadataParam(input.data, 'data') ?? {}
+  const pkce = parsePkce(input)
+  const redirectTo = services.redirects.resolve(input.redirectTo)
+  const { options } = services
+  await services.rateLimit(`otp:ip:${ctx.ip ?? ''}`, options.rateLimits.otp)
 
   await services.transact(async (tx) => {
     let user = await services.users.findByEmail(tx, email, { forUpdate: true })
     if (!user) {
-      if (!createUser || services.options.disableSignup) return
-      user = await createPasswordlessUser(ctx, tx, email, data)
-      if (!services.options.mailerAutoconfirm) {
-        await services.audit(tx, 'user_confirmation_requested', user, { ip: ctx.ip })
-        await sendConfirmation(services, tx, user, { redirectTo, pkce })
-        return
-      }
-    } else if (!user.email_confirmed_at && !services.options.mailerAutoconfirm) {
+      if (!createUser || options.disableSignup) return
+      user = await createPasswordlessUser(services, tx, email, data, ctx)
+    }
+    if (!user.email_confirmed_at && !options.mailerAutoconfirm) {
       await services.audit(tx, 'user_confirmation_requested', user, { ip: ctx.ip })
-      await sendConfirmation(services, tx, user, { redirectTo, pkce })
+      await sendLinkMail(services, tx, user, 'confirmation', { redirectTo, pkce })
       return
     }
     await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
-    await sendMagicLink(services, tx, user, { redirectTo, pkce })
+    await sendLinkMail(services, tx, user, 'magiclink', { redirectTo, pkce })
   })
-  return json({})
 }
 
-/** A passwordless account for a new OTP address, through the same sign-up hooks as `/signup`. */
+/** A passwordless account for a new OTP address, through the same sign-up hooks as `signUp`. */
 async function createPasswordlessUser(
-  ctx: RouteContext,
+  services: AuthServices,
   tx: Transaction,
   email: string,
   data: Record<string, unknown>,
-): Promise<User> {
-  const { services } = ctx
-  const hooks = services.options.hooks
-  let userMetadata = data
-  let appMetadata: Record<string, unknown> | undefined
-  if (hooks.beforeSignUp) {
-    const result = await hooks.beforeSignUp({
-      email,
-      phone: null,
-      userMetadata: { ...data },
-      isAnonymous: false,
-      request: ctx.request,
-    })
-    if (result?.userMetadata) userMetadata = result.userMetadata
-    if (result?.appMetadata) appMetadata = result.appMetadata
-  }
+  ctx: AuthCallContext,
+): Promise<UserRecord> {
+  const { hooks, mailerAutoconfirm } = services.options
+  const hooked = await hooks.beforeSignUp?.({
+    email,
+    phone: null,
+    userMetadata: { ...data },
+    isAnonymous: false,
+    ...(ctx.request ? { request: ctx.request } : {}),
+  })
   const user = await services.users.create(tx, {
     email,
-    userMetadata,
-    ...(appMetadata ? { appMetadata } : {}),
-    emailConfirmed: services.options.mailerAutoconfirm,
+    userMetadata: hooked?.userMetadata ?? data,
+    ...(hooked?.appMetadata ? { appMetadata: hooked.appMetadata } : {}),
+    emailConfirmed: mailerAutoconfirm,
   })
   await hooks.afterSignUp?.({ user, tx })
   return user

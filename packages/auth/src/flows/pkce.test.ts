@@ -1,32 +1,30 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../errors'
-import { authenticationMethodFor, parsePkceParams } from './pkce'
+import { authenticationMethodFor, parsePkce } from './pkce'
 
 const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
 const challenge = createHash('sha256').update(verifier).digest('base64url')
 
-describe('parsePkceParams (GoTrue validatePKCEParams)', () => {
+describe('parsePkce (GoTrue validatePKCEParams)', () => {
   it('is the implicit flow without a challenge', () => {
-    expect(parsePkceParams({})).toBeNull()
-    expect(parsePkceParams({ code_challenge: '', code_challenge_method: '' })).toBeNull()
+    expect(parsePkce({})).toBeNull()
+    expect(parsePkce({ codeChallenge: '', codeChallengeMethod: '' })).toBeNull()
   })
 
   it('accepts s256 and plain, case-insensitively', () => {
-    expect(parsePkceParams({ code_challenge: challenge, code_challenge_method: 'S256' })).toEqual({
+    expect(parsePkce({ codeChallenge: challenge, codeChallengeMethod: 'S256' })).toEqual({
       challenge,
       method: 's256',
     })
-    expect(parsePkceParams({ code_challenge: verifier, code_challenge_method: 'plain' })?.method).toBe(
-      'plain',
-    )
+    expect(parsePkce({ codeChallenge: verifier, codeChallengeMethod: 'plain' })?.method).toBe('plain')
   })
 
   it('refuses half a pair, bad lengths, bad characters and unknown methods with validation_failed', () => {
     const refused = (params: Record<string, unknown>, message: RegExp) => {
       let error: unknown
       try {
-        parsePkceParams(params)
+        parsePkce(params)
       } catch (caught) {
         error = caught
       }
@@ -34,12 +32,12 @@ describe('parsePkceParams (GoTrue validatePKCEParams)', () => {
       expect(error).toMatchObject({ errorCode: 'validation_failed', status: 400 })
       expect((error as Error).message).toMatch(message)
     }
-    refused({ code_challenge: challenge }, /requires code_challenge_method and code_challenge/)
-    refused({ code_challenge_method: 's256' }, /requires code_challenge_method and code_challenge/)
-    refused({ code_challenge: 'a'.repeat(42), code_challenge_method: 's256' }, /between 43 and 128/)
-    refused({ code_challenge: 'a'.repeat(129), code_challenge_method: 's256' }, /between 43 and 128/)
-    refused({ code_challenge: `${'a'.repeat(43)}+`, code_challenge_method: 's256' }, /alphanumeric/)
-    refused({ code_challenge: challenge, code_challenge_method: 'sha1' }, /unsupported/)
+    refused({ codeChallenge: challenge }, /requires code_challenge_method and code_challenge/)
+    refused({ codeChallengeMethod: 's256' }, /requires code_challenge_method and code_challenge/)
+    refused({ codeChallenge: 'a'.repeat(42), codeChallengeMethod: 's256' }, /between 43 and 128/)
+    refused({ codeChallenge: 'a'.repeat(129), codeChallengeMethod: 's256' }, /between 43 and 128/)
+    refused({ codeChallenge: `${'a'.repeat(43)}+`, codeChallengeMethod: 's256' }, /alphanumeric/)
+    refused({ codeChallenge: challenge, codeChallengeMethod: 'sha1' }, /unsupported/)
   })
 })
 

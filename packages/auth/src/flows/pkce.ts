@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { Transaction } from '@groundwork/core'
+import type { Queryable } from '../db'
 import { AuthError } from '../errors'
-import { hashToken, safeEqual } from '../tokens'
+import { hashToken, safeEqual } from '../secrets'
 
 /**
  * PKCE (RFC 7636) for the email flows, as GoTrue does it: a `flow_state` row remembers the
@@ -30,10 +30,10 @@ export type PkceAuthenticationMethod =
   | 'email_change'
   | 'otp'
 
-/** The PKCE part of a request body; both or neither must be present. */
-export interface PkceParams {
-  code_challenge?: unknown
-  code_challenge_method?: unknown
+/** The PKCE part of an input (`code_challenge`, `code_challenge_method`); both or neither. */
+export interface PkceInput {
+  codeChallenge?: unknown
+  codeChallengeMethod?: unknown
 }
 
 /** A validated challenge, or `null` for the implicit flow. */
@@ -43,9 +43,9 @@ export interface PkceChallenge {
 }
 
 /** GoTrue's `validatePKCEParams` + `ParseCodeChallengeMethod`: 400 `validation_failed` on misuse. */
-export function parsePkceParams(params: PkceParams): PkceChallenge | null {
-  const challenge = typeof params.code_challenge === 'string' ? params.code_challenge : ''
-  const method = typeof params.code_challenge_method === 'string' ? params.code_challenge_method : ''
+export function parsePkce(input: PkceInput): PkceChallenge | null {
+  const challenge = typeof input.codeChallenge === 'string' ? input.codeChallenge : ''
+  const method = typeof input.codeChallengeMethod === 'string' ? input.codeChallengeMethod : ''
   if ((challenge === '') !== (method === '')) {
     throw new AuthError('validation_failed', 'PKCE flow requires code_challenge_method and code_challenge', {
       status: 400,
@@ -75,7 +75,7 @@ export function parsePkceParams(params: PkceParams): PkceChallenge | null {
 
 /** Records a flow state for `userId` (GoTrue's `generateFlowState`). */
 export async function createFlowState(
-  tx: Transaction,
+  tx: Queryable,
   input: { userId: string; pkce: PkceChallenge; method: PkceAuthenticationMethod; providerType?: string },
 ): Promise<void> {
   await tx.query(
@@ -100,7 +100,7 @@ export async function createFlowState(
  * when there is none.
  */
 export async function issueAuthCode(
-  tx: Transaction,
+  tx: Queryable,
   userId: string,
   method: PkceAuthenticationMethod,
 ): Promise<string> {
@@ -129,7 +129,7 @@ export interface ExchangedFlow {
  * cannot be brute-forced against its verifier).
  */
 export async function exchangeAuthCode(
-  tx: Transaction,
+  tx: Queryable,
   input: { authCode: string; codeVerifier: string; ttlSeconds?: number },
 ): Promise<ExchangedFlow> {
   if (!input.authCode || !input.codeVerifier) {

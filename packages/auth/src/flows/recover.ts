@@ -1,24 +1,38 @@
-import type { RouteHandler } from '../context'
-import { json } from '../http'
-import { parsePkceParams } from './pkce'
-import { emailParam, redirectParam } from './request-params'
-import { sendRecovery } from './send'
+import type { AuthCallContext } from '../api/context'
+import type { AuthServices } from '../services'
+import { requireEmail } from '../users/validation'
+import { parsePkce } from './pkce'
+import { sendLinkMail } from './send'
+
+/** Options of `auth.api.resetPasswordForEmail`. */
+export interface ResetPasswordOptions {
+  /** Where the recovery link lands (must pass the allow-list; else `siteUrl`). */
+  redirectTo?: string
+  /** PKCE: the link then answers `?code=` for `exchangeCodeForSession`. */
+  codeChallenge?: string
+  codeChallengeMethod?: string
+}
 
 /**
- * `POST /recover` (auth-js `resetPasswordForEmail`, GoTrue's `recover.go`): mails a recovery link
- * and code. `200 {}` whether or not the address has an account (anti-enumeration).
+ * GoTrue's `POST /recover`: mails a recovery link and code; the same answer whether or not the
+ * address has an account (anti-enumeration).
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/api/recover.go
  */
-export const recover: RouteHandler = async (ctx) => {
-  const { body, services } = ctx
-  const email = emailParam(body.email, 'Password recovery requires an email')
-  const pkce = parsePkceParams(body)
-  const redirectTo = redirectParam(ctx)
-  await services.rateLimit(`otp:ip:${ctx.ip}`, services.options.rateLimits.otp)
+export async function resetPasswordForEmail(
+  services: AuthServices,
+  email: string,
+  options: ResetPasswordOptions,
+  ctx: AuthCallContext,
+): Promise<void> {
+  const address = requireEmail(email, 'Password recovery requires an email')
+  const pkce = parsePkce(options)
+  const redirectTo = services.redirects.resolve(options.redirectTo)
+  await services.rateLimit(`otp:ip:${ctx.ip ?? ''}`, services.options.rateLimits.otp)
   await services.transact(async (tx) => {
-    const user = await services.users.findByEmail(tx, email, { forUpdate: true })
+    const user = await services.users.findByEmail(tx, address, { forUpdate: true })
     if (!user) return
     await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
-    await sendRecovery(services, tx, user, { redirectTo, pkce })
+    await sendLinkMail(services, tx, user, 'recovery', { redirectTo, pkce })
   })
-  return json({})
 }

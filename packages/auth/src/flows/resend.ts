@@ -1,19 +1,42 @@
-import type { RouteHandler } from '../context'
+import type { AuthCallContext } from '../api/context'
 import { AuthError } from '../errors'
-import { json } from '../http'
-import { secureEmailChange } from './email-change'
-import { parsePkceParams } from './pkce'
-import { emailParam, redirectParam } from './request-params'
-import { sendConfirmation, sendEmailChange } from './send'
+import type { AuthServices } from '../services'
+import { requireEmail, stringParam } from '../users/validation'
+import { parsePkce } from './pkce'
+import { sendEmailChange, sendLinkMail } from './send'
+
+/** Input of `auth.api.resend`. */
+export interface ResendInput {
+  /** `signup`: the confirmation; `email_change`: the email-change mails. (`sms`, `phone_change`: refused.) */
+  type: 'signup' | 'email_change' | 'sms' | 'phone_change'
+  email?: string
+  phone?: string
+  /** Where the link lands (must pass the allow-list; else `siteUrl`). */
+  redirectTo?: string
+  codeChallenge?: string
+  codeChallengeMethod?: string
+}
+
+const TYPES: readonly string[] = [
+  'signup',
+  'email_change',
+  'sms',
+  'phone_change',
+] satisfies ResendInput['type'][]
 
 /**
- * `POST /resend` (auth-js `resend`, GoTrue's `resend.go`): sends the sign-up confirmation or the
- * email-change mails again. `200 {}` whether or not there is anything to resend.
+ * GoTrue's `POST /resend`: sends the sign-up confirmation or the email-change mails again; the
+ * same answer whether or not there is anything to resend.
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/api/resend.go
  */
-export const resend: RouteHandler = async (ctx) => {
-  const { body, services } = ctx
-  const type = typeof body.type === 'string' ? body.type : ''
-  if (!['signup', 'email_change', 'sms', 'phone_change'].includes(type)) {
+export async function resend(
+  services: AuthServices,
+  input: ResendInput,
+  ctx: AuthCallContext,
+): Promise<void> {
+  const type = stringParam(input.type)
+  if (!TYPES.includes(type)) {
     throw new AuthError(
       'validation_failed',
       'Missing one of these types: signup, email_change, sms, phone_change',
@@ -22,8 +45,8 @@ export const resend: RouteHandler = async (ctx) => {
       },
     )
   }
-  const phone = typeof body.phone === 'string' ? body.phone : ''
-  const rawEmail = typeof body.email === 'string' ? body.email : ''
+  const phone = stringParam(input.phone)
+  const rawEmail = stringParam(input.email)
   if (rawEmail !== '' && phone !== '') {
     throw new AuthError('validation_failed', 'Only an email address or phone number should be provided.', {
       status: 400,
@@ -32,23 +55,22 @@ export const resend: RouteHandler = async (ctx) => {
   if (type === 'sms' || type === 'phone_change' || phone !== '') {
     throw new AuthError('phone_provider_disabled', 'Phone logins are disabled', { status: 400 })
   }
-  const email = emailParam(rawEmail, 'Type provided requires an email address')
-  const pkce = parsePkceParams(body)
-  const redirectTo = redirectParam(ctx)
-  await services.rateLimit(`otp:ip:${ctx.ip}`, services.options.rateLimits.otp)
+  const email = requireEmail(rawEmail, 'Type provided requires an email address')
+  const pkce = parsePkce(input)
+  const redirectTo = services.redirects.resolve(input.redirectTo)
+  await services.rateLimit(`otp:ip:${ctx.ip ?? ''}`, services.options.rateLimits.otp)
   await services.transact(async (tx) => {
     const user = await services.users.findByEmail(tx, email, { forUpdate: true })
     if (!user) return
     if (type === 'signup') {
       if (user.email_confirmed_at) return
       await services.audit(tx, 'user_confirmation_requested', user, { ip: ctx.ip })
-      await sendConfirmation(services, tx, user, { redirectTo, pkce })
+      await sendLinkMail(services, tx, user, 'confirmation', { redirectTo, pkce })
       return
     }
     if (!user.email_change) return
-    // As PUT /user: the current address confirms too only when it is itself confirmed.
-    const secure = secureEmailChange(services) && Boolean(user.email && user.email_confirmed_at)
+    // As `updateUser`: the current address confirms too only when it is itself confirmed.
+    const secure = services.options.secureEmailChange && Boolean(user.email && user.email_confirmed_at)
     await sendEmailChange(services, tx, user, user.email_change, { redirectTo, pkce }, secure)
   })
-  return json({})
 }

@@ -2,8 +2,13 @@ import type { Transaction } from '@groundwork/core'
 import { AuthError } from '../errors'
 import type { AuthMailTemplate } from '../mailer'
 import type { AuthServices } from '../services'
-import type { User } from '../users'
-import { issueOneTimeToken, linkTokenKey, type OneTimeTokenType } from './email-tokens'
+import type { UserRecord } from '../users/record'
+import {
+  deleteOneTimeTokens,
+  issueOneTimeToken,
+  linkTokenKey,
+  type OneTimeTokenType,
+} from './one-time-tokens'
 import { createFlowState, type PkceAuthenticationMethod, type PkceChallenge } from './pkce'
 
 /**
@@ -27,11 +32,62 @@ type SentAtColumn =
   | 'email_change_sent_at'
   | 'reauthentication_sent_at'
 
+/** What one kind of link mail issues and sends. */
+interface LinkMail {
+  tokenType: OneTimeTokenType
+  template: AuthMailTemplate
+  /** The `type` of its `/verify` link. */
+  linkType: string
+  sentAt: SentAtColumn
+  pkceMethod: PkceAuthenticationMethod
+  /** Refused within `emailFrequencySeconds` of the last one (invites are not: an admin sends them). */
+  throttled: boolean
+}
+
+/** The mails with a link and a code to the user's own address. Magic links share recovery's window, as in GoTrue. */
+const LINK_MAILS = {
+  confirmation: {
+    tokenType: 'confirmation_token',
+    template: 'confirm_signup',
+    linkType: 'signup',
+    sentAt: 'confirmation_sent_at',
+    pkceMethod: 'email/signup',
+    throttled: true,
+  },
+  invite: {
+    tokenType: 'confirmation_token',
+    template: 'invite',
+    linkType: 'invite',
+    sentAt: 'confirmation_sent_at',
+    pkceMethod: 'invite',
+    throttled: false,
+  },
+  magiclink: {
+    tokenType: 'recovery_token',
+    template: 'magic_link',
+    linkType: 'magiclink',
+    sentAt: 'recovery_sent_at',
+    pkceMethod: 'magiclink',
+    throttled: true,
+  },
+  recovery: {
+    tokenType: 'recovery_token',
+    template: 'recovery',
+    linkType: 'recovery',
+    sentAt: 'recovery_sent_at',
+    pkceMethod: 'recovery',
+    throttled: true,
+  },
+} as const satisfies Record<string, LinkMail>
+
+/** A kind of link mail to the user's own address. */
+export type LinkMailKind = keyof typeof LINK_MAILS
+
 /**
  * GoTrue's `validateSentWithinFrequencyLimit`: 429 `over_email_send_rate_limit` when the same kind
  * of mail went to this user less than `emailFrequencySeconds` ago.
  */
-export function checkFrequency(services: AuthServices, sentAt: Date | null): void {
+function checkFrequency(services: AuthServices, sentAt: Date | null): void {
   const seconds = services.options.rateLimits.emailFrequencySeconds
   if (!sentAt || seconds <= 0) return
   const wait = Math.ceil((sentAt.getTime() + seconds * 1000 - Date.now()) / 1000)
@@ -39,7 +95,10 @@ export function checkFrequency(services: AuthServices, sentAt: Date | null): voi
     throw new AuthError(
       'over_email_send_rate_limit',
       `For security purposes, you can only request this after ${wait} seconds.`,
-      { status: 429, headers: { 'Retry-After': String(wait) } },
+      {
+        status: 429,
+        headers: { 'Retry-After': String(wait) },
+      },
     )
   }
 }
@@ -47,120 +106,64 @@ export function checkFrequency(services: AuthServices, sentAt: Date | null): voi
 async function sendTokenMail(
   services: AuthServices,
   tx: Transaction,
-  user: User,
+  user: UserRecord,
+  mail: Omit<LinkMail, 'throttled'>,
   input: {
-    tokenType: OneTimeTokenType
     address: string
-    template: AuthMailTemplate
-    linkType: string
-    sentAt: SentAtColumn
-    pkceMethod: PkceAuthenticationMethod
     link: LinkOptions
     extra?: Record<string, unknown>
     /** Open the PKCE flow state (once per request, even when two mails go out). @default true */
     flowState?: boolean
   },
-): Promise<{ otp: string; tokenHash: string }> {
+): Promise<void> {
   const { options } = services
-  if (input.link.pkce && input.flowState !== false) {
-    await createFlowState(tx, { userId: user.id, pkce: input.link.pkce, method: input.pkceMethod })
+  const { link } = input
+  if (link.pkce && input.flowState !== false) {
+    await createFlowState(tx, { userId: user.id, pkce: link.pkce, method: mail.pkceMethod })
   }
   const issued = await issueOneTimeToken(tx, {
     userId: user.id,
-    type: input.tokenType,
+    type: mail.tokenType,
     address: input.address,
     otpLength: options.otpLength,
     key: linkTokenKey(options.jwt),
-    pkce: Boolean(input.link.pkce),
+    pkce: Boolean(link.pkce),
   })
-  await services.users.update(tx, user.id, { [input.sentAt]: new Date() })
-  await services.sendMail(tx, input.template, input.address, {
-    confirmation_url: services.verifyUrl(input.linkType, issued.tokenHash, input.link.redirectTo),
+  await services.users.update(tx, user.id, { [mail.sentAt]: new Date() })
+  await services.sendMail(tx, mail.template, input.address, {
+    confirmation_url: services.verifyUrl(mail.linkType, issued.tokenHash, link.redirectTo),
     token: issued.otp,
     token_hash: issued.tokenHash,
     email: user.email ?? input.address,
-    redirect_to: input.link.redirectTo,
+    redirect_to: link.redirectTo,
     data: user.raw_user_meta_data,
     ...input.extra,
   })
-  return issued
 }
 
-/** The sign-up confirmation (`confirm_signup`, link type `signup`). */
-export async function sendConfirmation(
+/**
+ * A link mail to the user's address: the sign-up `confirmation`, an `invite` (also stamps
+ * `invited_at`), a `magiclink` or a `recovery`.
+ */
+export async function sendLinkMail(
   services: AuthServices,
   tx: Transaction,
-  user: User,
+  user: UserRecord,
+  kind: LinkMailKind,
   link: LinkOptions,
 ): Promise<void> {
-  checkFrequency(services, user.confirmation_sent_at)
-  await sendTokenMail(services, tx, user, {
-    tokenType: 'confirmation_token',
-    address: user.email as string,
-    template: 'confirm_signup',
-    linkType: 'signup',
-    sentAt: 'confirmation_sent_at',
-    pkceMethod: 'email/signup',
-    link,
-  })
+  const mail = LINK_MAILS[kind]
+  if (mail.throttled) checkFrequency(services, user[mail.sentAt])
+  await sendTokenMail(services, tx, user, mail, { address: user.email as string, link })
+  if (kind === 'invite') await services.users.update(tx, user.id, { invited_at: new Date() })
 }
 
-/** An invitation (`invite`, link type `invite`); also stamps `invited_at`. */
-export async function sendInvite(
-  services: AuthServices,
-  tx: Transaction,
-  user: User,
-  link: LinkOptions,
-): Promise<void> {
-  await sendTokenMail(services, tx, user, {
-    tokenType: 'confirmation_token',
-    address: user.email as string,
-    template: 'invite',
-    linkType: 'invite',
-    sentAt: 'confirmation_sent_at',
-    pkceMethod: 'invite',
-    link,
-  })
-  await services.users.update(tx, user.id, { invited_at: new Date() })
-}
-
-/** A magic link with its code (`magic_link`, link type `magiclink`; throttled with recovery, as GoTrue). */
-export async function sendMagicLink(
-  services: AuthServices,
-  tx: Transaction,
-  user: User,
-  link: LinkOptions,
-): Promise<void> {
-  checkFrequency(services, user.recovery_sent_at)
-  await sendTokenMail(services, tx, user, {
-    tokenType: 'recovery_token',
-    address: user.email as string,
-    template: 'magic_link',
-    linkType: 'magiclink',
-    sentAt: 'recovery_sent_at',
-    pkceMethod: 'magiclink',
-    link,
-  })
-}
-
-/** A password recovery mail (`recovery`, link type `recovery`). */
-export async function sendRecovery(
-  services: AuthServices,
-  tx: Transaction,
-  user: User,
-  link: LinkOptions,
-): Promise<void> {
-  checkFrequency(services, user.recovery_sent_at)
-  await sendTokenMail(services, tx, user, {
-    tokenType: 'recovery_token',
-    address: user.email as string,
-    template: 'recovery',
-    linkType: 'recovery',
-    sentAt: 'recovery_sent_at',
-    pkceMethod: 'recovery',
-    link,
-  })
-}
+const EMAIL_CHANGE = {
+  template: 'email_change',
+  linkType: 'email_change',
+  sentAt: 'email_change_sent_at',
+  pkceMethod: 'email_change',
+} as const
 
 /**
  * The email-change mails (GoTrue's `sendEmailChange`): a link and code to the new address and,
@@ -170,7 +173,7 @@ export async function sendRecovery(
 export async function sendEmailChange(
   services: AuthServices,
   tx: Transaction,
-  user: User,
+  user: UserRecord,
   newEmail: string,
   link: LinkOptions,
   secure: boolean,
@@ -178,34 +181,14 @@ export async function sendEmailChange(
   checkFrequency(services, user.email_change_sent_at)
   await services.users.update(tx, user.id, { email_change: newEmail, email_change_confirm_status: 0 })
   const extra = { new_email: newEmail }
-  await sendTokenMail(services, tx, user, {
-    tokenType: 'email_change_token_new',
-    address: newEmail,
-    template: 'email_change',
-    linkType: 'email_change',
-    sentAt: 'email_change_sent_at',
-    pkceMethod: 'email_change',
-    link,
-    extra,
-  })
+  const toNew = { ...EMAIL_CHANGE, tokenType: 'email_change_token_new' } as const
+  await sendTokenMail(services, tx, user, toNew, { address: newEmail, link, extra })
   if (secure && user.email) {
     // One flow state is enough: whichever link completes the change redeems it.
-    await sendTokenMail(services, tx, user, {
-      tokenType: 'email_change_token_current',
-      address: user.email,
-      template: 'email_change',
-      linkType: 'email_change',
-      sentAt: 'email_change_sent_at',
-      pkceMethod: 'email_change',
-      link,
-      extra,
-      flowState: false,
-    })
+    const toCurrent = { ...EMAIL_CHANGE, tokenType: 'email_change_token_current' } as const
+    await sendTokenMail(services, tx, user, toCurrent, { address: user.email, link, extra, flowState: false })
   } else {
-    await tx.query(
-      "delete from auth.one_time_tokens where user_id = $1 and token_type = 'email_change_token_current'",
-      [user.id],
-    )
+    await deleteOneTimeTokens(tx, user.id, ['email_change_token_current'])
   }
 }
 
@@ -213,7 +196,7 @@ export async function sendEmailChange(
 export async function sendReauthentication(
   services: AuthServices,
   tx: Transaction,
-  user: User,
+  user: UserRecord,
 ): Promise<void> {
   checkFrequency(services, user.reauthentication_sent_at)
   const issued = await issueOneTimeToken(tx, {
@@ -221,7 +204,7 @@ export async function sendReauthentication(
     type: 'reauthentication_token',
     address: user.email as string,
     otpLength: services.options.otpLength,
-    // A code without a link: the shared derivation, which PUT /user checks the nonce with.
+    // A code without a link: the plain derivation, which `updateUser` checks the nonce with.
     key: null,
   })
   await services.users.update(tx, user.id, { reauthentication_sent_at: new Date() })

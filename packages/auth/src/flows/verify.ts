@@ -1,9 +1,11 @@
 import type { Transaction } from '@groundwork/core'
-import type { RouteContext, RouteHandler } from '../context'
+import type { AuthCallContext } from '../api/context'
 import { AuthError } from '../errors'
-import { json, redirect } from '../http'
-import type { SessionResponse } from '../sessions'
-import { isBanned, isValidEmail, normalizeEmail, type User } from '../users'
+import type { AuthServices } from '../services'
+import type { Session } from '../sessions/types'
+import type { User } from '../users/json'
+import { isBanned, type UserRecord } from '../users/record'
+import { isValidEmail, normalizeEmail, stringParam } from '../users/validation'
 import { completeEmailChange, SINGLE_CONFIRMATION_MESSAGE } from './email-change'
 import {
   consumeOneTimeToken,
@@ -12,46 +14,50 @@ import {
   linkTokenKey,
   PKCE_PREFIX,
   VERIFY_TYPES,
-} from './email-tokens'
+} from './one-time-tokens'
 import { authenticationMethodFor, issueAuthCode } from './pkce'
-import { redirectParam } from './request-params'
 
 /**
- * `POST /verify` and `GET /verify` (GoTrue's `internal/api/verify.go`) for the email types:
- * `signup`, `invite`, `magiclink`, `recovery`, `email_change` and `email` (a sign-up confirmation or
- * a magic link, whichever the code belongs to).
- *
- * - POST `{ type, token, email }` or `{ type, token_hash }` → the session JSON.
- * - GET `?token=&type=&redirect_to=` (the mailed link) → `303` to `redirect_to` with the session in
- *   the fragment (`#access_token=…&expires_at=…&expires_in=…&refresh_token=…&token_type=bearer&type=…`),
- *   or `?code=` when the link belongs to a PKCE flow; failures redirect with
- *   `#error=…&error_code=…&error_description=…` (also in the query for PKCE).
+ * Verification of emailed codes and links (GoTrue's `internal/api/verify.go`) for the email types:
+ * `signup`, `invite`, `magiclink`, `recovery`, `email_change` and `email` (a sign-up confirmation
+ * or a magic link, whichever the code belongs to).
  */
 
-/** What a successful verification produced. */
-type Outcome =
-  | { kind: 'session'; session: SessionResponse }
-  | { kind: 'code'; code: string }
-  | { kind: 'single-confirmation' }
-
-/** GoTrue's `oauthErrorMap`: the OAuth `error` of an error redirect, by status. */
-const OAUTH_ERROR: Record<number, string> = {
-  400: 'invalid_request',
-  401: 'unauthorized_client',
-  403: 'access_denied',
-  500: 'server_error',
-  503: 'temporarily_unavailable',
+/** Input of `auth.api.verifyOtp`: the emailed code with its address, or the link token. */
+export interface VerifyOtpInput {
+  type: EmailVerifyType
+  /** With `token`: the address the code was sent to. */
+  email?: string
+  /** The code from the mail. */
+  token?: string
+  /** Instead of `email` + `token`: the link token (`{{ .TokenHash }}`, `generateLink`'s `hashed_token`). */
+  token_hash?: string
+  /** Refused (400 `phone_provider_disabled`): no SMS provider. */
+  phone?: string
+  /** Refused with `token_hash`, as GoTrue does (the link carries its own). */
+  redirectTo?: string
 }
 
-async function verify(
-  ctx: RouteContext,
+/** What `verifyOtp` answers: a session, or — first of two secure email-change confirmations — a message. */
+export type VerifyOtpResult =
+  | { user: User; session: Session }
+  | { user: null; session: null; message: string }
+
+/** What `verifyLink` answers: a session, a PKCE auth code (`pkce_` links), or a message. */
+export type VerifyLinkResult =
+  | { kind: 'session'; user: User; session: Session }
+  | { kind: 'code'; code: string }
+  | { kind: 'message'; message: string }
+
+async function verifyToken(
+  services: AuthServices,
   tx: Transaction,
   input: { type: EmailVerifyType; pkceLink: boolean } & (
     | { tokenHash: string }
     | { email: string; otp: string }
   ),
-): Promise<Outcome> {
-  const { services } = ctx
+  ctx: AuthCallContext,
+): Promise<VerifyLinkResult> {
   const consumed = await consumeOneTimeToken(tx, {
     types: VERIFY_TYPES[input.type],
     expiresIn: services.options.otpExpiresIn,
@@ -66,20 +72,20 @@ async function verify(
   // `email` resolves to what the token was issued for (GoTrue rewrites params.Type likewise).
   const type: Exclude<EmailVerifyType, 'email'> =
     input.type === 'email' ? (consumed.type === 'confirmation_token' ? 'signup' : 'magiclink') : input.type
-
+  const ip = { ip: ctx.ip }
   switch (type) {
     case 'signup':
     case 'invite':
       if (!user.email_confirmed_at) user = await services.users.confirmEmail(tx, user.id)
-      await services.audit(tx, 'user_signedup', user, { ip: ctx.ip })
+      await services.audit(tx, 'user_signedup', user, ip)
       break
     case 'magiclink':
     case 'recovery':
       if (!user.email_confirmed_at) {
         user = await services.users.confirmEmail(tx, user.id)
-        await services.audit(tx, 'user_signedup', user, { ip: ctx.ip })
+        await services.audit(tx, 'user_signedup', user, ip)
       } else {
-        await services.audit(tx, 'login', user, { ip: ctx.ip })
+        await services.audit(tx, 'login', user, ip)
       }
       break
     case 'email_change': {
@@ -92,57 +98,53 @@ async function verify(
       )
       if (rowCount) {
         await services.users.update(tx, user.id, { email_change_confirm_status: 1 })
-        return { kind: 'single-confirmation' }
+        return { kind: 'message', message: SINGLE_CONFIRMATION_MESSAGE }
       }
       user = await completeEmailChange(services, tx, user.id)
-      await services.audit(tx, 'user_modified', user, { ip: ctx.ip })
+      await services.audit(tx, 'user_modified', user, ip)
       break
     }
   }
-
   if (input.pkceLink) {
     return { kind: 'code', code: await issueAuthCode(tx, user.id, authenticationMethodFor(type)) }
   }
-  const fresh = (await services.users.findById(tx, user.id)) as User
-  const session = await services.issueSession(tx, fresh, {
+  const fresh = (await services.users.findById(tx, user.id)) as UserRecord
+  const session = await services.sessions.issue(tx, fresh, {
     amr: 'otp',
     ip: ctx.ip,
     userAgent: ctx.userAgent,
   })
-  return { kind: 'session', session }
-}
-
-function stringParam(value: unknown): string {
-  return typeof value === 'string' ? value : ''
+  return { kind: 'session', user: session.user, session }
 }
 
 function requireEmailType(type: string): EmailVerifyType {
   if (type === 'sms' || type === 'phone_change') {
     throw new AuthError('phone_provider_disabled', 'Unsupported phone provider', { status: 400 })
   }
-  if (!isEmailVerifyType(type)) {
+  if (!isEmailVerifyType(type))
     throw new AuthError('validation_failed', 'Unsupported verification type', { status: 400 })
-  }
   return type
 }
 
-/** `POST /verify`. */
-export const verifyPost: RouteHandler = async (ctx) => {
-  const { body, services } = ctx
-  const type = stringParam(body.type)
-  const token = stringParam(body.token)
-  const tokenHash = stringParam(body.token_hash)
-  if (type === '') {
+/** GoTrue's `POST /verify`: a code (`email` + `token`) or a link token (`token_hash`). */
+export async function verifyOtp(
+  services: AuthServices,
+  input: VerifyOtpInput,
+  ctx: AuthCallContext,
+): Promise<VerifyOtpResult> {
+  const type = stringParam(input.type)
+  const token = stringParam(input.token)
+  const tokenHash = stringParam(input.token_hash)
+  if (type === '')
     throw new AuthError('validation_failed', 'Verify requires a verification type', { status: 400 })
-  }
   if ((token === '') === (tokenHash === '')) {
     throw new AuthError('validation_failed', 'Verify requires either a token or a token hash', {
       status: 400,
     })
   }
-  const phone = stringParam(body.phone)
-  const email = stringParam(body.email)
-  let input: { tokenHash: string } | { email: string; otp: string }
+  const phone = stringParam(input.phone)
+  const email = stringParam(input.email)
+  let credential: { tokenHash: string } | { email: string; otp: string }
   if (token !== '') {
     if (phone !== '' && email === '') {
       throw new AuthError('phone_provider_disabled', 'Unsupported phone provider', { status: 400 })
@@ -151,97 +153,59 @@ export const verifyPost: RouteHandler = async (ctx) => {
       throw new AuthError(
         'validation_failed',
         'Only an email address or phone number should be provided on verify',
-        { status: 400 },
+        {
+          status: 400,
+        },
       )
     }
     if (!isValidEmail(normalizeEmail(email))) {
       throw new AuthError('validation_failed', 'Invalid email format', { status: 422 })
     }
-    input = { email: normalizeEmail(email), otp: token }
+    credential = { email: normalizeEmail(email), otp: token }
   } else {
-    if (email !== '' || phone !== '' || stringParam(body.redirect_to) !== '') {
+    if (email !== '' || phone !== '' || stringParam(input.redirectTo) !== '') {
       throw new AuthError('validation_failed', 'Only the token_hash and type should be provided', {
         status: 400,
       })
     }
-    input = { tokenHash }
+    credential = { tokenHash }
   }
   const verifyType = requireEmailType(type)
-  await services.rateLimit(`verify:ip:${ctx.ip}`, services.options.rateLimits.verify)
+  const limit = services.options.rateLimits.verify
+  await services.rateLimit(`verify:ip:${ctx.ip ?? ''}`, limit)
   // Codes are 6 digits: the per-address limit stops guessing spread over many IPs.
-  if ('email' in input)
-    await services.rateLimit(`verify:email:${input.email}`, services.options.rateLimits.verify)
+  if ('email' in credential) await services.rateLimit(`verify:email:${credential.email}`, limit)
   const outcome = await services.transact((tx) =>
-    verify(ctx, tx, { type: verifyType, pkceLink: false, ...input }),
+    verifyToken(services, tx, { type: verifyType, pkceLink: false, ...credential }, ctx),
   )
-  if (outcome.kind === 'single-confirmation') {
-    return json({ msg: SINGLE_CONFIRMATION_MESSAGE, code: '200' })
-  }
-  return json((outcome as { session: SessionResponse }).session)
+  if (outcome.kind === 'message') return { user: null, session: null, message: outcome.message }
+  if (outcome.kind === 'code') throw new Error('unreachable: a POST /verify issues no PKCE code')
+  return { user: outcome.user, session: outcome.session }
 }
 
-/** `GET /verify`: the link in the mail. */
-export const verifyGet: RouteHandler = async (ctx) => {
-  const { query, services } = ctx
-  const type = query.get('type') ?? ''
-  const token = query.get('token') ?? ''
-  if (type === '') {
+/**
+ * GoTrue's `GET /verify`: the link in the mail (`token` is the link token). A `pkce_` link answers
+ * an auth code for `exchangeCodeForSession`; any other a session.
+ */
+export async function verifyLink(
+  services: AuthServices,
+  input: { type: EmailVerifyType; token: string },
+  ctx: AuthCallContext,
+): Promise<VerifyLinkResult> {
+  const type = stringParam(input.type)
+  const token = stringParam(input.token)
+  if (type === '')
     throw new AuthError('validation_failed', 'Verify requires a verification type', { status: 400 })
-  }
-  if (token === '') {
+  if (token === '')
     throw new AuthError('validation_failed', 'Verify requires a token or a token hash', { status: 400 })
-  }
-  const redirectTo = redirectParam(ctx)
-  const pkceLink = token.startsWith(PKCE_PREFIX)
-  await services.rateLimit(`verify:ip:${ctx.ip}`, services.options.rateLimits.verify)
-  let outcome: Outcome
-  try {
-    const verifyType = requireEmailType(type)
-    outcome = await services.transact((tx) =>
-      verify(ctx, tx, { type: verifyType, pkceLink, tokenHash: token }),
-    )
-  } catch (error) {
-    if (error instanceof AuthError && error.status < 500)
-      return redirect(errorRedirect(redirectTo, error, pkceLink))
-    throw error
-  }
-  if (outcome.kind === 'single-confirmation') {
-    return redirect(messageRedirect(redirectTo, SINGLE_CONFIRMATION_MESSAGE, pkceLink))
-  }
-  if (outcome.kind === 'code') {
-    const url = new URL(redirectTo)
-    url.searchParams.set('code', outcome.code)
-    return redirect(url.toString())
-  }
-  const { session } = outcome
-  const fragment = new URLSearchParams({
-    access_token: session.access_token,
-    expires_at: String(session.expires_at),
-    expires_in: String(session.expires_in),
-    refresh_token: session.refresh_token,
-    token_type: session.token_type,
-    type,
-  })
-  return redirect(`${redirectTo}#${fragment}`)
-}
-
-/** GoTrue's `prepErrorRedirectURL`: the error in the fragment (and in the query for PKCE). */
-function errorRedirect(redirectTo: string, error: AuthError, pkce: boolean): string {
-  const url = new URL(redirectTo)
-  const params = new URLSearchParams()
-  const oauth = OAUTH_ERROR[error.status]
-  if (oauth) params.set('error', oauth)
-  params.set('error_code', error.errorCode)
-  params.set('error_description', error.message)
-  if (pkce) for (const [name, value] of params) url.searchParams.set(name, value)
-  url.hash = params.toString()
-  return url.toString()
-}
-
-/** GoTrue's `prepRedirectURL`: an informational message (first of two email-change confirmations). */
-function messageRedirect(redirectTo: string, message: string, pkce: boolean): string {
-  const url = new URL(redirectTo)
-  if (pkce) url.searchParams.set('message', message)
-  url.hash = new URLSearchParams({ message }).toString()
-  return url.toString()
+  await services.rateLimit(`verify:ip:${ctx.ip ?? ''}`, services.options.rateLimits.verify)
+  const verifyType = requireEmailType(type)
+  return services.transact((tx) =>
+    verifyToken(
+      services,
+      tx,
+      { type: verifyType, pkceLink: token.startsWith(PKCE_PREFIX), tokenHash: token },
+      ctx,
+    ),
+  )
 }

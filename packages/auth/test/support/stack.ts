@@ -80,7 +80,8 @@ export async function createStack(overrides: Partial<AuthOptions> = {}): Promise
     jwt: { secret: TEST_JWT_SECRET },
     siteUrl: SITE_URL,
     externalUrl: url,
-    mail,
+    // Auth takes any `send(tx, message)`; mail's typed surface is `mail.api`.
+    mail: mail.api,
     // Unexpected errors fail loudly in test output instead of hiding behind the generic 500.
     onError: (error: unknown) => console.error('auth onError:', error),
     ...overrides,
@@ -132,7 +133,7 @@ export async function createStack(overrides: Partial<AuthOptions> = {}): Promise
       }
     },
     async close() {
-      await jobs.stop()
+      await jobs.close()
       await server?.close()
       await t.drop()
     },

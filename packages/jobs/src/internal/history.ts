@@ -1,5 +1,6 @@
 import type { Logger } from '@groundwork/core'
 import type { Queryable } from '../add-job'
+import { errorText } from './task-list'
 
 /** One finished attempt, as stored in `jobs.runs`. */
 export interface RunRecord {
@@ -74,7 +75,10 @@ export class HistoryWriter {
       try {
         await insertRuns(this.#db, batch)
       } catch (error) {
-        this.#logger.error(`groundwork jobs: could not record ${batch.length} run(s) in jobs.runs`, error)
+        // The message only: a driver error's `detail` can quote the failing row, payload included.
+        this.#logger.error(
+          `groundwork jobs: could not record ${batch.length} run(s) in jobs.runs: ${errorText(error)}`,
+        )
       }
     })
     return this.#flushing

@@ -15,6 +15,8 @@ export interface RunnerSettings {
   shutdownTimeout: number
   events: WorkerEvents
   heartbeat: Heartbeat
+  /** Tasks whose payloads may appear in log metadata (`logPayload: true`); every other payload is stripped. */
+  payloadTasks: ReadonlySet<string>
   /** Called once when the runner ends, whether by `stop()` or on its own (fatal error). */
   onExit?: (error: unknown) => void
 }
@@ -61,7 +63,7 @@ export async function startRunner(settings: RunnerSettings): Promise<Runner> {
       pollInterval: settings.pollInterval,
       noHandleSignals: true,
       gracefulShutdownAbortTimeout: settings.shutdownTimeout,
-      logger: toWorkerLogger(logger),
+      logger: toWorkerLogger(logger, { payloadTasks: settings.payloadTasks }),
       events,
     })
     runner.promise.then(

@@ -1,0 +1,60 @@
+import { createRouter, errorResponse, relativePath } from '@groundwork/core/kit'
+import type { AuthApi } from '../api/index'
+import { AuthError } from '../errors'
+import type { ResolvedAuthOptions } from '../options'
+import type { RedirectPolicy } from '../redirect'
+import { createCors } from './cors'
+import { API_VERSION_HEADER, gotrueErrorFormat, requestApiVersion } from './error-format'
+import { defaultClientIp, goTrueRequest, readBody } from './request'
+import type { HttpDeps } from './route'
+import { ROUTES } from './routes'
+
+/**
+ * The Web-standard handler of the GoTrue API: CORS, routing (the kit's router: 404, 405 with
+ * `Allow`), the body read once within `maxBodyBytes`/`maxJsonDepth`, the route (which calls
+ * `auth.api`), and errors in GoTrue's format for the request's API version. An `AuthError` of
+ * status 500 (an unexpected failure `api` wrapped) and anything unknown go to `onError` first.
+ */
+export function createHandler(deps: {
+  api: AuthApi
+  options: ResolvedAuthOptions
+  redirects: RedirectPolicy
+  externalUrl: string
+  verifyServiceRole: HttpDeps['verifyServiceRole']
+}): (request: Request) => Promise<Response> {
+  const { options, redirects } = deps
+  const { basePath, onError } = options
+  const router = createRouter(ROUTES)
+  const cors = createCors(options.cors)
+  const clientIp = options.clientIp ?? defaultClientIp
+  const limits = { maxBytes: options.maxBodyBytes, maxJsonDepth: options.maxJsonDepth }
+  const routeDeps: HttpDeps = {
+    api: deps.api,
+    externalUrl: deps.externalUrl,
+    verifyServiceRole: deps.verifyServiceRole,
+  }
+
+  async function respond(request: Request): Promise<Response> {
+    const preflight = cors.preflight(request)
+    if (preflight) return preflight
+    const apiVersion = requestApiVersion(request)
+    try {
+      const url = new URL(request.url)
+      const { route, params } = router.match(request.method, relativePath(url.pathname, basePath))
+      const body = await readBody(request, limits)
+      const ip = clientIp(request)
+      const response = await route.handler(
+        goTrueRequest({ request, url, params, body, ip, redirects }),
+        routeDeps,
+      )
+      if (apiVersion && !response.headers.has(API_VERSION_HEADER))
+        response.headers.set(API_VERSION_HEADER, apiVersion)
+      return request.method === 'HEAD' ? new Response(null, response) : response
+    } catch (error) {
+      if (error instanceof AuthError && error.status >= 500) onError?.(error.cause ?? error, request)
+      return errorResponse(error, gotrueErrorFormat(apiVersion), onError, request)
+    }
+  }
+
+  return async (request) => cors.decorate(request, await respond(request))
+}

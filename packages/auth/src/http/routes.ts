@@ -1,0 +1,21 @@
+import type { Route } from './route'
+import { accountRoutes } from './routes/accounts'
+import { adminRoutes } from './routes/admin'
+import { emailRoutes } from './routes/email'
+import { serverRoutes } from './routes/server'
+import { tokenRoute } from './routes/token'
+import { verifyLinkRoute } from './routes/verify-link'
+
+/**
+ * The GoTrue routes this handler serves, relative to where it is mounted.
+ *
+ * @see https://github.com/supabase/auth#endpoints
+ */
+export const ROUTES: readonly Route[] = [
+  ...accountRoutes,
+  tokenRoute,
+  ...emailRoutes,
+  verifyLinkRoute,
+  ...adminRoutes,
+  ...serverRoutes,
+]

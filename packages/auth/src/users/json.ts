@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto'
+import type { IdentityRow, UserRecord } from './record'
+
+/** A user's `app_metadata`: how they signed up (`provider`, `providers`) and what admins set. */
+export interface UserAppMetadata {
+  /** The first provider the user signed up with (`email`, `phone`, …). */
+  provider?: string
+  /** Every provider linked to the account. */
+  providers?: string[]
+  [key: string]: unknown
+}
+
+/** A user's `user_metadata`: what they (or `beforeSignUp`) set; the identity's claims are copied in. */
+export interface UserMetadata {
+  [key: string]: unknown
+}
+
+/**
+ * An identity as GoTrue answers it: `identity_id` is the row id, `id` the provider's user id.
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/models/identity.go
+ */
+export interface UserIdentity {
+  identity_id: string
+  id: string
+  user_id: string
+  identity_data: Record<string, unknown>
+  provider: string
+  last_sign_in_at: string | null
+  created_at: string
+  updated_at: string
+  email: string
+}
+
+/**
+ * The user object GoTrue answers (`models.User` JSON; auth-js' `User`): no secrets; timestamps as
+ * ISO strings, left out when unset; `email` and `phone` are `''` when unset.
+ *
+ * @see https://github.com/supabase/auth/blob/master/internal/models/user.go
+ * @see https://supabase.com/docs/reference/javascript/auth-getuser
+ */
+export interface User {
+  id: string
+  aud: string
+  role: string
+  email: string
+  email_confirmed_at?: string
+  invited_at?: string
+  phone: string
+  phone_confirmed_at?: string
+  confirmation_sent_at?: string
+  confirmed_at?: string
+  recovery_sent_at?: string
+  /** The address an email change waits to be confirmed for. */
+  new_email?: string
+  email_change_sent_at?: string
+  new_phone?: string
+  phone_change_sent_at?: string
+  reauthentication_sent_at?: string
+  last_sign_in_at?: string
+  app_metadata: UserAppMetadata
+  user_metadata: UserMetadata
+  identities: UserIdentity[]
+  created_at: string
+  updated_at: string
+  banned_until?: string
+  deleted_at?: string
+  is_anonymous: boolean
+}
+
+type OptionalField = {
+  [K in keyof User]-?: undefined extends User[K] ? K : never
+}[keyof User]
+
+/** Renders a {@link UserRecord} as GoTrue's user JSON (the key order is GoTrue's, too). */
+export function toUser(record: UserRecord): User {
+  const user: Record<string, unknown> = {
+    id: record.id,
+    aud: record.aud,
+    role: record.role,
+    email: record.email ?? '',
+  }
+  const optional = (key: OptionalField, value: Date | string | null | undefined) => {
+    if (value !== null && value !== undefined && value !== '')
+      user[key] = value instanceof Date ? value.toISOString() : value
+  }
+  optional('email_confirmed_at', record.email_confirmed_at)
+  optional('invited_at', record.invited_at)
+  user.phone = record.phone ?? ''
+  optional('phone_confirmed_at', record.phone_confirmed_at)
+  optional('confirmation_sent_at', record.confirmation_sent_at)
+  optional('confirmed_at', record.confirmed_at)
+  optional('recovery_sent_at', record.recovery_sent_at)
+  optional('new_email', record.email_change)
+  optional('email_change_sent_at', record.email_change_sent_at)
+  optional('new_phone', record.phone_change)
+  optional('phone_change_sent_at', record.phone_change_sent_at)
+  optional('reauthentication_sent_at', record.reauthentication_sent_at)
+  optional('last_sign_in_at', record.last_sign_in_at)
+  user.app_metadata = record.raw_app_meta_data ?? {}
+  user.user_metadata = record.raw_user_meta_data ?? {}
+  user.identities = record.identities.map(toIdentity)
+  user.created_at = record.created_at.toISOString()
+  user.updated_at = record.updated_at.toISOString()
+  optional('banned_until', record.banned_until)
+  optional('deleted_at', record.deleted_at)
+  user.is_anonymous = record.is_anonymous
+  return user as unknown as User
+}
+
+/** Renders an identity row as GoTrue does. */
+export function toIdentity(identity: IdentityRow): UserIdentity {
+  return {
+    identity_id: identity.id,
+    id: identity.provider_id,
+    user_id: identity.user_id,
+    identity_data: identity.identity_data,
+    provider: identity.provider,
+    last_sign_in_at: identity.last_sign_in_at?.toISOString() ?? null,
+    created_at: identity.created_at.toISOString(),
+    updated_at: identity.updated_at.toISOString(),
+    email: identity.email ?? '',
+  }
+}
+
+/**
+ * What GoTrue answers a sign-up for an already confirmed address (without autoconfirm): a
+ * plausible, never-stored user with no identities, so the answer does not reveal the account.
+ */
+export function obfuscatedUser(email: string, userMetadata: UserMetadata): User {
+  const now = new Date().toISOString()
+  return {
+    id: randomUUID(),
+    aud: 'authenticated',
+    role: '',
+    email,
+    phone: '',
+    confirmation_sent_at: now,
+    app_metadata: { provider: 'email', providers: ['email'] },
+    user_metadata: userMetadata,
+    identities: [],
+    created_at: now,
+    updated_at: now,
+    is_anonymous: false,
+  }
+}

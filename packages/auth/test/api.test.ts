@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AuthApi, AuthError, OAuthError } from '../src/index'
+import { countRequests } from './support/no-request'
+import { codeOf, createStack, linkOf, type Stack } from './support/stack'
+
+// `auth.api` against real Postgres, in-process: every method, each call proven to construct no
+// `Request` (the api is the service layer's typed surface; the handler sits on top of it).
+
+let s: Stack
+/** `s.auth.api`, recording which methods the tests call (the last test checks that all were). */
+let api: AuthApi
+const called = new Set<string>()
+
+function recorded<T extends object>(target: T, prefix = ''): T {
+  return new Proxy(target, {
+    get(object, name, receiver) {
+      const value = Reflect.get(object, name, receiver)
+      if (typeof name !== 'string') return value
+      if (typeof value === 'function') {
+        return (...args: unknown[]) => {
+          called.add(prefix + name)
+          return (value as (...args: unknown[]) => unknown)(...args)
+        }
+      }
+      return typeof value === 'object' && value !== null ? recorded(value, `${prefix}${name}.`) : value
+    },
+  })
+}
+
+beforeAll(async () => {
+  s = await createStack({
+    anonymousSignIns: true,
+    rateLimits: { emailFrequencySeconds: 0, emailSent: false },
+  })
+  api = recorded(s.auth.api)
+})
+afterAll(async () => {
+  await s?.close()
+})
+
+let counter = 0
+const address = (tag: string) => `api-${tag}-${++counter}-${Date.now()}@example.com`
+
+/** Runs `fn` and fails when it built a Request. */
+async function inProcess<T>(fn: () => Promise<T>): Promise<T> {
+  const { result, requests } = await countRequests(fn)
+  expect(requests, 'Request objects built by an in-process call').toBe(0)
+  return result
+}
+
+describe('the Request probe', () => {
+  it('counts a Request built while it runs (so a zero below means something)', async () => {
+    const { requests } = await countRequests(async () => new Request('http://probe.test/'))
+    expect(requests).toBe(1)
+  })
+})
+
+describe('auth.api: accounts and sessions', () => {
+  it('signs up, signs in, refreshes, resolves, updates, reauthenticates and signs out', async () => {
+    const email = address('account')
+    const signedUp = await inProcess(() => api.signUp({ email, password: 'correct horse', data: { n: 1 } }))
+    expect(signedUp.session).toBeNull()
+    expect(signedUp.user).toMatchObject({ email, user_metadata: { n: 1 }, is_anonymous: false })
+    const confirmed = await inProcess(() =>
+      api.admin.updateUserById(signedUp.user.id, { email_confirm: true }),
+    )
+    expect(confirmed.email_confirmed_at).toEqual(expect.any(String))
+
+    const { session, user, weakPassword } = await inProcess(() =>
+      api.signInWithPassword({ email, password: 'correct horse' }),
+    )
+    expect(session).toMatchObject({ token_type: 'bearer', expires_in: 3600, user: { id: user.id } })
+    expect(weakPassword).toBeUndefined()
+    const refreshed = await inProcess(() => api.refreshSession(session.refresh_token))
+    expect(refreshed.refresh_token).not.toBe(session.refresh_token)
+
+    const verified = await inProcess(() => api.verifyAccessToken(refreshed.access_token))
+    expect(verified).toMatchObject({
+      user: { id: user.id, email },
+      claims: { sub: user.id, role: 'authenticated' },
+    })
+    expect(verified.sessionId).toBe(verified.claims.session_id)
+    expect((await inProcess(() => api.getUser(refreshed.access_token))).id).toBe(user.id)
+    const updated = await inProcess(() =>
+      api.updateUser(refreshed.access_token, { data: { n: 2, gone: null } }),
+    )
+    expect(updated.user_metadata).toMatchObject({ n: 2 })
+
+    await inProcess(() => api.reauthenticate(refreshed.access_token))
+    expect(codeOf(await s.nextMail(email, 1))).toMatch(/^\d{6}$/)
+
+    await inProcess(() => api.signOut(refreshed.access_token, 'local'))
+    await expect(inProcess(() => api.getUser(refreshed.access_token))).rejects.toMatchObject({
+      errorCode: 'session_not_found',
+      status: 403,
+    })
+  })
+
+  it('signs up anonymously with a session', async () => {
+    const { user, session } = await inProcess(() => api.signUp({}))
+    expect(user.is_anonymous).toBe(true)
+    expect(session?.user.id).toBe(user.id)
+  })
+
+  it('answers settings, health and the (empty, HS256) key set', async () => {
+    expect(await inProcess(() => api.getSettings())).toMatchObject({
+      external: { email: true, anonymous_users: true },
+    })
+    expect(await inProcess(() => api.health())).toMatchObject({ name: 'GoTrue' })
+    expect(await inProcess(() => api.jwks())).toEqual({ keys: [] })
+  })
+
+  it('throws typed errors: AuthError with the GoTrue code, OAuthError where GoTrue answers one', async () => {
+    const wrong = await inProcess(() =>
+      api.signInWithPassword({ email: address('none'), password: 'x' }),
+    ).catch((error: unknown) => error)
+    expect(wrong).toBeInstanceOf(AuthError)
+    expect(wrong).toMatchObject({
+      code: 'AUTH_INVALID_CREDENTIALS',
+      errorCode: 'invalid_credentials',
+      status: 400,
+    })
+    const missing = await api.refreshSession('').catch((error: unknown) => error)
+    expect(missing).toBeInstanceOf(OAuthError)
+    expect(missing).toMatchObject({ error: 'invalid_request', status: 400 })
+    await expect(api.getUser('')).rejects.toMatchObject({ errorCode: 'no_authorization', status: 401 })
+  })
+})
+
+describe('auth.api: email flows', () => {
+  it('signInWithOtp → verifyOtp; resend; resetPasswordForEmail → verifyLink', async () => {
+    const email = address('otp')
+    await inProcess(() => api.signInWithOtp({ email, data: { via: 'api' } }))
+    const first = await s.nextMail(email)
+    await inProcess(() => api.resend({ type: 'signup', email }))
+    const resent = await s.nextMail(email, 1)
+    expect(codeOf(resent)).not.toBe(codeOf(first))
+    const verified = await inProcess(() => api.verifyOtp({ type: 'email', email, token: codeOf(resent) }))
+    expect(verified.user).toMatchObject({ email, user_metadata: { via: 'api' } })
+    expect(verified.session?.access_token).toEqual(expect.any(String))
+
+    await inProcess(() => api.resetPasswordForEmail(email))
+    const token = new URL(linkOf(await s.nextMail(email, 2))).searchParams.get('token') ?? ''
+    const linked = await inProcess(() => api.verifyLink({ type: 'recovery', token }))
+    expect(linked).toMatchObject({ kind: 'session', user: { email } })
+  })
+
+  it('PKCE: a magic link verified in-process answers a code that exchangeCodeForSession trades', async () => {
+    const email = address('pkce')
+    await api.admin.createUser({ email, email_confirm: true })
+    const verifier = 'v'.repeat(50)
+    const challenge = createHash('sha256').update(verifier).digest('base64url')
+    await inProcess(() => api.signInWithOtp({ email, codeChallenge: challenge, codeChallengeMethod: 's256' }))
+    const token = new URL(linkOf(await s.nextMail(email))).searchParams.get('token') ?? ''
+    expect(token.startsWith('pkce_')).toBe(true)
+    const linked = await inProcess(() => api.verifyLink({ type: 'magiclink', token }))
+    if (linked.kind !== 'code') throw new Error(`expected a code, got ${linked.kind}`)
+    const session = await inProcess(() => api.exchangeCodeForSession(linked.code, verifier))
+    expect(session.user.email).toBe(email)
+  })
+})
+
+describe('auth.api.admin: trusted in-process calls', () => {
+  it('creates, reads, lists, updates, invites, generates links, audits and deletes', async () => {
+    const { admin } = api
+    const email = address('admin')
+    const created = await inProcess(() =>
+      admin.createUser({
+        email,
+        password: 'correct horse',
+        email_confirm: true,
+        app_metadata: { plan: 'pro' },
+      }),
+    )
+    expect(created).toMatchObject({ email, app_metadata: { plan: 'pro', provider: 'email' } })
+    expect((await inProcess(() => admin.getUserById(created.id))).id).toBe(created.id)
+    const page = await inProcess(() => admin.listUsers({ page: 1, perPage: 1000, filter: 'api-admin' }))
+    expect(page.users.map((user) => user.email)).toContain(email)
+    expect(page).toMatchObject({ aud: 'authenticated', page: 1, perPage: 1000, nextPage: null })
+    const banned = await inProcess(() =>
+      admin.updateUserById(created.id, { ban_duration: '1h', role: 'editor' }),
+    )
+    expect(banned).toMatchObject({ role: 'editor', banned_until: expect.any(String) })
+
+    const invited = address('invited')
+    expect(
+      (await inProcess(() => admin.inviteUserByEmail(invited, { data: { team: 'a' } }))).invited_at,
+    ).toEqual(expect.any(String))
+    expect((await s.nextMail(invited)).subject).toBeTruthy()
+    const link = await inProcess(() => admin.generateLink({ type: 'recovery', email }))
+    expect(link.user.id).toBe(created.id)
+    expect(link.properties).toMatchObject({
+      verification_type: 'recovery',
+      email_otp: expect.stringMatching(/^\d{6}$/),
+    })
+    expect(link.properties.action_link).toContain(`token=${link.properties.hashed_token}`)
+
+    const audit = await inProcess(() => admin.listAuditLog({ query: 'action:user_invited', perPage: 5 }))
+    expect(audit.entries.length).toBeGreaterThan(0)
+    expect(audit.entries[0]?.payload).toMatchObject({ action: 'user_invited', actor_id: '' })
+
+    await inProcess(() => admin.deleteUser(created.id))
+    await expect(inProcess(() => admin.getUserById(created.id))).rejects.toMatchObject({
+      errorCode: 'user_not_found',
+      status: 404,
+    })
+  })
+
+  it('names the acting admin in the audit log when the caller says who acts', async () => {
+    const actor = { id: '00000000-0000-4000-8000-00000000a11c', email: 'ops@example.com', phone: null }
+    const user = await api.admin.createUser({ email: address('actor') }, { actor })
+    const { entries } = await api.admin.listAuditLog({ query: 'author:ops@example.com' })
+    expect(entries[0]?.payload).toMatchObject({ actor_id: actor.id, traits: { user_id: user.id } })
+  })
+})
+
+describe('coverage', () => {
+  it('called every method of auth.api and auth.api.admin above', () => {
+    const methods = [
+      ...Object.keys(s.auth.api).filter((name) => name !== 'admin'),
+      ...Object.keys(s.auth.api.admin).map((name) => `admin.${name}`),
+    ]
+    expect(methods.filter((name) => !called.has(name))).toEqual([])
+  })
+})
