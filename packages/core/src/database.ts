@@ -6,6 +6,7 @@ import { claimParameters, type JwtClaims, type RequestContext, SET_CLAIMS_SQL } 
 import { parseOptions } from './config'
 import { GroundworkError } from './errors'
 import { type Logger, SILENT_LOGGER } from './logger'
+import type { PrincipalCheck } from './principal'
 import { type RoleNames, roleNamesSchema } from './roles'
 
 // biome-ignore lint/suspicious/noExplicitAny: the host's schema is unknown to us; callers may pass their own Kysely type.
@@ -58,6 +59,11 @@ export interface WithClaimsOptions extends RequestContext {
   readOnly?: boolean
   /** Run inside this caller's transaction instead of a new one; settings are restored afterwards. */
   transaction?: Transaction
+  /**
+   * Statements to run right after the claims (a `Principal`'s `checks`): one raising
+   * `SQLSTATE 'PT401'` refuses the request with 401 `CORE_CREDENTIALS_REVOKED`.
+   */
+  checks?: readonly PrincipalCheck[]
   /**
    * Cancels the running statement (`pg_cancel_backend`) when it aborts, e.g. the `request.signal`
    * of an HTTP request whose client went away; the connection is then discarded, not reused.
@@ -229,13 +235,21 @@ export function createDatabase(options: DatabaseOptions): Database {
     logger,
     async withClaims(claims, fn, opts = {}) {
       const params = parametersFor(claims, opts)
-      if (opts.transaction) return withClaimsInside(opts.transaction, params, fn)
+      const checks = opts.checks ?? []
+      const checked: typeof fn =
+        checks.length === 0
+          ? fn
+          : async (tx) => {
+              await runChecks(tx, checks)
+              return fn(tx)
+            }
+      if (opts.transaction) return withClaimsInside(opts.transaction, params, checked)
       return inTransaction(
         opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN',
         async (tx) => {
           await tx.query({ name: 'groundwork_set_claims', text: SET_CLAIMS_SQL, values: params })
         },
-        fn,
+        checked,
         opts.signal,
       )
     },
@@ -251,6 +265,24 @@ export function createDatabase(options: DatabaseOptions): Database {
     },
   }
   return db
+}
+
+/** Runs a principal's checks; a `PT401` from one is the credential being refused. */
+async function runChecks(tx: Transaction, checks: readonly PrincipalCheck[]): Promise<void> {
+  for (const check of checks) {
+    try {
+      await tx.query(check.text, [...check.values])
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'PT401') {
+        throw new GroundworkError('CORE_CREDENTIALS_REVOKED', (error as Error).message, {
+          status: 401,
+          cause: error,
+          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        })
+      }
+      throw error
+    }
+  }
 }
 
 /**

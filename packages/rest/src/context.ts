@@ -120,6 +120,8 @@ export interface RestContext {
   /** The open transaction, already running as the caller's role with claims set. */
   tx: Transaction
   cache: SchemaCache
+  /** Refuses a relation the caller may not touch (allowed tables); called for every embed. */
+  authorize: (relation: Relation) => void
   /** This `createRest` instance's prepared-statement names (reset when `cache` changes). */
   statements: StatementNames
   options: ResolvedRestOptions

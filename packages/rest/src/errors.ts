@@ -257,6 +257,7 @@ export function toRestError(
         status: error.status,
         details: typeof error.details === 'string' ? error.details : null,
         hint: error.hint ?? null,
+        headers: error.headers ?? {},
       })
     }
   }

@@ -34,12 +34,20 @@ export interface EmbedNode {
   joinAlias: string
 }
 
+/** Options of {@link buildPlan}. */
+export interface PlanOptions {
+  rootAlias?: string
+  aggregates: boolean
+  /** Called with every embedded relation (throw to refuse it: allowed tables). */
+  authorize?: ((relation: Relation) => void) | undefined
+}
+
 /** Builds the plan of a read over `relation` from the parsed query, resolving relationships. */
 export function buildPlan(
   cache: SchemaCache,
   relation: Relation,
   query: ParsedQuery,
-  options: { rootAlias?: string; aggregates: boolean },
+  options: PlanOptions,
 ): PlanNode {
   let counter = 0
   const nextAlias = () => `pgrst_${++counter}`
@@ -102,7 +110,7 @@ function node(
   select: SelectItem[],
   alias: string,
   nextAlias: () => string,
-  options: { aggregates: boolean },
+  options: PlanOptions,
   embedded = false,
 ): PlanNode {
   if (embedded) select = select.map((item) => legacyCount(cache, relation, item))
@@ -131,6 +139,7 @@ function node(
         `Could not find a relationship between '${relation.name}' and '${item.name}' in the schema cache`,
       )
     }
+    options.authorize?.(target)
     const toOne = relationship.cardinality === 'many-to-one' || relationship.cardinality === 'one-to-one'
     if (item.spread && !toOne) {
       throw pgrstError(

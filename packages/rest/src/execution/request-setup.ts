@@ -1,6 +1,6 @@
 import {
   type Database,
-  type JwtClaims,
+  type Principal,
   quoteIdent,
   type RequestContext,
   type Transaction,
@@ -54,7 +54,7 @@ export function preRequestStatement(options: ResolvedRestOptions): SetupStatemen
 export function requestSetup(
   db: Database,
   options: ResolvedRestOptions,
-  claims: JwtClaims | null,
+  principal: Pick<Principal, 'claims' | 'checks'>,
   context: RequestContext,
   schema: string,
 ): SetupStatement[] {
@@ -62,8 +62,10 @@ export function requestSetup(
     {
       name: 'gw_rest_set_claims',
       text: SET_CLAIMS_AND_SEARCH_PATH_SQL,
-      values: [...db.claimParameters(claims, context), searchPathFor(options, schema)],
+      values: [...db.claimParameters(principal.claims, context), searchPathFor(options, schema)],
     },
+    // The caller's checks (a revoked API key raises PT401), in the same round trip.
+    ...(principal.checks ?? []).map((check) => ({ text: check.text, values: [...check.values] })),
   ]
   const preRequest = preRequestStatement(options)
   if (preRequest) statements.push(preRequest)

@@ -1,4 +1,4 @@
-import type { Principal } from '@groundwork/core'
+import { type Principal, rateLimitHeaders } from '@groundwork/core'
 import { boundedHeader, readText, relativePath } from '@groundwork/core/kit'
 import type { RestResult } from '../context'
 import { authenticationError, type RestError, toRestError } from '../errors'
@@ -61,9 +61,10 @@ export function createHandler(
 
     let result: RestResult
     let anonymous = true
+    let principal: Principal | null = null
     try {
       for (const name of PARSED_HEADERS) boundedHeader(request.headers, name)
-      const principal = await authenticate(request).catch((error: unknown) => {
+      principal = await authenticate(request).catch((error: unknown) => {
         throw authenticationError(error, report(request))
       })
       anonymous = isAnonymous(principal, options)
@@ -79,7 +80,7 @@ export function createHandler(
     } catch (error) {
       result = errorResult(toRestError(error, anonymous, report(request)))
     }
-    const headers = new Headers(result.headers)
+    const headers = new Headers({ ...rateLimitHeaders(principal), ...result.headers })
     if (cors) for (const [key, value] of Object.entries(cors)) headers.set(key, value)
     return new Response(method === 'HEAD' ? null : result.body, { status: result.status, headers })
   }

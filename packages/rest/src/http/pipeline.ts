@@ -1,4 +1,4 @@
-import type { Principal, Transaction } from '@groundwork/core'
+import { assertAccess, type Principal, type Transaction } from '@groundwork/core'
 import { assertJsonDepth, decodeSegment } from '@groundwork/core/kit'
 import type { ResponseRow } from '../compiler/response'
 import type { Executor, RestContext, RestMethod, RestResult } from '../context'
@@ -199,6 +199,17 @@ export async function runPipeline(
   const restMethod = (method === 'OPTIONS' ? 'GET' : method) as RestMethod
   const executor = rpc ? deps.executeRpc : readLike ? deps.executeRead : deps.executeWrite
   const readOnly = readLike || rpc?.overloads.every((f) => f.volatility !== 'volatile')
+  // Scopes and allowed tables (API keys): reads, calls of functions that are not volatile and
+  // subscriptions need `read`; everything else `write`. Embeds are checked as they are planned.
+  const operation = readOnly ? 'read' : 'write'
+  const serviceRole = options.db.roles.service
+  assertAccess(
+    principal,
+    { operation, tables: [rpc ? `${schema}.${rpc.name}` : `${schema}.${(relation as Relation).name}`] },
+    serviceRole,
+  )
+  const authorize = (target: Relation) =>
+    assertAccess(principal, { operation, tables: [`${target.schema}.${target.name}`] }, serviceRole)
 
   // Prefer: tx= is honoured only when the configuration allows overriding (PostgREST's db-tx-end).
   const allowOverride = options.txEnd.endsWith('allow-override')
@@ -228,12 +239,13 @@ export async function runPipeline(
     range,
     principal,
     cache,
+    authorize,
     statements: deps.statements,
     options,
     applied,
   }
   const context = { method, path, headers: request.headers }
-  const setup = transaction ? [] : requestSetup(options.db, options, claims, context, schema)
+  const setup = transaction ? [] : requestSetup(options.db, options, principal, context, schema)
 
   let result: RestResult | null = null
   // Hot path: a read that is one statement runs pipelined (one round trip instead of four).
@@ -282,6 +294,7 @@ export async function runPipeline(
       result = await options.db.withClaims(claims, work, {
         ...context,
         readOnly,
+        ...(principal.checks ? { checks: principal.checks } : {}),
         signal: request.signal,
         ...(transaction ? { transaction } : {}),
       })

@@ -27,7 +27,10 @@ export interface CompiledRead {
 export function compileRead(ctx: ReadRequest): CompiledRead {
   const relation = ctx.relation
   if (!relation) throw new Error('compileRead needs a relation')
-  const plan = buildPlan(ctx.cache, relation, ctx.query, { aggregates: ctx.options.aggregates })
+  const plan = buildPlan(ctx.cache, relation, ctx.query, {
+    aggregates: ctx.options.aggregates,
+    authorize: ctx.authorize,
+  })
   const params = new SqlParams()
   const node = compileNode(ctx.cache, plan, params)
   const from = `${qualified(relation.schema, relation.name)} AS ${ident(plan.alias)}`

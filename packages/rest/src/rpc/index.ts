@@ -200,6 +200,7 @@ function callRows(
   const plan = buildPlan(ctx.cache, relation, ctx.query, {
     rootAlias: alias,
     aggregates: ctx.options.aggregates,
+    authorize: ctx.authorize,
   })
   const node = compileNode(ctx.cache, plan, params)
   const where = node.conditions.length > 0 ? ` WHERE ${node.conditions.join(' AND ')}` : ''

@@ -222,6 +222,7 @@ function responseSql(
     const plan = buildPlan(ctx.cache, relation, rootOnly(ctx.query), {
       rootAlias: relation.name,
       aggregates: ctx.options.aggregates,
+      authorize: ctx.authorize,
     })
     const node = compileNode(ctx.cache, plan, params)
     source =
