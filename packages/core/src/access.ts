@@ -65,6 +65,14 @@ export function assertAccess(
   }
 }
 
+/**
+ * Whether a caller may use admin endpoints: the service role (not narrowed by scopes), or a caller
+ * whose scopes include `admin` (an admin-scoped API key).
+ */
+export function canAdminister(principal: Principal, serviceRole = 'service_role'): boolean {
+  return principal.scopes === undefined ? principal.role === serviceRole : principal.scopes.includes('admin')
+}
+
 /** `RateLimit-*` response headers for a caller with a budget (IETF draft-ietf-httpapi-ratelimit-headers). */
 export function rateLimitHeaders(principal: Principal | null | undefined): Record<string, string> {
   const state = principal?.rateLimit

@@ -1,5 +1,5 @@
 export type { AccessErrorCode, AccessRequest } from './access'
-export { assertAccess, rateLimitHeaders } from './access'
+export { assertAccess, canAdminister, rateLimitHeaders } from './access'
 export type { JwtClaims, RequestContext } from './claims'
 export { clientAddress } from './client-address'
 export type { ConnectingRoleOptions } from './connecting-role'

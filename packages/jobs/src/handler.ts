@@ -1,4 +1,4 @@
-import { type Authenticate, isGroundworkError, type OnError } from '@groundwork/core'
+import { type Authenticate, canAdminister, isGroundworkError, type OnError } from '@groundwork/core'
 import { type BodyLimits, readValidated, type ServedRoute, serveRoutes } from '@groundwork/core/kit'
 import { z } from 'zod'
 import type { JobState, JobsApi } from './api'
@@ -179,7 +179,7 @@ export function createJobsHandler(settings: JobsHandlerSettings): (request: Requ
         )
       }
       const principal = await settings.authenticate(request)
-      if (principal.role !== settings.serviceRole) {
+      if (!canAdminister(principal, settings.serviceRole)) {
         throw jobsError('JOBS_FORBIDDEN', 'The jobs admin API requires the service role')
       }
     },

@@ -1,4 +1,4 @@
-import type { Authenticate, OnError } from '@groundwork/core'
+import { type Authenticate, canAdminister, type OnError } from '@groundwork/core'
 import { type BodyLimits, readValidated, type ServedRoute, serveRoutes } from '@groundwork/core/kit'
 import { z } from 'zod'
 import type { MailApi } from './create-mail'
@@ -120,7 +120,7 @@ export function createMailHandlers(settings: MailHandlerSettings) {
         )
       }
       const principal = await settings.authenticate(request)
-      if (principal.role !== settings.serviceRole) {
+      if (!canAdminister(principal, settings.serviceRole)) {
         throw mailError('MAIL_FORBIDDEN', 'The mail admin API requires the service role')
       }
     },

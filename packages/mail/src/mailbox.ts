@@ -1,4 +1,4 @@
-import { type Authenticate, isGroundworkError, type OnError } from '@groundwork/core'
+import { type Authenticate, canAdminister, isGroundworkError, type OnError } from '@groundwork/core'
 import { json, relativePath, type ServedRoute, serveRoutes } from '@groundwork/core/kit'
 import type { MailApi } from './create-mail'
 import { type MailError, mailError } from './errors'
@@ -76,7 +76,7 @@ export function createMailboxHandler(settings: MailboxHandlerSettings) {
       throw mailError('MAIL_FORBIDDEN', 'The dev mailbox needs `authenticate` to check the service-role key')
     }
     const principal = await settings.authenticate(request)
-    if (principal.role === settings.serviceRole) return
+    if (canAdminister(principal, settings.serviceRole)) return
     if (principal.kind === 'anonymous') {
       throw mailError('MAIL_UNAUTHORIZED', 'The dev mailbox requires the service-role key', {
         hint: 'Send it as `Authorization: Bearer <service_role key>` or in the `apikey` header.',
