@@ -26,6 +26,8 @@ export interface RealtimeStats {
   checks: number
   /** Total time (ms) spent waiting for visibility round trips. */
   visibilityMs: number
+  /** Streams ended since start because their credentials ended (session, user or API key revoked). */
+  revoked: number
 }
 
 /** Options of {@link RealtimeApi.openStream}. */
@@ -40,7 +42,7 @@ export interface OpenStreamOptions {
 export interface RealtimeStream {
   /** The `text/event-stream` bytes: `retry:`, `ready`, changes, broadcast, presence, heartbeats. */
   readonly body: ReadableStream<Uint8Array>
-  /** True once the stream ended (consumer gone, slow consumer, token expiry, `close()`). */
+  /** True once the stream ended (consumer gone, slow consumer, token expiry, revoked credentials, `close()`). */
   readonly closed: boolean
   /** Ends the stream with a final `disconnect` event carrying the resume point. */
   close(): void
@@ -66,8 +68,10 @@ export interface RealtimeApi {
   ): Promise<void>
   /**
    * Opens a change stream for `principal` (what the handler's `GET|POST /stream` answers with):
-   * its tables (visibility by RLS, per change) and channels (broadcast and presence, by the
-   * policies on `realtime.messages`). Throws `REALTIME_NOT_STARTED` before `start()`.
+   * its tables (visibility by the tables' RLS policies, per logged change) and channels (broadcast
+   * and presence, by the policies on `realtime.messages`). The stream ends with `event: error`
+   * when the principal's session, user or API key is revoked (`groundwork_revocations`). Throws
+   * `REALTIME_NOT_STARTED` before `start()`.
    *
    * @example
    * ```ts
@@ -85,7 +89,7 @@ export interface RealtimeApi {
 
 /** The api of the service whose parts `context` holds; streams open through `openConnection`. */
 export function createRealtimeApi(context: RealtimeContext, openConnection: OpenConnection): RealtimeApi {
-  const { db, options, changes, channels, connections } = context
+  const { db, options, changes, channels, connections, revocations } = context
   const api: RealtimeApi = {
     async enable(table) {
       await db.query('select realtime.enable($1)', [table]).catch(rethrowDatabaseError)
@@ -150,6 +154,7 @@ export function createRealtimeApi(context: RealtimeContext, openConnection: Open
         batches: changes.batches,
         checks: changes.checks,
         visibilityMs: changes.visibilityMs,
+        revoked: revocations.ended,
       }
     },
   }

@@ -5,9 +5,11 @@ import { createRealtimeApi, type RealtimeApi } from './api'
 import { createRealtimeHandler } from './handler'
 import { ChangeHub } from './internal/change-hub'
 import { ChannelHub } from './internal/channel-hub'
+import type { Connection } from './internal/connection'
 import type { RealtimeContext } from './internal/context'
 import { createLifecycle } from './internal/lifecycle'
 import { createStreamOpener } from './internal/open-stream'
+import { Revocations } from './internal/revocations'
 import { migrations } from './migrations'
 import { type RealtimeOptions, realtimeOptionsSchema } from './options'
 import { createPruneTask, type RealtimePruneTask } from './tasks'
@@ -32,10 +34,11 @@ export interface Realtime extends GroundworkService<RealtimeApi> {
 }
 
 /**
- * Creates the realtime service: database change streams over SSE, visibility decided by Postgres
- * RLS per subscriber identity (one round trip per batch), resume by `Last-Event-ID`, bounded
- * per-subscriber buffers, and broadcast + presence channels authorized by policies on
- * `realtime.messages`.
+ * Creates the realtime service: database change streams over SSE, visibility decided by the
+ * table's RLS policies on each logged row, per subscriber identity (one round trip per batch),
+ * resume by `Last-Event-ID`, bounded per-subscriber buffers, streams that end when their
+ * credentials do (`groundwork_revocations`), and broadcast + presence channels authorized by
+ * policies on `realtime.messages`.
  *
  * It composes the parts: the shared {@link RealtimeContext} (hubs, open connections), the
  * lifecycle (tailers, LISTEN, heartbeat), stream opening, the api, and the handler over the api.
@@ -54,6 +57,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   const resolved = parseOptions(realtimeOptionsSchema, options, 'createRealtime')
   const { db } = resolved
   const logger = resolved.logger ?? db.logger
+  const connections = new Set<Connection>()
   const context: RealtimeContext = {
     db,
     options: resolved,
@@ -61,7 +65,8 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     instanceId: resolved.instanceId ?? randomUUID(),
     changes: new ChangeHub(db, logger, resolved.visibilityConcurrency),
     channels: new ChannelHub(db),
-    connections: new Set(),
+    connections,
+    revocations: new Revocations(db, connections, logger),
   }
   const lifecycle = createLifecycle(context)
   const api = createRealtimeApi(

@@ -69,7 +69,12 @@ export interface SubscribeHandlers<Row = Record<string, unknown>> {
   /** The resume point was pruned: reload your state, then rely on the stream again. */
   onResync?: (info: { reason: string; last_event_id: string; pruned_through: string }) => void
   onStatus?: (status: RealtimeStatus, detail?: { reason?: string; attempt?: number }) => void
-  /** Network errors (retried) and refusals (4xx: not retried; the subscription closes). */
+  /**
+   * Network errors (retried), refusals (4xx: not retried; the subscription closes) and streams
+   * ended because their credentials ended (`status` 401, `code` `REALTIME_SESSION_REVOKED`,
+   * `REALTIME_USER_BANNED`, `REALTIME_USER_DELETED` or `REALTIME_KEY_REVOKED`: retried only when
+   * `token` is a function, which may return a fresh token).
+   */
   onError?: (error: RealtimeClientError | Error) => void
 }
 
@@ -183,6 +188,8 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
         while (!controller.signal.aborted) {
           handlers.onStatus?.(attempt === 0 ? 'connecting' : 'reconnecting', { attempt })
           let reason: string | undefined
+          // Set by the stream's final `error` event (assigned in the parser's callback).
+          const ended: { error: RealtimeClientError | null } = { error: null }
           try {
             const extra: Record<string, string> = {
               accept: 'text/event-stream',
@@ -238,6 +245,15 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
                     case 'disconnect':
                       reason = data?.reason
                       break
+                    case 'error':
+                      // The stream's credentials ended (session revoked, user banned or deleted,
+                      // API key revoked): as a 401, resumed only with a fresh token.
+                      ended.error = new RealtimeClientError(
+                        401,
+                        typeof data?.code === 'string' ? data.code : 'REALTIME_REVOKED',
+                        typeof data?.message === 'string' ? data.message : 'Credentials revoked',
+                      )
+                      break
                   }
                 },
               })
@@ -253,6 +269,11 @@ export function createRealtimeClient(options: RealtimeClientOptions): RealtimeCl
             handlers.onError?.(error as Error)
           }
           if (controller.signal.aborted) break
+          if (ended.error) {
+            handlers.onError?.(ended.error)
+            if (typeof options.token !== 'function') break
+            reason = ended.error.code
+          }
           // Exponential backoff with full jitter, from the server's retry hint.
           const delay = Math.min(maxDelay, retryMs * 2 ** Math.min(attempt, 10))
           attempt++

@@ -21,7 +21,6 @@ export interface PublishedTable {
   table: string
   relid: number
   pkColumns: string[]
-  visibleFunction: string
 }
 
 /** The JSON data of one change event (the wire contract). */
@@ -34,23 +33,72 @@ export interface ChangePayload {
   commit_timestamp: string
 }
 
-/** A change's SSE frame: `record` is the new row; `old_record` carries only the primary key. */
-export function changeFrame(row: ChangeRow): Uint8Array {
+/**
+ * A change's SSE frame: `record` is the new row; `old_record` carries only the primary key. With
+ * `columns` (a subscriber whose role may SELECT only some columns), both carry only those.
+ */
+export function changeFrame(row: ChangeRow, columns: readonly string[] | null = null): Uint8Array {
   const payload: ChangePayload = {
     schema: row.schema_name,
     table: row.table_name,
     type: row.op,
-    record: row.op === 'DELETE' ? null : row.record,
-    old_record: row.op === 'INSERT' ? null : row.pk,
+    record: row.op === 'DELETE' ? null : only(row.record, columns),
+    old_record: row.op === 'INSERT' ? null : only(row.pk, columns),
     commit_timestamp: row.commit_timestamp,
   }
   return sseMessage(row.op, payload, row.id)
 }
 
+function only(
+  record: Record<string, unknown> | null,
+  columns: readonly string[] | null,
+): Record<string, unknown> | null {
+  if (!record || !columns) return record
+  const kept: Record<string, unknown> = {}
+  for (const column of columns) if (column in record) kept[column] = record[column]
+  return kept
+}
+
+/** The columns `connection` may read of this change's table (null: all), from its subscription. */
+function readableColumns(connection: Connection, row: ChangeRow): readonly string[] | null {
+  for (const sub of connection.tables) {
+    if (sub.schema === row.schema_name && sub.table === row.table_name) return sub.columns
+  }
+  return null
+}
+
+/** Encodes each distinct payload of a change once: the full one, and one per readable-column set. */
+class FrameCache {
+  #row: ChangeRow
+  #full: Uint8Array | null = null
+  #partial: Map<string, Uint8Array> | null = null
+
+  constructor(row: ChangeRow) {
+    this.#row = row
+  }
+
+  for(columns: readonly string[] | null): Uint8Array {
+    if (!columns) {
+      this.#full ??= changeFrame(this.#row)
+      return this.#full
+    }
+    this.#partial ??= new Map()
+    const key = columns.join('\u0000')
+    let frame = this.#partial.get(key)
+    if (!frame) {
+      frame = changeFrame(this.#row, columns)
+      this.#partial.set(key, frame)
+    }
+    return frame
+  }
+}
+
 /** Whether a connection's subscription wants this change (event type and filter). */
 export function wants(subscription: TableSubscription, row: ChangeRow): boolean {
   if (subscription.event !== '*' && subscription.event !== row.op) return false
-  // DELETE: the filter is evaluated on the removed row as logged (only its primary key is sent).
+  // Evaluated on the row visibility is decided on (the removed row for DELETE, of which only the
+  // primary key is sent). Filters name only columns the subscriber may SELECT (checked at
+  // subscribe), so a filter never tells more than reading that row would.
   return matchesFilter(subscription.filter, row.op === 'DELETE' ? row.old_record : row.record)
 }
 
@@ -106,10 +154,7 @@ export class ChangeHub {
       table_name: string
       relid: number
       pk_columns: string[]
-      visible_function: string
-    }>(
-      'select schema_name, table_name, relid::int8 as relid, pk_columns, visible_function from realtime.published',
-    )
+    }>('select schema_name, table_name, relid::int8 as relid, pk_columns from realtime.published')
     const next = new Map<string, PublishedTable>()
     for (const row of rows) {
       next.set(tableKey(row.schema_name, row.table_name), {
@@ -117,7 +162,6 @@ export class ChangeHub {
         table: row.table_name,
         relid: Number(row.relid),
         pkColumns: row.pk_columns,
-        visibleFunction: row.visible_function,
       })
     }
     this.#published = next
@@ -210,10 +254,10 @@ export class ChangeHub {
       const interested = perRow[i]
       if (!interested || interested.length === 0) continue
       const row = rows[i] as ChangeRow
-      let frame: Uint8Array | null = null
+      const frames = new FrameCache(row)
       for (const [connection, group] of interested) {
         if (connection.closed || !visible.get(group)?.has(row.id)) continue
-        frame ??= changeFrame(row)
+        const frame = frames.for(readableColumns(connection, row))
         if (!connection.replaying && !touched.has(connection)) {
           touched.add(connection)
           connection.cork()
@@ -231,7 +275,7 @@ export class ChangeHub {
       string,
       { index: number; relids: Set<number>; wanted: Map<number, number[]> }
     >()
-    const tables: Record<string, VisibilityTable> = {}
+    const tables: VisibilityTables = {}
     const perRow: ([Connection, number][] | undefined)[] = new Array(rows.length)
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as ChangeRow
@@ -265,10 +309,7 @@ export class ChangeHub {
         if (wanted[wanted.length - 1] !== row.id) wanted.push(row.id)
         if (!added) {
           added = true
-          tables[published.relid] ??= { visible: published.visibleFunction, changes: [], deletes: [] }
-          const table = tables[published.relid] as VisibilityTable
-          if (row.op === 'DELETE') table.deletes.push(row.id)
-          else table.changes.push({ id: row.id, pk: row.pk })
+          addChange(tables, published.relid, row.id)
         }
         list ??= []
         list.push([connection, group.index])
@@ -280,9 +321,8 @@ export class ChangeHub {
     let checks = 0
     for (const group of groupIndex.values()) {
       for (const [relid, wanted] of group.wanted) {
-        const table = tables[relid] as VisibilityTable
         checks += wanted.length
-        if (wanted.length < table.changes.length + table.deletes.length) {
+        if (wanted.length < (tables[relid] as number[]).length) {
           const visibilityGroup = groups[group.index] as VisibilityGroup
           visibilityGroup.only ??= {}
           visibilityGroup.only[String(relid)] = `{${wanted.join(',')}}`
@@ -297,8 +337,10 @@ export class ChangeHub {
    * into `concurrency` slices checked in parallel on separate connections (still one statement
    * per slice, however many subscribers), so Postgres can use more than one core.
    */
-  async #visible(groups: VisibilityGroup[], tables: Record<string, VisibilityTable>) {
-    const tablesJson = JSON.stringify(tables)
+  async #visible(groups: VisibilityGroup[], tables: VisibilityTables) {
+    const ids: Record<string, string> = {}
+    for (const [relid, list] of Object.entries(tables)) ids[relid] = `{${list.join(',')}}`
+    const tablesJson = JSON.stringify(ids)
     const slices = Math.max(1, Math.min(this.concurrency, Math.floor(groups.length / MIN_GROUPS_PER_SLICE)))
     const size = Math.ceil(groups.length / slices)
     const visible = new Map<number, Set<number>>()
@@ -345,7 +387,7 @@ export class ChangeHub {
       const page = rows[0]?.rows ?? []
       if (page.length === 0) break
       cursor = (page[page.length - 1] as ChangeRow).id
-      const tables: Record<string, VisibilityTable> = {}
+      const tables: VisibilityTables = {}
       const relids = new Set<string>()
       const candidates: ChangeRow[] = []
       for (const row of page) {
@@ -360,10 +402,7 @@ export class ChangeHub {
         }
         candidates.push(row)
         relids.add(String(published.relid))
-        tables[published.relid] ??= { visible: published.visibleFunction, changes: [], deletes: [] }
-        const table = tables[published.relid] as VisibilityTable
-        if (row.op === 'DELETE') table.deletes.push(row.id)
-        else table.changes.push({ id: row.id, pk: row.pk })
+        addChange(tables, published.relid, row.id)
       }
       if (candidates.length === 0) continue
       const visible = await this.#visible(
@@ -372,7 +411,7 @@ export class ChangeHub {
       )
       for (const row of candidates) {
         if (!visible.get(0)?.has(row.id)) continue
-        connection.send(changeFrame(row), row.id)
+        connection.send(changeFrame(row, readableColumns(connection, row)), row.id)
         this.delivered++
       }
       await connection.waitForRoom()
@@ -402,8 +441,11 @@ interface VisibilityGroup {
   only?: Record<string, string>
 }
 
-interface VisibilityTable {
-  visible: string
-  changes: { id: number; pk: Record<string, unknown> }[]
-  deletes: number[]
+/** Per published table (relid): the batch's change ids its interested identities are asked about. */
+type VisibilityTables = Record<string, number[]>
+
+function addChange(tables: VisibilityTables, relid: number, id: number): void {
+  const ids = tables[relid]
+  if (ids) ids.push(id)
+  else tables[relid] = [id]
 }

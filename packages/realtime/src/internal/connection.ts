@@ -11,6 +11,11 @@ export interface TableSubscription {
   filter: FilterCondition[]
   /** The filter text as given, echoed in `ready`. */
   filterText: string | null
+  /**
+   * The columns the subscriber's role may SELECT, when that is not all of them (column-level
+   * grants): its changes carry only these. Null: every column.
+   */
+  columns: readonly string[] | null
 }
 
 /** One channel (broadcast + presence) joined by a connection. */
@@ -24,8 +29,15 @@ export interface ChannelSubscription {
   track: { key: string; ref: string; state: Record<string, unknown> } | null
 }
 
-/** Why a stream ended from the server side. */
+/** Why a stream ended from the server side (the `reason` of its final `disconnect` event). */
 export type CloseReason = 'slow_consumer' | 'token_expired' | 'shutdown' | 'error'
+
+/** The `code` of the final `event: error` of a stream whose credentials ended. */
+export type RealtimeStreamErrorCode =
+  | 'REALTIME_SESSION_REVOKED'
+  | 'REALTIME_USER_BANNED'
+  | 'REALTIME_USER_DELETED'
+  | 'REALTIME_KEY_REVOKED'
 
 /**
  * A subscriber's SSE stream with a bounded buffer.
@@ -199,18 +211,31 @@ export class Connection {
 
   /** Ends the stream with a final `disconnect` event carrying the resume point. */
   end(reason: CloseReason): void {
+    this.#close(
+      sseMessage('disconnect', {
+        reason,
+        last_event_id: this.#lastSentId > 0 ? String(this.#lastSentId) : null,
+      }),
+    )
+  }
+
+  /**
+   * Ends the stream because its credentials ended (session revoked, user banned or deleted, API
+   * key revoked): a final `event: error` says why, and nothing queued is sent any more.
+   */
+  fail(code: RealtimeStreamErrorCode, message: string): void {
+    this.#close(sseMessage('error', { code, message }))
+  }
+
+  #close(last: Uint8Array): void {
     if (this.closed) return
     this.#queue = []
     this.#queueIds = []
     this.#queueCounts = []
     this.#queued = 0
+    this.#corked = null
     try {
-      this.#controller.enqueue(
-        sseMessage('disconnect', {
-          reason,
-          last_event_id: this.#lastSentId > 0 ? String(this.#lastSentId) : null,
-        }),
-      )
+      this.#controller.enqueue(last)
       this.#controller.close()
     } catch {
       // The consumer already went away.

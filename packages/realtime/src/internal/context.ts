@@ -3,6 +3,7 @@ import type { ResolvedRealtimeOptions } from '../options'
 import type { ChangeHub } from './change-hub'
 import type { ChannelHub } from './channel-hub'
 import type { Connection } from './connection'
+import type { Revocations } from './revocations'
 
 /** What the parts of one realtime service share; `createRealtime` builds it once. */
 export interface RealtimeContext {
@@ -17,4 +18,6 @@ export interface RealtimeContext {
   readonly channels: ChannelHub
   /** The streams open on this instance. */
   readonly connections: Set<Connection>
+  /** Ends streams whose credentials ended (`groundwork_revocations`). */
+  readonly revocations: Revocations
 }

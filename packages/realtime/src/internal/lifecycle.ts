@@ -4,6 +4,7 @@ import type { MessageRow } from './channel-hub'
 import type { RealtimeContext } from './context'
 import { Listener } from './listener'
 import { CHANGES_PAGE_SQL, LogTailer, MESSAGES_PAGE_SQL, writerQueries } from './log-tailer'
+import { REVOCATIONS_CHANNEL } from './revocations'
 
 /** Start, close and drain of a realtime service: the log tailers, the LISTEN connection, the heartbeat. */
 export interface Lifecycle {
@@ -19,7 +20,7 @@ export interface Lifecycle {
 
 /** The lifecycle of the service whose parts `context` holds. */
 export function createLifecycle(context: RealtimeContext): Lifecycle {
-  const { db, options, logger, instanceId, changes, channels, connections } = context
+  const { db, options, logger, instanceId, changes, channels, connections, revocations } = context
   let changeTailer: LogTailer<ChangeRow> | null = null
   let messageTailer: LogTailer<MessageRow> | null = null
   let listener: Listener | null = null
@@ -71,20 +72,29 @@ export function createLifecycle(context: RealtimeContext): Lifecycle {
       changes
         .loadPublished()
         .catch((error) => logger.warn('realtime: reloading published tables failed', error))
+    const catchUp = () => {
+      reloadPublished()
+      changeTailer?.notify()
+      messageTailer?.notify()
+    }
     listener = new Listener({
       pool: db.pool,
-      channels: ['realtime_changes', 'realtime_messages', 'realtime_published'],
+      channels: ['realtime_changes', 'realtime_messages', 'realtime_published', REVOCATIONS_CHANNEL],
       logger,
-      onNotification: (channel) => {
+      onNotification: (channel, payload) => {
         if (channel === 'realtime_changes') changeTailer?.notify()
         else if (channel === 'realtime_messages') messageTailer?.notify()
+        else if (channel === REVOCATIONS_CHANNEL) revocations.notify(payload)
         else reloadPublished()
       },
       onConnect: () => {
-        // Catch up on whatever was appended while the LISTEN connection was down.
-        reloadPublished()
-        changeTailer?.notify()
-        messageTailer?.notify()
+        // A revocation NOTIFY sent while the LISTEN connection was down is lost: before catching up
+        // on whatever was appended meanwhile, ask the database whether any open stream's
+        // credentials ended (one query; none on the first connect, when no stream is open).
+        revocations
+          .recheck()
+          .catch((error) => logger.error('realtime: re-checking revoked credentials failed', error))
+          .finally(catchUp)
       },
     })
     await listener.start()

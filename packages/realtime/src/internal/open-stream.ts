@@ -25,7 +25,7 @@ export type OpenConnection = (
  * background. Refused with `REALTIME_NOT_STARTED` unless `isStarted()`.
  */
 export function createStreamOpener(context: RealtimeContext, isStarted: () => boolean): OpenConnection {
-  const { db, options, logger, instanceId, changes, channels, connections } = context
+  const { db, options, logger, instanceId, changes, channels, connections, revocations } = context
 
   function assertStarted(): void {
     if (!isStarted()) throw realtimeError('REALTIME_NOT_STARTED', 'The realtime service is not started')
@@ -67,6 +67,7 @@ export function createStreamOpener(context: RealtimeContext, isStarted: () => bo
     lastEventId: number | null,
   ): Promise<Connection> {
     assertStarted()
+    const openedAt = Date.now()
     const role = principal.role
     const claims: JwtClaims = { ...principal.claims, role }
     const tables = await resolveTables(context, role, claims, request)
@@ -113,6 +114,8 @@ export function createStreamOpener(context: RealtimeContext, isStarted: () => bo
     connections.add(connection)
     changes.add(connection)
     channels.add(connection)
+    // Revoked while this stream was being opened: it ends at once, with its `error` event.
+    if (revocations.endIfRevoked(connection, openedAt)) return connection
 
     connection.send(sseRetry(options.retryMs))
     const ready = {
@@ -162,7 +165,7 @@ export function createStreamOpener(context: RealtimeContext, isStarted: () => bo
           const presences = await channels.sync(channel.topic, options.instanceStaleMs)
           connection.send(sseMessage('presence', { topic: channel.topic, type: 'sync', presences }))
         }
-        if (channel.track) {
+        if (channel.track && !connection.closed) {
           await channels.track(
             instanceId,
             channel.topic,

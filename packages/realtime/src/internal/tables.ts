@@ -8,8 +8,11 @@ import type { RealtimeContext } from './context'
 /**
  * Resolves a stream's table subscriptions for a caller: each table must be published, the event
  * one of `*`/INSERT/UPDATE/DELETE, the filter parseable; then one read-only transaction as the
- * caller checks SELECT privilege on every table (403 otherwise) and that every filtered column
- * exists. Row visibility is decided later, per change, by RLS.
+ * caller checks SELECT privilege on every table (on the table or some of its columns; 403
+ * otherwise), that every filtered column exists (400) and that the caller may SELECT it (403: a
+ * filter is a question about the row, so it may only ask about columns the caller could read),
+ * and notes the readable columns when they are not all of them (payloads carry only those). Row
+ * visibility is decided later, per change, by the table's policies.
  */
 export async function resolveTables(
   context: Pick<RealtimeContext, 'db' | 'changes'>,
@@ -48,16 +51,20 @@ export async function resolveTables(
       event,
       filter: filterText ? parseFilter(filterText) : [],
       filterText,
+      columns: null,
     })
     relids.push(published.relid)
   }
   const { rows } = await db.withClaims(
     claims,
     (tx) =>
-      tx.query<{ relid: string; allowed: boolean; columns: string[] }>(
-        `select r.relid::text as relid, has_table_privilege(r.relid::oid, 'SELECT') as allowed,
+      tx.query<{ relid: string; allowed: boolean; columns: string[]; readable: string[] }>(
+        `select r.relid::text as relid, has_any_column_privilege(r.relid::oid, 'SELECT') as allowed,
                 array(select attname::text from pg_catalog.pg_attribute
-                       where attrelid = r.relid::oid and attnum > 0 and not attisdropped) as columns
+                       where attrelid = r.relid::oid and attnum > 0 and not attisdropped) as columns,
+                array(select attname::text from pg_catalog.pg_attribute
+                       where attrelid = r.relid::oid and attnum > 0 and not attisdropped
+                         and has_column_privilege(r.relid::oid, attnum, 'SELECT')) as readable
            from unnest($1::int8[]) as r(relid)`,
         [relids],
       ),
@@ -72,11 +79,20 @@ export async function resolveTables(
       })
     }
     const columns = new Set(info.columns)
+    const readable = new Set(info.readable)
+    if (readable.size < columns.size) sub.columns = info.readable
     for (const condition of sub.filter) {
       if (!columns.has(condition.column)) {
         throw realtimeError(
           'REALTIME_UNKNOWN_COLUMN',
           `Column "${condition.column}" does not exist in ${sub.schema}.${sub.table}`,
+        )
+      }
+      if (!readable.has(condition.column)) {
+        throw realtimeError(
+          'REALTIME_FORBIDDEN',
+          `Permission denied to filter on column "${condition.column}" of ${sub.schema}.${sub.table}`,
+          { hint: `Filters may only name columns ${role} can SELECT` },
         )
       }
     }
