@@ -80,6 +80,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     serviceRole: db.roles.service,
     maxQueryTokenTtl: resolved.maxQueryTokenTtl,
     limits: { maxBytes: resolved.maxBodyBytes, maxJsonDepth: resolved.maxJsonDepth },
+    cors: resolved.cors,
     onError: resolved.onError,
   })
 

@@ -1,6 +1,15 @@
-import { type Authenticate, isGroundworkError, type OnError, type Principal } from '@groundwork/core'
+import {
+  type Authenticate,
+  assertAccess,
+  canAdminister,
+  isGroundworkError,
+  type OnError,
+  type Principal,
+  rateLimitHeaders,
+} from '@groundwork/core'
 import {
   type BodyLimits,
+  createCors,
   HttpError,
   type RouteInput,
   readJson,
@@ -24,7 +33,23 @@ export interface RealtimeHandlerSettings {
   maxQueryTokenTtl: number
   /** Limits of every body read. */
   limits: BodyLimits
+  /** CORS: any origin, none, or a list. */
+  cors: boolean | readonly string[]
   onError?: OnError | undefined
+}
+
+/**
+ * CORS for browsers' `EventSource` and `fetch` from other origins: `*` without credentials
+ * (callers authenticate with tokens, never cookies), a configured list echoed with credentials.
+ */
+function realtimeCors(origins: boolean | readonly string[]) {
+  return createCors({
+    origins,
+    anyOrigin: 'wildcard',
+    allowMethods: 'GET, POST, DELETE, OPTIONS',
+    allowHeaders: 'authorization, apikey, content-type, last-event-id, x-client-info',
+    exposeHeaders: 'RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After',
+  })
 }
 
 const broadcastInput = z.object({
@@ -88,8 +113,11 @@ export function createRealtimeHandler(
 
   async function admin(request: Request, url: URL): Promise<void> {
     const principal = await principalOf(request, url)
-    if (principal.role !== settings.serviceRole) {
-      throw realtimeError('REALTIME_FORBIDDEN', 'The realtime admin API needs the service role')
+    if (!canAdminister(principal, settings.serviceRole)) {
+      throw realtimeError(
+        'REALTIME_FORBIDDEN',
+        'The realtime admin API needs the service role or an admin key',
+      )
     }
   }
 
@@ -106,7 +134,10 @@ export function createRealtimeHandler(
     const header = request.headers.get('last-event-id') ?? url.searchParams.get('last_event_id')
     const lastEventId = header !== null && /^\d{1,15}$/.test(header.trim()) ? Number(header.trim()) : null
     const opened = await api.openStream(principal, parsed, { lastEventId, signal: request.signal })
-    return new Response(opened.body, { status: 200, headers: SSE_HEADERS })
+    return new Response(opened.body, {
+      status: 200,
+      headers: { ...SSE_HEADERS, ...rateLimitHeaders(principal) },
+    })
   }
 
   const routes: ServedRoute<void>[] = [
@@ -118,6 +149,7 @@ export function createRealtimeHandler(
       status: 202,
       handler: async ({ request, url }) => {
         const principal = await principalOf(request, url)
+        assertAccess(principal, { operation: 'write' }, settings.serviceRole)
         const message = await readValidated(request, broadcastInput, limits)
         await api.broadcast(
           { topic: message.topic, event: message.event, payload: message.payload },
@@ -164,5 +196,7 @@ export function createRealtimeHandler(
     },
   ]
 
-  return serveRoutes<void>({ routes, basePath: settings.basePath, onError: settings.onError })
+  const served = serveRoutes<void>({ routes, basePath: settings.basePath, onError: settings.onError })
+  const cors = realtimeCors(settings.cors)
+  return async (request) => cors.preflight(request) ?? cors.decorate(request, await served(request))
 }

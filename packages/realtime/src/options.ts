@@ -17,6 +17,11 @@ export interface RealtimeOptions {
   authenticate: Authenticate
   /** Stripped from request paths (at a segment boundary) before routing, for frameworks that hand over the full URL. @default '' */
   basePath?: string
+  /**
+   * CORS for browsers on other origins (`EventSource`, `fetch`): `true` any origin (`*`, no
+   * credentials), `false` none, or a list of origins. @default true
+   */
+  cors?: boolean | string[]
   /** Interval (ms) of the SSE comment heartbeat on idle streams. @default 15000 */
   heartbeatMs?: number
   /** The `retry:` reconnection hint (ms) sent at the start of every stream. @default 2000 */
@@ -61,6 +66,7 @@ export const realtimeOptionsSchema = optionsSchema<RealtimeOptions>()(
       db: databaseOption,
       authenticate: functionOption<Authenticate>(),
       basePath: basePathOption,
+      cors: z.union([z.boolean(), z.array(z.string().min(1))]).default(true),
       heartbeatMs: positiveInt.default(15_000),
       retryMs: positiveInt.default(2000),
       bufferSize: positiveInt.max(1_000_000).default(5000),

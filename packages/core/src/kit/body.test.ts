@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { parseJson, readJson, readText, validate } from './body'
+import { parseJson, readBytes, readJson, readText, validate } from './body'
 import { HttpError } from './errors'
 
 async function failure(promise: Promise<unknown>): Promise<HttpError> {
@@ -93,5 +93,18 @@ describe('validate', () => {
   it('names the first bad field', () => {
     const schema = z.object({ rate_limit: z.object({ requests: z.number().positive() }) })
     expect(() => validate(schema, { rate_limit: { requests: 0 } })).toThrow(/rate_limit\.requests/)
+  })
+})
+
+describe('readBytes', () => {
+  it('reads binary bodies (not UTF-8) with the same streaming limit', async () => {
+    const bytes = new Uint8Array([0xff, 0x00, 0xfe])
+    expect(
+      await readBytes(new Request('http://x/', { method: 'POST', body: bytes }), { maxBytes: 3 }),
+    ).toEqual(bytes)
+    const { stream, state } = countingStream(100, 1024)
+    const request = new Request('http://x/', { method: 'POST', body: stream, duplex: 'half' } as RequestInit)
+    expect((await failure(readBytes(request, { maxBytes: 2048 }))).status).toBe(413)
+    expect(state.cancelled).toBe(true)
   })
 })

@@ -14,23 +14,39 @@ export interface BodyLimits {
 }
 
 /**
- * Reads the body as UTF-8 text, streamed with a byte counter: a declared `Content-Length` past
- * the limit is refused before reading, and an undeclared (chunked) body is cut the moment it
- * passes the limit — the stream is cancelled and nothing past `maxBytes` is ever buffered.
- * Invalid UTF-8 is 400 `HTTP_INVALID_UTF8` (never silently turned into U+FFFD).
+ * Reads the body as bytes, streamed with a byte counter (the same limit rules as {@link readText}),
+ * for binary bodies (a `bytea` argument, an upload small enough to buffer).
  */
-export async function readText(request: Request, limits: BodyLimits): Promise<string> {
-  const { maxBytes } = limits
+export async function readBytes(request: Request, limits: Pick<BodyLimits, 'maxBytes'>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let total = 0
+  await consume(request, limits.maxBytes, (chunk) => {
+    chunks.push(chunk)
+    total += chunk.byteLength
+  })
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+/** Streams `request.body` to `onChunk`, refusing it (413) past `maxBytes`, declared or counted. */
+async function consume(
+  request: Request,
+  maxBytes: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<void> {
   const declared = request.headers.get('content-length')
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
     await request.body?.cancel().catch(() => {})
     throw tooLarge(maxBytes)
   }
-  if (request.body === null) return ''
+  if (request.body === null) return
   const reader = request.body.getReader()
-  const decoder = new TextDecoder('utf-8', { fatal: true })
   let total = 0
-  let text = ''
   try {
     for (;;) {
       const { done, value } = await reader.read()
@@ -40,13 +56,31 @@ export async function readText(request: Request, limits: BodyLimits): Promise<st
         await reader.cancel().catch(() => {})
         throw tooLarge(maxBytes)
       }
-      text += decode(decoder, value, true)
+      try {
+        onChunk(value)
+      } catch (error) {
+        await reader.cancel().catch(() => {})
+        throw error
+      }
     }
-    text += decode(decoder, undefined, false)
   } finally {
     reader.releaseLock()
   }
-  return text
+}
+
+/**
+ * Reads the body as UTF-8 text, streamed with a byte counter: a declared `Content-Length` past
+ * the limit is refused before reading, and an undeclared (chunked) body is cut the moment it
+ * passes the limit — the stream is cancelled and nothing past `maxBytes` is ever buffered.
+ * Invalid UTF-8 is 400 `HTTP_INVALID_UTF8` (never silently turned into U+FFFD).
+ */
+export async function readText(request: Request, limits: BodyLimits): Promise<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let text = ''
+  await consume(request, limits.maxBytes, (chunk) => {
+    text += decode(decoder, chunk, true)
+  })
+  return text + decode(decoder, undefined, false)
 }
 
 function decode(decoder: TextDecoder, chunk: Uint8Array | undefined, stream: boolean): string {

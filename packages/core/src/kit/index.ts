@@ -24,6 +24,8 @@ export {
   readValidated,
   validate,
 } from './body'
+export type { Cors, CorsPolicy } from './cors'
+export { createCors } from './cors'
 export type { ErrorFormat } from './error-format'
 export { errorResponse, groundworkErrorFormat, json } from './error-format'
 export type { HttpErrorCode } from './errors'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { JwtClaims, Principal } from '@groundwork/core'
+import { assertAccess, type JwtClaims, type Principal } from '@groundwork/core'
 import { realtimeError } from '../errors'
 import type { StreamRequest } from '../subscriptions'
 import { type ChannelSubscription, Connection } from './connection'
@@ -70,6 +70,20 @@ export function createStreamOpener(context: RealtimeContext, isStarted: () => bo
     const openedAt = Date.now()
     const role = principal.role
     const claims: JwtClaims = { ...principal.claims, role }
+    // Scopes and allowed tables (API keys): subscribing is a read of each table.
+    assertAccess(
+      principal,
+      {
+        operation: 'read',
+        tables: request.subscriptions.map((sub) => `${sub.schema ?? 'public'}.${sub.table}`),
+      },
+      db.roles.service,
+    )
+    // The caller's checks (a revoked or expired API key): refused before the stream opens; later
+    // revocations end it through the revocation channel.
+    if (principal.checks && principal.checks.length > 0) {
+      await db.withClaims(claims, async () => {}, { readOnly: true, checks: principal.checks })
+    }
     const tables = await resolveTables(context, role, claims, request)
     const joined = await joinChannels(role, claims, request)
     let prunedThrough = 0
