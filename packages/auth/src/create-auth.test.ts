@@ -68,6 +68,21 @@ describe('createAuth options', () => {
       { db, jwt: { secret: SECRET }, rateLimits: { signIn: { max: 0, windowSeconds: 60 } } },
       'createAuth.rateLimits.signIn.max',
     ],
+    [
+      {
+        db,
+        jwt: { secret: SECRET },
+        additionalRedirectUrls: ['https://ok.example/*', 'https://**.example.com/'],
+      },
+      'createAuth.additionalRedirectUrls.1',
+    ],
+    [
+      { db, jwt: { secret: SECRET }, additionalRedirectUrls: ['javascript:alert(1)'] },
+      'createAuth.additionalRedirectUrls.0',
+    ],
+    [{ db, jwt: { secret: SECRET }, allowedRoles: ['editor', 'postgres'] }, 'createAuth.allowedRoles.1'],
+    [{ db, jwt: { secret: SECRET }, allowedRoles: ['anon'] }, 'createAuth.allowedRoles.0'],
+    [{ db, jwt: { secret: SECRET }, uniformResponseMs: -1 }, 'createAuth.uniformResponseMs'],
   ])('names the bad field: %j → %s', (input, field) => {
     expect(fieldOf(input)).toBe(field)
   })

@@ -2,11 +2,12 @@ import type { Authenticate, GroundworkService, MigrationSet } from '@groundwork/
 import { parseOptions } from '@groundwork/core/kit'
 import { type AuthApi, createApi } from './api/index'
 import { type CleanupResult, cleanup, createCleanupTask } from './cleanup'
+import { createResponseEqualizer } from './enumeration'
 import { createHandler } from './http/handler'
 import { migrations } from './migrations'
 import type { AuthOptions } from './options'
 import { authOptionsSchema, type ResolvedAuthOptions } from './options-schema'
-import { createRateLimiter } from './rate-limit'
+import { createMailThrottle, createRateLimiter } from './rate-limit'
 import { createRedirectPolicy } from './redirect'
 import { createServices } from './services'
 import { createSessionTokens } from './sessions/access-token'
@@ -16,6 +17,7 @@ import { createSessions } from './sessions/sessions'
 import { createTokenVerifier } from './sessions/verify-token'
 import { createPasswordService } from './users/passwords'
 import { createUsersRepository } from './users/repository'
+import { createRolePolicy } from './users/roles'
 
 /** What {@link createAuth} returns: core's `GroundworkService` with a typed {@link AuthApi}, and more. */
 export interface Auth extends GroundworkService<AuthApi> {
@@ -58,18 +60,25 @@ export function createAuth(input: AuthOptions): Auth {
   const externalUrl = (options.externalUrl ?? `${new URL(options.siteUrl).origin}/auth/v1`).replace(/\/$/, '')
   const issuer = options.jwt.issuer ?? externalUrl
   const signer = createTokenSigner(options.jwt)
-  const sessions = createSessions({ options, tokens: createSessionTokens({ options, signer, issuer }) })
+  const roles = createRolePolicy(options)
+  const sessions = createSessions({
+    options,
+    tokens: createSessionTokens({ options, signer, issuer, roles }),
+  })
   const redirects = createRedirectPolicy(options.siteUrl, options.additionalRedirectUrls)
   const tokens = createTokenVerifier({ db: options.db, signer, sessions })
   const services = createServices({
     options,
-    users: createUsersRepository({ audience: options.jwt.audience }),
+    users: createUsersRepository({ audience: options.jwt.audience, role: roles.defaultUserRole }),
     sessions,
     tokens,
     signer,
     passwords: createPasswordService(options.scrypt, options.passwordPolicy),
     redirects,
     rateLimit: createRateLimiter(options.db),
+    mailThrottle: createMailThrottle(options.db),
+    roles,
+    uniform: createResponseEqualizer(options.uniformResponseMs),
     externalUrl,
   })
   const api = createApi(services)
@@ -77,7 +86,7 @@ export function createAuth(input: AuthOptions): Auth {
     name: 'auth',
     handler: createHandler({ api, options, redirects, externalUrl, verifyServiceRole: tokens.serviceRole }),
     api,
-    authenticate: createAuthenticate(options, signer),
+    authenticate: createAuthenticate(options, signer, roles),
     migrations,
     tasks: [createCleanupTask(options.db, options)],
     start: async () => {},

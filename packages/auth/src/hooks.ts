@@ -42,7 +42,9 @@ export interface AuthHooks {
   afterSignUp?: (event: { user: UserRecord; tx: Transaction }) => Promise<void> | void
   /**
    * Returns the claims to sign (add yours; `iss`, `aud`, `exp`, `iat`, `sub`, `role`, `aal`,
-   * `session_id`, `email`, `phone` and `is_anonymous` are required and kept if removed).
+   * `session_id`, `email`, `phone` and `is_anonymous` are required and kept if removed). `role`
+   * may be changed only to a role users may have (`authenticated` or one of `allowedRoles`):
+   * anything else fails the request with 422 `validation_failed`, and nothing is signed.
    * @see https://supabase.com/docs/guides/auth/auth-hooks/custom-access-token-hook
    */
   customAccessTokenClaims?: (

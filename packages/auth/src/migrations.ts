@@ -2,6 +2,7 @@ import { defineMigrations, type MigrationSet } from '@groundwork/core'
 import initial from '../migrations/0001_auth.sql?raw'
 import importColumns from '../migrations/0002_supabase_import_columns.sql?raw'
 import revocationNotify from '../migrations/0003_revocation_notify.sql?raw'
+import emailCanonicalForm from '../migrations/0004_email_canonical_form.sql?raw'
 
 /**
  * The `auth` MigrationSet: GoTrue-shaped `auth.users`, identities, sessions, hashed refresh and
@@ -13,4 +14,5 @@ export const migrations: MigrationSet = defineMigrations('auth', {
   '0001_auth.sql': initial,
   '0002_supabase_import_columns.sql': importColumns,
   '0003_revocation_notify.sql': revocationNotify,
+  '0004_email_canonical_form.sql': emailCanonicalForm,
 })

@@ -70,7 +70,11 @@ export interface RateLimit {
 export interface RateLimitOptions {
   /** `POST /token` (password grant) per IP. @default { max: 30, windowSeconds: 300 } */
   signIn?: RateLimit | false
-  /** `POST /token` (password grant) per email. @default { max: 10, windowSeconds: 300 } */
+  /**
+   * `POST /token` (password grant) per client address and email together, so failures from one
+   * address never lock the account out for another (without a known client address: per email).
+   * @default { max: 10, windowSeconds: 300 }
+   */
   signInPerEmail?: RateLimit | false
   /** `POST /signup` per IP. @default { max: 30, windowSeconds: 3600 } */
   signUp?: RateLimit | false
@@ -80,9 +84,19 @@ export interface RateLimitOptions {
   verify?: RateLimit | false
   /** `POST /otp`, `/magiclink`, `/recover`, `/resend` per IP. @default { max: 30, windowSeconds: 300 } */
   otp?: RateLimit | false
-  /** Emails sent to one address (GoTrue: `RATE_LIMIT_EMAIL_SENT`). @default { max: 4, windowSeconds: 3600 } */
+  /**
+   * Mail requests per recipient address (GoTrue: `RATE_LIMIT_EMAIL_SENT`). `/signup`, `/otp`,
+   * `/magiclink`, `/recover` and `/resend` count every request for the address, whether or not it
+   * has an account (so the 429 tells nothing about it); other mails count when sent.
+   * @default { max: 4, windowSeconds: 3600 }
+   */
   emailSent?: RateLimit | false
-  /** Minimum seconds between two mails of one kind to one user (GoTrue's `SMTP_MAX_FREQUENCY`). @default 60 */
+  /**
+   * Minimum seconds between two link mails of one kind for one address (GoTrue's
+   * `SMTP_MAX_FREQUENCY`): sign-up confirmations (`/signup`, `/resend`) and magic links or
+   * recoveries (`/otp`, `/magiclink`, `/recover`), counted per requested address whether or not it
+   * has an account; email changes and reauthentication per user. @default 60
+   */
   emailFrequencySeconds?: number
 }
 
@@ -95,9 +109,14 @@ export interface AuthOptions {
   /** Where links in mail and `/verify` redirects go by default (GoTrue's `SITE_URL`). @default 'http://localhost:3000' */
   siteUrl?: string
   /**
-   * `redirect_to` values accepted besides `siteUrl` (GoTrue's `URI_ALLOW_LIST`): exact URLs or
-   * globs where `*` matches within a path segment / host label and `**` matches anything.
-   * @default []
+   * `redirect_to` values accepted besides `siteUrl` and its sub-paths (GoTrue's `URI_ALLOW_LIST`):
+   * `scheme://host[:port][/path]` entries compared on the parsed URL, scheme, host, port and path
+   * separately. `*` matches within one host label or one path segment, `**` across path segments,
+   * and `*` as the port any port (`http://localhost:*` with the path `/**` allows every local
+   * port and path), `https://pr-*.preview.example.com` with a path, `myapp://callback` (a custom
+   * scheme is allowed only where an entry names it). See docs/auth.md. A redirect with
+   * userinfo (`user@`), a fragment or a backslash is never allowed. An invalid entry is a
+   * `ConfigError`. @default []
    */
   additionalRedirectUrls?: string[]
   /** The public URL this handler is mounted at, used to build `/verify` links. @default `${new URL(siteUrl).origin}/auth/v1` */
@@ -142,6 +161,21 @@ export interface AuthOptions {
   otpExpiresIn?: number
   /** Number of digits of emailed OTP codes. @default 6 */
   otpLength?: number
+  /**
+   * Roles users may have besides `db.roles.authenticated` (the `role` of `admin.createUser` /
+   * `updateUserById`, and of the `customAccessTokenClaims` hook's result; anything else is 422
+   * `validation_failed`), which `authenticate()` also accepts in tokens besides the three API
+   * roles. Never `postgres`, `none`, the anon or service role, or a `pg_*` role (a `ConfigError`).
+   * @default db.allowedRoles (what `createDatabase({ allowedRoles })` was given)
+   */
+  allowedRoles?: string[]
+  /**
+   * Anti-enumeration: milliseconds that the part of `/signup`, `/otp`, `/magiclink`, `/recover`
+   * and `/resend` which depends on whether the address has an account takes at least; an answer
+   * about an unknown address also waits as long as a recent one about a known address took. 0
+   * keeps only the latter. @default 100
+   */
+  uniformResponseMs?: number
   /** Typed hooks around sign-up and token issuance. @default {} */
   hooks?: AuthHooks
   /**

@@ -43,3 +43,43 @@ export function createRateLimiter(db: Queryable): RateLimiter {
     }
   }
 }
+
+/** Checks and records a mail request for a key; throws 429 within `seconds` of the last one. */
+export type MailThrottle = (key: string, seconds: number) => Promise<void>
+
+/**
+ * GoTrue's `SMTP_MAX_FREQUENCY`, kept per key (a requested address) in `auth.rate_limits` rather
+ * than in the user's `*_sent_at` columns, so that it answers alike for addresses with and without
+ * an account. The key's row holds the time of the last allowed request as `window_start`; one
+ * statement moves it forward when it is at least `seconds` old, or inserts it the first time (both
+ * on one snapshot, so exactly one of them can act). Answers 429 `over_email_send_rate_limit` with
+ * GoTrue's message and `Retry-After`.
+ */
+export function createMailThrottle(db: Queryable): MailThrottle {
+  return async (key, seconds) => {
+    if (seconds <= 0) return
+    const { rows } = await db.query<{ allowed: boolean; wait: number | null }>(
+      `with moved as (
+         update auth.rate_limits set window_start = now(), count = count + 1
+          where key = $1 and window_start <= now() - make_interval(secs => $2)
+         returning 1),
+       inserted as (
+         insert into auth.rate_limits (key, window_start, count)
+         select $1, now(), 1 where not exists (select 1 from auth.rate_limits where key = $1)
+         returning 1)
+       select exists (select 1 from moved) or exists (select 1 from inserted) as allowed,
+         (select ceil(extract(epoch from (max(window_start) + make_interval(secs => $2) - now())))::int
+            from auth.rate_limits where key = $1) as wait`,
+      [key, seconds],
+    )
+    const row = rows[0]
+    if (row && !row.allowed) {
+      const wait = Math.max(1, row.wait ?? seconds)
+      throw new AuthError(
+        'over_email_send_rate_limit',
+        `For security purposes, you can only request this after ${wait} seconds.`,
+        { status: 429, headers: { 'Retry-After': String(wait) } },
+      )
+    }
+  }
+}

@@ -31,6 +31,7 @@ function recorded<T extends object>(target: T, prefix = ''): T {
 beforeAll(async () => {
   s = await createStack({
     anonymousSignIns: true,
+    allowedRoles: ['editor'],
     rateLimits: { emailFrequencySeconds: 0, emailSent: false },
   })
   api = recorded(s.auth.api)

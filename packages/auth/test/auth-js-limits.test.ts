@@ -1,6 +1,7 @@
 import { SEND_TASK } from '@groundwork/mail'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthError } from '../src/index'
+import { TEST_SCRYPT } from './core-support'
 import { createStack, type Stack } from './support/stack'
 
 // Limits, races and transactions of the email flows: GoTrue's per-user mail frequency
@@ -10,11 +11,14 @@ import { createStack, type Stack } from './support/stack'
 let s: Stack
 beforeAll(async () => {
   s = await createStack({
+    // Sign-in limits count failed passwords: a cheap hash keeps those tests quick.
+    scrypt: TEST_SCRYPT,
     rateLimits: {
       emailFrequencySeconds: 60,
       emailSent: false,
       otp: { max: 3, windowSeconds: 60 },
       verify: { max: 4, windowSeconds: 60 },
+      signIn: { max: 15, windowSeconds: 60 },
     },
     hooks: {
       afterSignUp: ({ user }) => {
@@ -94,6 +98,37 @@ describe('limits', () => {
       statuses.push(response.status)
     }
     expect(statuses).toEqual([403, 403, 403, 403, 429])
+  })
+})
+
+describe('sign-in lockout', () => {
+  it('locks out the address that failed, never the account: the right password from another address signs in', async () => {
+    const email = `lockout-${Date.now()}@example.com`
+    await s.admin().createUser({ email, password: 'correct horse', email_confirm: true })
+    const token = (body: unknown, ip: string) => post('/token?grant_type=password', body, ip)
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++)
+      statuses.push((await token({ email, password: `wrong ${i}` }, '10.0.3.1')).status)
+    // signInPerEmail (10 per 5 min) now counts per (address, account).
+    expect(statuses).toEqual([...Array(10).fill(400), 429, 429])
+    // The attacker's address stays locked out of this account, even with the right password…
+    expect((await token({ email, password: 'correct horse' }, '10.0.3.1')).status).toBe(429)
+    // …and the user, elsewhere, signs in (before: 429 for everyone for five minutes).
+    const own = await token({ email, password: 'correct horse' }, '10.0.3.2')
+    expect(own.status).toBe(200)
+    expect(await own.json()).toMatchObject({ user: { email } })
+  })
+
+  it('keeps the per-address limit across accounts (signIn, here 15 per minute)', async () => {
+    const statuses: number[] = []
+    for (let i = 0; i < 16; i++) {
+      const email = `spray-${i}-${Date.now()}@example.com`
+      statuses.push(
+        (await post('/token?grant_type=password', { email, password: 'guess' }, '10.0.3.3')).status,
+      )
+    }
+    expect(statuses.slice(0, 15).every((status) => status === 400)).toBe(true)
+    expect(statuses[15]).toBe(429)
   })
 })
 

@@ -48,6 +48,20 @@ afterAll(async () => {
   await stack.close()
 })
 
+/** Ends the per-address mail throttle windows (as if `emailFrequencySeconds` had passed). */
+async function forgetMailRequests() {
+  await stack.t.db.query("delete from auth.rate_limits where key like 'mailfreq:%'")
+}
+
+/** The keys and value types of a JSON value, recursively: what a body reveals besides values. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shape)
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).map(([key, item]) => [key, shape(item)])
+  }
+  return typeof value
+}
+
 async function mailsTo(recipient: string) {
   const { rows } = await stack.t.db.query<{ template: string; variables: Record<string, string> }>(
     'select template, variables from public.test_outbox where recipient = $1 order by id',
@@ -107,10 +121,11 @@ describe('sign-up with email confirmation', () => {
   })
 
   it('answers a sign-up for a confirmed address like a new one, without mailing or revealing it', async () => {
-    await stack.client().signUp({ email: 'taken@example.com', password: 'correct horse' })
+    const fresh = await stack.client().signUp({ email: 'taken@example.com', password: 'correct horse' })
     await stack.t.db.query(
       "update auth.users set email_confirmed_at = now() where email = 'taken@example.com'",
     )
+    await forgetMailRequests()
     const { rows: before } = await stack.t.db.query(
       "select id from auth.users where email = 'taken@example.com'",
     )
@@ -119,7 +134,9 @@ describe('sign-up with email confirmation', () => {
       .signUp({ email: 'taken@example.com', password: 'another one' })
     expect(error).toBeNull()
     expect(data.user?.id).not.toBe(before[0]?.id)
-    expect(data.user?.identities).toEqual([])
+    // Not GoTrue's tell-tale `role: ""` and `identities: []`: the very shape of a new sign-up.
+    expect(shape(data.user)).toEqual(shape(fresh.data.user))
+    expect(data.user?.identities).toHaveLength(1)
     expect(await mailsTo('taken@example.com')).toHaveLength(1)
   })
 
@@ -155,9 +172,7 @@ describe('sign-up with email confirmation', () => {
 describe('GoTrue rules on existing accounts and PUT /user', () => {
   it('does not let a second sign-up of a pending address change its password', async () => {
     await stack.client().signUp({ email: 'pending@example.com', password: 'first owner' })
-    await stack.t.db.query(
-      "update auth.users set confirmation_sent_at = now() - interval '1 hour' where email = 'pending@example.com'",
-    )
+    await forgetMailRequests()
     const { error } = await stack
       .client()
       .signUp({ email: 'pending@example.com', password: 'second claimant' })

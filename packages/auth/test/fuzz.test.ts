@@ -14,6 +14,15 @@ import { createStack, SITE_URL, type Stack } from './support/stack'
 
 let s: Stack
 let userToken = ''
+let linkToken = ''
+let userId = ''
+/** The confirmation URLs of every mail the run sent. */
+const mailedLinks: string[] = []
+const DEMO_REDIRECT_URLS = ['http://localhost:*/**', 'http://127.0.0.1:*/**']
+/** The hosts a redirect may reach: the site URL's and the allow-list's. */
+const ALLOWED_HOSTS = new Set([new URL(SITE_URL).hostname, 'localhost', '127.0.0.1'])
+/** The only role a user (and so a user token) may have here: no `allowedRoles`. */
+const USER_ROLE = 'authenticated'
 beforeAll(async () => {
   // Limits would turn most requests into 429s (all come from 127.0.0.1); they have their own tests.
   // The body limit is raised so that HOSTILE.deepJson (200 KB) reaches the depth check. (Answered
@@ -21,6 +30,16 @@ beforeAll(async () => {
   // connection reset; request-limits.test.ts covers the size limit.)
   s = await createStack({
     maxBodyBytes: 256 * 1024,
+    // The demo's entries, which `HOSTILE.redirectUrls` was written against (`*` once matched
+    // `x@[2001:db8::1]`): every redirect and mailed link must still land on one of these hosts.
+    additionalRedirectUrls: DEMO_REDIRECT_URLS,
+    // Mail is recorded, not delivered: the links are what this test checks.
+    mail: {
+      async send(_tx, message) {
+        const link = message.variables.confirmation_url
+        if (typeof link === 'string') mailedLinks.push(link)
+      },
+    },
     rateLimits: {
       emailFrequencySeconds: 0,
       emailSent: false,
@@ -34,11 +53,17 @@ beforeAll(async () => {
     .admin()
     .createUser({ email: 'fuzz@example.com', password: 'fuzz password 1', email_confirm: true })
   expect(data.user).not.toBeNull()
+  userId = data.user?.id ?? ''
   const session = await s
     .client()
     .signInWithPassword({ email: 'fuzz@example.com', password: 'fuzz password 1' })
   userToken = session.data.session?.access_token ?? ''
   expect(userToken).not.toBe('')
+  // A live link token, so that some `GET /verify` cases redirect with a session (most consume
+  // nothing: a wrong type, or the token already used, redirect with an error fragment).
+  const link = await s.admin().generateLink({ type: 'magiclink', email: 'fuzz@example.com' })
+  linkToken = link.data.properties?.hashed_token ?? ''
+  expect(linkToken).not.toBe('')
 })
 afterAll(async () => {
   await s?.close()
@@ -56,6 +81,8 @@ const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['POST', '/magiclink'],
   ['POST', '/verify'],
   ['GET', '/verify'],
+  ['GET', '/verify?type=magiclink&token=LINK_TOKEN'],
+  ['GET', '/verify?type=signup&token=not-a-token'],
   ['POST', '/resend'],
   ['POST', '/recover'],
   ['GET', '/user'],
@@ -230,10 +257,37 @@ function query(r: Rng): string {
   return params.toString()
 }
 
+function redirectQuery(r: Rng): string {
+  return new URLSearchParams({ redirect_to: String(r.pick(HOSTILE.redirectUrls)) }).toString()
+}
+
+/**
+ * An admin request that is valid but for its `role` (one of `HOSTILE.roleClaims`), with the
+ * service key: random bodies rarely get that far, and it is the request that must be refused.
+ */
+function roleCase(r: Rng): FuzzCase {
+  const headers = {
+    apikey: s.anonKey,
+    authorization: `Bearer ${s.serviceKey}`,
+    'content-type': 'application/json',
+  }
+  const role = r.pick(HOSTILE.roleClaims)
+  return r.chance(0.5)
+    ? {
+        method: 'POST',
+        path: '/admin/users',
+        headers,
+        body: JSON.stringify({ email: `role-${r.int(1e9)}@example.com`, role }),
+      }
+    : { method: 'PUT', path: '/admin/users/FUZZ_USER_ID', headers, body: JSON.stringify({ role }) }
+}
+
 /** All cases are drawn up front, so a seed reproduces the same requests whatever the timing. */
 function makeCase(r: Rng): FuzzCase {
+  if (r.chance(0.03)) return roleCase(r)
   const [method, route] = r.pick(ROUTES)
-  const extra = query(r)
+  // `GET /verify` answers with a redirect to `redirect_to` (hostile ones too, 1 in 5).
+  const extra = route.startsWith('/verify?') && r.chance(0.6) ? redirectQuery(r) : query(r)
   const path = extra ? `${route}${route.includes('?') ? '&' : '?'}${extra}` : route
   const admin = route.startsWith('/admin') || route.startsWith('/invite')
   const routed = method !== 'PATCH'
@@ -242,14 +296,49 @@ function makeCase(r: Rng): FuzzCase {
   return { method, path, headers: headers(r, type), body: text }
 }
 
-/** `GET /verify` redirects: only ever to the allow-list (here: the site URL's origin). */
-function checkRedirect(response: Response): string | null {
-  if (response.status < 300 || response.status >= 400) return null
-  const location = response.headers.get('location')
-  if (!location) return 'redirect without Location'
-  return new URL(location).origin === new URL(SITE_URL).origin
-    ? null
-    : `redirect off the allow-list: ${location}`
+/** Why `url` is not a target the allow-list may produce, or null (checked on the parsed URL). */
+function offAllowList(target: string): string | null {
+  let url: URL
+  try {
+    url = new URL(target)
+  } catch {
+    return `unparsable redirect target ${target}`
+  }
+  if (url.protocol !== 'http:') return `redirect to scheme ${url.protocol} (${target})`
+  if (url.username !== '' || url.password !== '') return `redirect with userinfo: ${target}`
+  if (!ALLOWED_HOSTS.has(url.hostname)) return `redirect off the allow-list: ${target}`
+  return null
+}
+
+/** The `role` of a JWT's payload (the token is not verified: the handler issued it). */
+function tokenRole(token: unknown): unknown {
+  if (typeof token !== 'string') return undefined
+  const payload = token.split('.')[1]
+  if (!payload) return undefined
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString()).role
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Beyond the error shape: redirects (`GET /verify`) only to the allow-list's hosts, and no user,
+ * session or access token in a success body with a role a user may not have (the admin routes
+ * get `HOSTILE.roleClaims` as `role`).
+ */
+function check(response: Response, raw: string): string | null {
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location')
+    return location ? offAllowList(location) : 'redirect without Location'
+  }
+  if (response.status !== 200 || !raw.startsWith('{')) return null
+  const body = JSON.parse(raw) as Record<string, unknown>
+  const user = (body.user ?? body) as Record<string, unknown>
+  if ('role' in user && user.role !== USER_ROLE) return `a user with role ${JSON.stringify(user.role)}`
+  if ('access_token' in body && tokenRole(body.access_token) !== USER_ROLE)
+    return `an access token with role ${JSON.stringify(tokenRole(body.access_token))}`
+  return null
 }
 
 describe('auth input fuzz', () => {
@@ -260,16 +349,26 @@ describe('auth input fuzz', () => {
       concurrency: 6,
       makeCase,
       send: (c) =>
-        fetch(`${s.url}${c.path}`, {
+        fetch(`${s.url}${c.path.replace('LINK_TOKEN', linkToken).replace('FUZZ_USER_ID', userId)}`, {
           method: c.method,
           headers: c.headers ?? {},
           body: c.body ?? null,
           redirect: 'manual',
         }),
       errorShape: ERROR_SHAPES.gotrue,
-      check: checkRedirect,
+      check,
     })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(failures.slice(0, 5), `seed ${seed}`).toEqual([])
+    // Every link mailed during the run lands on the allow-list too (`redirect_to` came from the
+    // bodies and queries of the fuzz).
+    expect(mailedLinks.length).toBeGreaterThan(0)
+    const offList = mailedLinks
+      .map((link) => offAllowList(new URL(link).searchParams.get('redirect_to') ?? ''))
+      .filter(Boolean)
+    expect(offList.slice(0, 5), `seed ${seed}`).toEqual([])
+    // Nothing the run created has a role a user may not have.
+    const roles = await s.t.db.query<{ role: string }>('select distinct role from auth.users')
+    expect(roles.rows.map((row) => row.role)).toEqual([USER_ROLE])
   }, 180_000)
 })

@@ -76,6 +76,8 @@ export interface Database {
   readonly pool: pg.Pool
   readonly kysely: Kysely<AnyDB>
   readonly roles: RoleNames
+  /** Roles requests may run as besides `roles` (the `allowedRoles` option). */
+  readonly allowedRoles: readonly string[]
   readonly logger: Logger
   /**
    * Runs `fn` in one transaction as the Postgres role named by `claims.role` (the anon role when
@@ -232,6 +234,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     pool,
     kysely,
     roles: resolved.roles,
+    allowedRoles: resolved.allowedRoles,
     logger,
     async withClaims(claims, fn, opts = {}) {
       const params = parametersFor(claims, opts)

@@ -53,7 +53,13 @@ export async function signInWithPassword(
     throw new AuthError('validation_failed', 'missing email or phone', { status: 400 })
   if (phone !== '')
     throw new AuthError('phone_provider_disabled', 'Phone logins are disabled', { status: 400 })
-  await services.rateLimit(`signin:email:${email}`, limits.signInPerEmail)
+  // Per client address *and* account: failures from one address never lock the account out for
+  // the others (a stranger could otherwise keep anyone out with ten wrong passwords). Spread over
+  // many addresses, guessing meets each address's own `signIn` limit. Without a known address
+  // (in-process calls, no `clientIp`) this is per account, which still stops guessing.
+  // (The address is encoded: IPv6 addresses and emails both hold `:`, so keys stay unambiguous.)
+  const client = encodeURIComponent(ctx.ip ?? '')
+  await services.rateLimit(`signin:ip-email:${client}:${email}`, limits.signInPerEmail)
 
   const user = await services.users.findByEmail(services.db, email)
   if (!user) {

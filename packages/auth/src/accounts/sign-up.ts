@@ -1,11 +1,13 @@
+import type { Transaction } from '@groundwork/core'
 import type { AuthCallContext } from '../api/context'
 import { AuthError } from '../errors'
 import { parsePkce } from '../flows/pkce'
 import { sendLinkMail } from '../flows/send'
 import type { AuthServices } from '../services'
 import type { Session } from '../sessions/types'
-import { obfuscatedUser, toUser, type User } from '../users/json'
-import { isValidEmail, normalizeEmail, stringParam } from '../users/validation'
+import { toUser, type User, unsavedUser } from '../users/json'
+import type { UserRecord } from '../users/record'
+import { assertSingleScript, isValidEmail, normalizeEmail, stringParam } from '../users/validation'
 
 /** Input of `auth.api.signUp` (GoTrue's `POST /signup` body). */
 export interface SignUpInput {
@@ -26,8 +28,9 @@ export interface SignUpInput {
 
 /**
  * What a sign-up answers: a session when the account is usable at once (`mailerAutoconfirm`,
- * anonymous users), else the user awaiting confirmation — for an already confirmed address a
- * plausible never-stored user (GoTrue's anti-enumeration), with nothing mailed.
+ * anonymous users), else the user awaiting confirmation — for an address that already has an
+ * account a never-stored user rendered exactly like a new one (`unsavedUser`), so the answer does
+ * not tell them apart.
  */
 export interface SignUpResult {
   user: User
@@ -43,6 +46,13 @@ function plainObject(value: unknown): Record<string, unknown> {
 /**
  * GoTrue's `POST /signup`: email + password (a confirmation mail, or a session with
  * `mailerAutoconfirm`), or an anonymous user when neither email nor phone is given.
+ *
+ * Anti-enumeration (without `mailerAutoconfirm`): the same status, body and time for a new
+ * address, a pending one and a confirmed one — the password is hashed and the mail limits counted
+ * per address (`countMailRequest`) before the lookup, the lookup and what follows run in
+ * `services.uniform`, and an existing account's answer is an {@link unsavedUser}. With
+ * `mailerAutoconfirm` a new address gets a session and a confirmed one cannot (422
+ * `user_already_exists`, as GoTrue): that mode tells them apart by design.
  */
 export async function signUp(
   services: AuthServices,
@@ -73,12 +83,13 @@ export async function signUp(
   }
   if (phone !== '')
     throw new AuthError('phone_provider_disabled', 'Phone signups are disabled', { status: 400 })
-  if (!isValidEmail(rawEmail)) {
+  const email = normalizeEmail(rawEmail)
+  if (!isValidEmail(email)) {
     throw new AuthError('email_address_invalid', 'Unable to validate email address: invalid format', {
       status: 400,
     })
   }
-  const email = normalizeEmail(rawEmail)
+  assertSingleScript(email)
   const redirectTo = services.redirects.resolve(input.redirectTo)
   const pkce = parsePkce(input)
   const hooked = await options.hooks.beforeSignUp?.({
@@ -90,19 +101,37 @@ export async function signUp(
   })
   const userMetadata = hooked?.userMetadata ?? data
   const passwordHash = await services.passwords.hash(password)
+  if (!options.mailerAutoconfirm) await services.countMailRequest('confirmation', email)
+  // What an existing account's sign-up answers: a user exactly like a new one, stored nowhere.
+  const unsaved = (): SignUpResult => ({
+    user: unsavedUser({
+      email,
+      audience: options.jwt.audience,
+      role: services.roles.defaultUserRole,
+      userMetadata,
+      ...(hooked?.appMetadata ? { appMetadata: hooked.appMetadata } : {}),
+    }),
+    session: null,
+  })
 
-  return services.transact(async (tx): Promise<SignUpResult> => {
-    const existing = await services.users.findByEmail(tx, email, { forUpdate: true })
+  return services.uniform.run('signup', (reference) =>
+    services.transact(async (tx): Promise<SignUpResult> => {
+      const existing = await services.users.findByEmail(tx, email, { forUpdate: true })
+      if (!existing) reference()
+      return signUpIn(tx, existing)
+    }),
+  )
+
+  async function signUpIn(tx: Transaction, existing: UserRecord | null): Promise<SignUpResult> {
     if (existing?.email_confirmed_at) {
       if (options.mailerAutoconfirm) {
         throw new AuthError('user_already_exists', 'User already registered', { status: 422 })
       }
-      // Anti-enumeration: answer as for a new sign-up, with a user that exists nowhere.
       await services.audit(tx, 'user_repeated_signup', existing, {
         ip: ctx.ip,
         traits: { provider: 'email' },
       })
-      return { user: obfuscatedUser(existing.email ?? email, userMetadata), session: null }
+      return unsaved()
     }
     let user = existing
     if (user && options.mailerAutoconfirm) {
@@ -133,13 +162,14 @@ export async function signUp(
       })
       return { user: session.user, session }
     }
-    await sendLinkMail(services, tx, user, 'confirmation', { redirectTo, pkce })
+    await sendLinkMail(services, tx, user, 'confirmation', { redirectTo, pkce, counted: true })
     await services.audit(tx, 'user_confirmation_requested', user, {
       ip: ctx.ip,
       traits: { provider: 'email' },
     })
+    if (existing) return unsaved()
     return { user: toUser((await services.users.findById(tx, user.id)) ?? user), session: null }
-  })
+  }
 }
 
 /** An anonymous user and its session (GoTrue's `EXTERNAL_ANONYMOUS_USERS_ENABLED`). */

@@ -9,7 +9,7 @@ import type { AuthServices } from '../services'
 import type { SessionRow } from '../sessions/types'
 import { toUser, type User } from '../users/json'
 import type { UserRecord } from '../users/record'
-import { isValidEmail, normalizeEmail } from '../users/validation'
+import { assertSingleScript, isValidEmail, normalizeEmail } from '../users/validation'
 
 /** What a user may change about themselves (auth-js' `UserAttributes`). */
 export interface UserAttributes {
@@ -85,13 +85,16 @@ export async function updateUser(
   }
   let newEmail: string | null = null
   if (rawEmail !== undefined && rawEmail !== '') {
-    if (!isValidEmail(rawEmail)) {
+    const normalized = normalizeEmail(rawEmail)
+    if (!isValidEmail(normalized)) {
       throw new AuthError('email_address_invalid', 'Unable to validate email address: invalid format', {
         status: 400,
       })
     }
-    const normalized = normalizeEmail(rawEmail)
-    if (normalized !== user.email) newEmail = normalized
+    if (normalized !== user.email) {
+      assertSingleScript(normalized)
+      newEmail = normalized
+    }
   }
   const redirectTo = services.redirects.resolve(attributes.redirectTo)
   const pkce = newEmail ? parsePkce(attributes) : null

@@ -5,7 +5,14 @@ import { toUser, type User } from '../users/json'
 import type { UserRecord } from '../users/record'
 import { metadataParam } from '../users/validation'
 import { type AdminUserAttributes, adminAudit, setBan } from './attributes'
-import { banDurationParam, optionalEmail, optionalPhone, optionalString, optionalUuid } from './params'
+import {
+  banDurationParam,
+  optionalEmail,
+  optionalPhone,
+  optionalRole,
+  optionalString,
+  optionalUuid,
+} from './params'
 
 const DUPLICATE_EMAIL = 'A user with this email address has already been registered'
 const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/
@@ -44,7 +51,7 @@ export async function createUser(
   const userMetadata = metadataParam(attributes.user_metadata, 'user_metadata')
   const appMetadata = metadataParam(attributes.app_metadata, 'app_metadata')
   const banMs = banDurationParam(attributes.ban_duration)
-  const role = optionalString(attributes.role, 'role')
+  const role = optionalRole(attributes.role, services.roles)
   const aud = optionalString(attributes.aud, 'aud')
   let hash: string | null = passwordHash ?? null
   if (password !== undefined && password !== '') {

@@ -6,7 +6,13 @@ import { issueOneTimeToken, linkTokenKey, type OneTimeTokenType } from '../flows
 import type { AuthServices } from '../services'
 import { toUser, type User } from '../users/json'
 import type { UserRecord } from '../users/record'
-import { isValidEmail, metadataParam, normalizeEmail, requireEmail } from '../users/validation'
+import {
+  assertSingleScript,
+  isValidEmail,
+  metadataParam,
+  normalizeEmail,
+  requireEmail,
+} from '../users/validation'
 
 const DUPLICATE_EMAIL = 'A user with this email address has already been registered'
 
@@ -87,6 +93,7 @@ export async function generateLink(
         status: 400,
       })
     }
+    assertSingleScript(newEmail)
     if (type === 'email_change_current' && !services.options.secureEmailChange) {
       throw new AuthError(
         'validation_failed',
@@ -99,6 +106,8 @@ export async function generateLink(
   }
   const existing = await services.users.findByEmail(services.db, email)
   if (!existing) {
+    // The address is about to get an account (or the request fails with 404 below).
+    if (type === 'signup' || type === 'invite' || type === 'magiclink') assertSingleScript(email)
     if (type === 'magiclink') {
       type = 'signup'
       password ??= randomBytes(32).toString('base64url')

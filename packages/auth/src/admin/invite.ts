@@ -4,7 +4,7 @@ import { sendLinkMail } from '../flows/send'
 import type { AuthServices } from '../services'
 import { toUser, type User } from '../users/json'
 import type { UserRecord } from '../users/record'
-import { metadataParam, requireEmail } from '../users/validation'
+import { metadataParam, requireAccountEmail } from '../users/validation'
 
 /** Options of `admin.inviteUserByEmail`. */
 export interface InviteOptions {
@@ -27,7 +27,7 @@ export async function inviteUserByEmail(
   options: InviteOptions,
   ctx: AuthCallContext,
 ): Promise<User> {
-  const address = requireEmail(email, 'An email address is required')
+  const address = requireAccountEmail(email, 'An email address is required')
   const data = metadataParam(options.data, 'data')
   const redirectTo = services.redirects.resolve(options.redirectTo)
   const user = await services.transact(async (tx) => {

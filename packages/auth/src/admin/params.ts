@@ -1,5 +1,6 @@
 import { AuthError } from '../errors'
-import { isUuid, isValidEmail, normalizeEmail } from '../users/validation'
+import type { RolePolicy } from '../users/roles'
+import { assertSingleScript, isUuid, isValidEmail, normalizeEmail } from '../users/validation'
 
 /** GoTrue's `loadUser` check: 404 `validation_failed` for a malformed id. */
 export function userIdParam(value: string | undefined): string {
@@ -28,7 +29,7 @@ export function optionalString(value: unknown, name: string): string | undefined
   return value
 }
 
-/** An optional email attribute, normalised. */
+/** An optional email attribute, normalised; a confusable one is 400 `email_address_invalid`. */
 export function optionalEmail(value: unknown): string | undefined {
   const raw = optionalString(value, 'email')
   if (raw === undefined) return undefined
@@ -38,7 +39,18 @@ export function optionalEmail(value: unknown): string | undefined {
       status: 400,
     })
   }
+  assertSingleScript(email)
   return email
+}
+
+/**
+ * An optional `role` attribute: absent, null or `''` leave it unset; anything else must be a role
+ * users may have (`services.roles`), else 422 `validation_failed` — a service-role caller must not
+ * be able to mint `postgres` (superuser) logins.
+ */
+export function optionalRole(value: unknown, roles: RolePolicy): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  return roles.requireUserRole(value)
 }
 
 /** An optional phone attribute: E.164 digits (spaces, dashes, parentheses and `+` dropped). */

@@ -6,7 +6,7 @@ import { toUser, type User } from '../users/json'
 import type { UserRecord } from '../users/record'
 import { metadataParam } from '../users/validation'
 import { type AdminUserAttributes, adminAudit, setBan } from './attributes'
-import { banDurationParam, optionalEmail, optionalPhone, optionalString, userIdParam } from './params'
+import { banDurationParam, optionalEmail, optionalPhone, optionalRole, userIdParam } from './params'
 
 /**
  * GoTrue's `PUT /admin/users/{id}` (auth-js `admin.updateUserById`): address, confirmation,
@@ -25,7 +25,7 @@ export async function updateUserById(
   const userMetadata = metadataParam(attributes.user_metadata, 'user_metadata')
   const appMetadata = metadataParam(attributes.app_metadata, 'app_metadata')
   const banMs = banDurationParam(attributes.ban_duration)
-  const role = optionalString(attributes.role, 'role')
+  const role = optionalRole(attributes.role, services.roles)
   let hash: string | undefined
   if (typeof attributes.password === 'string') {
     services.passwords.checkPolicy(attributes.password)

@@ -3,7 +3,7 @@ import type { AuthCallContext } from '../api/context'
 import { AuthError } from '../errors'
 import type { AuthServices } from '../services'
 import type { UserRecord } from '../users/record'
-import { metadataParam, requireEmail, stringParam } from '../users/validation'
+import { assertSingleScript, metadataParam, requireEmail, stringParam } from '../users/validation'
 import { parsePkce } from './pkce'
 import { sendLinkMail } from './send'
 
@@ -30,7 +30,10 @@ export interface SignInWithOtpInput {
  *
  * Anti-enumeration: nothing tells whether the address has an account, also with
  * `createUser: false` and with sign-ups disabled (GoTrue answers 422 `otp_disabled` there, which
- * tells an unknown address from a known one).
+ * tells an unknown address from a known one): the limits are counted per address before the
+ * lookup (`countMailRequest`), and the lookup and what follows run in `services.uniform`. An
+ * address that may get an account must not mix scripts (`assertSingleScript`), decided from the
+ * request alone.
  *
  * @see https://github.com/supabase/auth/blob/master/internal/api/otp.go
  */
@@ -49,27 +52,36 @@ export async function signInWithOtp(
   if (phone !== '')
     throw new AuthError('phone_provider_disabled', 'Unsupported phone provider', { status: 400 })
   const email = requireEmail(rawEmail, 'One of email or phone must be set')
-  const createUser = input.createUser !== false
+  const { options } = services
+  const createUser = input.createUser !== false && !options.disableSignup
+  if (createUser) assertSingleScript(email)
   const data = metadataParam(input.data, 'data') ?? {}
   const pkce = parsePkce(input)
   const redirectTo = services.redirects.resolve(input.redirectTo)
-  const { options } = services
   await services.rateLimit(`otp:ip:${ctx.ip ?? ''}`, options.rateLimits.otp)
+  await services.countMailRequest('recovery', email)
+  const link = { redirectTo, pkce, counted: true }
 
-  await services.transact(async (tx) => {
-    let user = await services.users.findByEmail(tx, email, { forUpdate: true })
-    if (!user) {
-      if (!createUser || options.disableSignup) return
-      user = await createPasswordlessUser(services, tx, email, data, ctx)
-    }
-    if (!user.email_confirmed_at && !options.mailerAutoconfirm) {
-      await services.audit(tx, 'user_confirmation_requested', user, { ip: ctx.ip })
-      await sendLinkMail(services, tx, user, 'confirmation', { redirectTo, pkce })
-      return
-    }
-    await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
-    await sendLinkMail(services, tx, user, 'magiclink', { redirectTo, pkce })
-  })
+  // The reference path: a new account when it may be created, else a mail to an existing one.
+  await services.uniform.run(createUser ? 'otp:create' : 'otp', (reference) =>
+    services.transact(async (tx) => {
+      let user = await services.users.findByEmail(tx, email, { forUpdate: true })
+      if (!user) {
+        if (!createUser) return
+        reference()
+        user = await createPasswordlessUser(services, tx, email, data, ctx)
+      } else if (!createUser) {
+        reference()
+      }
+      if (!user.email_confirmed_at && !options.mailerAutoconfirm) {
+        await services.audit(tx, 'user_confirmation_requested', user, { ip: ctx.ip })
+        await sendLinkMail(services, tx, user, 'confirmation', link)
+        return
+      }
+      await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
+      await sendLinkMail(services, tx, user, 'magiclink', link)
+    }),
+  )
 }
 
 /** A passwordless account for a new OTP address, through the same sign-up hooks as `signUp`. */

@@ -14,8 +14,9 @@ export interface ResetPasswordOptions {
 }
 
 /**
- * GoTrue's `POST /recover`: mails a recovery link and code; the same answer whether or not the
- * address has an account (anti-enumeration).
+ * GoTrue's `POST /recover`: mails a recovery link and code. Anti-enumeration: the same status,
+ * body and time whether or not the address has an account — the limits are counted per address
+ * before the lookup (`countMailRequest`), and the lookup and mail run in `services.uniform`.
  *
  * @see https://github.com/supabase/auth/blob/master/internal/api/recover.go
  */
@@ -29,10 +30,14 @@ export async function resetPasswordForEmail(
   const pkce = parsePkce(options)
   const redirectTo = services.redirects.resolve(options.redirectTo)
   await services.rateLimit(`otp:ip:${ctx.ip ?? ''}`, services.options.rateLimits.otp)
-  await services.transact(async (tx) => {
-    const user = await services.users.findByEmail(tx, address, { forUpdate: true })
-    if (!user) return
-    await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
-    await sendLinkMail(services, tx, user, 'recovery', { redirectTo, pkce })
-  })
+  await services.countMailRequest('recovery', address)
+  await services.uniform.run('recover', (reference) =>
+    services.transact(async (tx) => {
+      const user = await services.users.findByEmail(tx, address, { forUpdate: true })
+      if (!user) return
+      reference()
+      await services.audit(tx, 'user_recovery_requested', user, { ip: ctx.ip })
+      await sendLinkMail(services, tx, user, 'recovery', { redirectTo, pkce, counted: true })
+    }),
+  )
 }

@@ -26,7 +26,8 @@ const TYPES: readonly string[] = [
 
 /**
  * GoTrue's `POST /resend`: sends the sign-up confirmation or the email-change mails again; the
- * same answer whether or not there is anything to resend.
+ * same status, body and time whether or not there is anything to resend (limits counted per
+ * address first, the lookup in `services.uniform`, as `/recover`).
  *
  * @see https://github.com/supabase/auth/blob/master/internal/api/resend.go
  */
@@ -59,18 +60,24 @@ export async function resend(
   const pkce = parsePkce(input)
   const redirectTo = services.redirects.resolve(input.redirectTo)
   await services.rateLimit(`otp:ip:${ctx.ip ?? ''}`, services.options.rateLimits.otp)
-  await services.transact(async (tx) => {
-    const user = await services.users.findByEmail(tx, email, { forUpdate: true })
-    if (!user) return
-    if (type === 'signup') {
-      if (user.email_confirmed_at) return
-      await services.audit(tx, 'user_confirmation_requested', user, { ip: ctx.ip })
-      await sendLinkMail(services, tx, user, 'confirmation', { redirectTo, pkce })
-      return
-    }
-    if (!user.email_change) return
-    // As `updateUser`: the current address confirms too only when it is itself confirmed.
-    const secure = services.options.secureEmailChange && Boolean(user.email && user.email_confirmed_at)
-    await sendEmailChange(services, tx, user, user.email_change, { redirectTo, pkce }, secure)
-  })
+  await services.countMailRequest(type === 'signup' ? 'confirmation' : 'email_change', email)
+  const link = { redirectTo, pkce, counted: true }
+  await services.uniform.run(`resend:${type}`, (reference) =>
+    services.transact(async (tx) => {
+      const user = await services.users.findByEmail(tx, email, { forUpdate: true })
+      if (!user) return
+      if (type === 'signup') {
+        if (user.email_confirmed_at) return
+        reference()
+        await services.audit(tx, 'user_confirmation_requested', user, { ip: ctx.ip })
+        await sendLinkMail(services, tx, user, 'confirmation', link)
+        return
+      }
+      if (!user.email_change) return
+      reference()
+      // As `updateUser`: the current address confirms too only when it is itself confirmed.
+      const secure = services.options.secureEmailChange && Boolean(user.email && user.email_confirmed_at)
+      await sendEmailChange(services, tx, user, user.email_change, link, secure)
+    }),
+  )
 }

@@ -23,6 +23,12 @@ export interface LinkOptions {
   redirectTo: string
   /** A PKCE challenge: the link carries a `pkce_` token and `/verify` answers with `?code=`. */
   pkce?: PkceChallenge | null
+  /**
+   * The request was already counted against the per-address throttle and email limit
+   * (`services.countMailRequest`, the anti-enumeration flows): the per-user `*_sent_at` check and
+   * the count at sending are skipped.
+   */
+  counted?: boolean
 }
 
 /** The `*_sent_at` column each kind of mail is throttled on (GoTrue's `SMTP_MAX_FREQUENCY`). */
@@ -40,7 +46,10 @@ interface LinkMail {
   linkType: string
   sentAt: SentAtColumn
   pkceMethod: PkceAuthenticationMethod
-  /** Refused within `emailFrequencySeconds` of the last one (invites are not: an admin sends them). */
+  /**
+   * Refused within `emailFrequencySeconds` of the last one to the user, unless the request was
+   * `counted` per address (invites are not throttled: an admin sends them).
+   */
   throttled: boolean
 }
 
@@ -130,15 +139,21 @@ async function sendTokenMail(
     pkce: Boolean(link.pkce),
   })
   await services.users.update(tx, user.id, { [mail.sentAt]: new Date() })
-  await services.sendMail(tx, mail.template, input.address, {
-    confirmation_url: services.verifyUrl(mail.linkType, issued.tokenHash, link.redirectTo),
-    token: issued.otp,
-    token_hash: issued.tokenHash,
-    email: user.email ?? input.address,
-    redirect_to: link.redirectTo,
-    data: user.raw_user_meta_data,
-    ...input.extra,
-  })
+  await services.sendMail(
+    tx,
+    mail.template,
+    input.address,
+    {
+      confirmation_url: services.verifyUrl(mail.linkType, issued.tokenHash, link.redirectTo),
+      token: issued.otp,
+      token_hash: issued.tokenHash,
+      email: user.email ?? input.address,
+      redirect_to: link.redirectTo,
+      data: user.raw_user_meta_data,
+      ...input.extra,
+    },
+    { counted: Boolean(link.counted) },
+  )
 }
 
 /**
@@ -153,7 +168,7 @@ export async function sendLinkMail(
   link: LinkOptions,
 ): Promise<void> {
   const mail = LINK_MAILS[kind]
-  if (mail.throttled) checkFrequency(services, user[mail.sentAt])
+  if (mail.throttled && !link.counted) checkFrequency(services, user[mail.sentAt])
   await sendTokenMail(services, tx, user, mail, { address: user.email as string, link })
   if (kind === 'invite') await services.users.update(tx, user.id, { invited_at: new Date() })
 }
@@ -178,7 +193,7 @@ export async function sendEmailChange(
   link: LinkOptions,
   secure: boolean,
 ): Promise<void> {
-  checkFrequency(services, user.email_change_sent_at)
+  if (!link.counted) checkFrequency(services, user.email_change_sent_at)
   await services.users.update(tx, user.id, { email_change: newEmail, email_change_confirm_status: 0 })
   const extra = { new_email: newEmail }
   const toNew = { ...EMAIL_CHANGE, tokenType: 'email_change_token_new' } as const

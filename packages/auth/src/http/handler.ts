@@ -3,7 +3,7 @@ import type { AuthApi } from '../api/index'
 import { AuthError } from '../errors'
 import type { ResolvedAuthOptions } from '../options'
 import type { RedirectPolicy } from '../redirect'
-import { createCors } from './cors'
+import { authCors } from './cors'
 import { API_VERSION_HEADER, gotrueErrorFormat, requestApiVersion } from './error-format'
 import { defaultClientIp, goTrueRequest, readBody } from './request'
 import type { HttpDeps } from './route'
@@ -25,7 +25,7 @@ export function createHandler(deps: {
   const { options, redirects } = deps
   const { basePath, onError } = options
   const router = createRouter(ROUTES)
-  const cors = createCors(options.cors)
+  const cors = authCors(options.cors)
   const clientIp = options.clientIp ?? defaultClientIp
   const limits = { maxBytes: options.maxBodyBytes, maxJsonDepth: options.maxJsonDepth }
   const routeDeps: HttpDeps = {
@@ -35,8 +35,10 @@ export function createHandler(deps: {
   }
 
   async function respond(request: Request): Promise<Response> {
-    const preflight = cors.preflight(request)
-    if (preflight) return preflight
+    // GoTrue answers every OPTIONS as a preflight (rs/cors), 204 whether or not CORS applies.
+    if (request.method === 'OPTIONS') {
+      return cors.preflight(request) ?? new Response(null, { status: 204, headers: { Vary: 'Origin' } })
+    }
     const apiVersion = requestApiVersion(request)
     try {
       const url = new URL(request.url)

@@ -1,6 +1,7 @@
 import type { ResolvedAuthOptions } from '../options'
 import { toUser } from '../users/json'
 import type { UserRecord } from '../users/record'
+import type { RolePolicy } from '../users/roles'
 import type { AccessTokenClaims, TokenSigner } from './jwt'
 import type { Session, SessionRow } from './types'
 
@@ -26,7 +27,9 @@ export interface SessionTokens {
 
 /**
  * Builds {@link SessionTokens}: GoTrue's claims, then the `customAccessTokenClaims` hook, whose
- * output may add claims but never remove or rewrite the required ones.
+ * output may add claims but never remove or rewrite the required ones. The `role` claim (the
+ * user's, or the hook's) must be one users may have (`roles`): anything else — `postgres`,
+ * `service_role`, a non-string — is 422 `validation_failed` and nothing is signed.
  *
  * @see https://supabase.com/docs/guides/auth/jwt-fields
  * @see https://supabase.com/docs/guides/auth/auth-hooks/custom-access-token-hook
@@ -35,8 +38,9 @@ export function createSessionTokens(deps: {
   options: ResolvedAuthOptions
   signer: TokenSigner
   issuer: string
+  roles: RolePolicy
 }): SessionTokens {
-  const { options, signer, issuer } = deps
+  const { options, signer, issuer, roles } = deps
 
   async function accessToken(user: UserRecord, session: SessionClaimsSource, method = 'token_refresh') {
     const iat = Math.floor(Date.now() / 1000)
@@ -51,7 +55,8 @@ export function createSessionTokens(deps: {
       phone: user.phone ?? '',
       app_metadata: user.raw_app_meta_data ?? {},
       user_metadata: user.raw_user_meta_data ?? {},
-      role: user.role,
+      // A stored role of '' (rows imported from older GoTrue versions) is the default role.
+      role: user.role || roles.defaultUserRole,
       aal: session.aal,
       amr: session.amr,
       session_id: session.id,
@@ -72,7 +77,7 @@ export function createSessionTokens(deps: {
         aud: custom.aud ?? claims.aud,
         exp: claims.exp,
         iat: claims.iat,
-        role: typeof custom.role === 'string' ? custom.role : claims.role,
+        role: custom.role === undefined ? claims.role : (custom.role as string),
         aal: claims.aal,
         session_id: claims.session_id,
         email: claims.email,
@@ -83,6 +88,7 @@ export function createSessionTokens(deps: {
         user_metadata: custom.user_metadata ?? claims.user_metadata,
       }
     }
+    claims.role = roles.requireUserRole(claims.role)
     return { token: await signer.sign(claims), expiresAt: exp }
   }
 

@@ -1,6 +1,7 @@
 import type { Authenticate, Principal } from '@groundwork/core'
 import { AuthError } from '../errors'
 import type { ResolvedAuthOptions } from '../options'
+import type { RolePolicy } from '../users/roles'
 import { isUuid } from '../users/validation'
 import type { TokenSigner } from './jwt'
 
@@ -9,10 +10,15 @@ import type { TokenSigner } from './jwt'
  * `Authorization: Bearer` (else the `apikey` header), verifies the JWT with auth's own keys, and
  * with `verifySessions` (the default) also checks in one query that the token's session still exists (not
  * logged out, not revoked by refresh-token reuse) and that its user is neither banned nor deleted.
- * No token → the anon role. A bad token → 401 `AUTH_BAD_JWT` (REST answers it as PostgREST's
- * `PGRST301`/`PGRST303`).
+ * No token → the anon role. A bad token, or one whose `role` is not a request role (anon,
+ * authenticated, service role, `allowedRoles`) → 401 `AUTH_BAD_JWT` (REST answers it as
+ * PostgREST's `PGRST301`/`PGRST303`).
  */
-export function createAuthenticate(options: ResolvedAuthOptions, signer: TokenSigner): Authenticate {
+export function createAuthenticate(
+  options: ResolvedAuthOptions,
+  signer: TokenSigner,
+  policy: RolePolicy,
+): Authenticate {
   const roles = options.db.roles
   return async function authenticate(request: Request): Promise<Principal> {
     const header = request.headers.get('authorization')
@@ -28,6 +34,16 @@ export function createAuthenticate(options: ResolvedAuthOptions, signer: TokenSi
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : 'invalid JWT'
       throw new AuthError('bad_jwt', message, { status: 401, cause })
+    }
+    // As core's `createJwtAuthenticator` with `allowedRoles`: a role the request may not run as
+    // (`postgres`, `none`, a non-string…) is refused here, whoever signed it.
+    const claimed: unknown = claims.role
+    const role = claimed === undefined || claimed === null || claimed === '' ? roles.anon : claimed
+    if (typeof role !== 'string') {
+      throw new AuthError('bad_jwt', 'invalid JWT: the role claim is not a string', { status: 401 })
+    }
+    if (!policy.isRequestRole(role)) {
+      throw new AuthError('bad_jwt', 'invalid JWT: the role is not allowed', { status: 401 })
     }
     if (options.verifySessions && typeof claims.sub === 'string' && claims.sub !== '') {
       // GoTrue refuses such tokens the same way; checking here keeps the query below from failing
@@ -50,7 +66,6 @@ export function createAuthenticate(options: ResolvedAuthOptions, signer: TokenSi
           status: 401,
         })
     }
-    const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : roles.anon
     return { kind: 'jwt', role, claims, token }
   }
 }

@@ -123,24 +123,80 @@ export function toIdentity(identity: IdentityRow): UserIdentity {
   }
 }
 
+/** jsonb's key order (shorter keys first, then by bytes), which every stored object comes back in. */
+function jsonbOrdered(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(jsonbOrdered)
+  if (typeof value !== 'object' || value === null) return value
+  const entries = Object.entries(value).sort(
+    ([a], [b]) =>
+      Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)),
+  )
+  return Object.fromEntries(entries.map(([key, item]) => [key, jsonbOrdered(item)]))
+}
+
+/** A value as it comes back from a jsonb column. */
+function asStored<T>(value: T): T {
+  return jsonbOrdered(JSON.parse(JSON.stringify(value))) as T
+}
+
 /**
- * What GoTrue answers a sign-up for an already confirmed address (without autoconfirm): a
- * plausible, never-stored user with no identities, so the answer does not reveal the account.
+ * The answer to a sign-up for an address that already has an account (without autoconfirm): a
+ * never-stored user exactly as a fresh sign-up renders — same fields, same key order, an `email`
+ * identity, the identity claims in `user_metadata` — with a new id and the current time, so the
+ * body does not tell an existing account from a new one. (GoTrue's `sanitizeUser` answers `role:
+ * ""` and no identities, which does; Supabase's docs even suggest testing for it.)
  */
-export function obfuscatedUser(email: string, userMetadata: UserMetadata): User {
-  const now = new Date().toISOString()
-  return {
-    id: randomUUID(),
-    aud: 'authenticated',
-    role: '',
-    email,
-    phone: '',
+export function unsavedUser(input: {
+  email: string
+  audience: string
+  role: string
+  userMetadata: UserMetadata
+  appMetadata?: Record<string, unknown>
+}): User {
+  const id = randomUUID()
+  const now = new Date()
+  const identityData = { sub: id, email: input.email, email_verified: false, phone_verified: false }
+  return toUser({
+    id,
+    aud: input.audience,
+    role: input.role,
+    email: input.email,
+    encrypted_password: null,
+    email_confirmed_at: null,
+    invited_at: null,
     confirmation_sent_at: now,
-    app_metadata: { provider: 'email', providers: ['email'] },
-    user_metadata: userMetadata,
-    identities: [],
+    recovery_sent_at: null,
+    email_change: null,
+    email_change_sent_at: null,
+    email_change_confirm_status: 0,
+    reauthentication_sent_at: null,
+    last_sign_in_at: null,
+    raw_app_meta_data: asStored({ provider: 'email', providers: ['email'], ...input.appMetadata }),
+    raw_user_meta_data: asStored({ ...identityData, ...input.userMetadata }),
+    is_super_admin: null,
     created_at: now,
     updated_at: now,
+    phone: null,
+    phone_confirmed_at: null,
+    phone_change: null,
+    phone_change_sent_at: null,
+    confirmed_at: null,
+    banned_until: null,
+    deleted_at: null,
     is_anonymous: false,
-  }
+    is_sso_user: false,
+    identities: [
+      {
+        id: randomUUID(),
+        provider_id: id,
+        user_id: id,
+        identity_data: asStored(identityData),
+        provider: 'email',
+        last_sign_in_at: now,
+        created_at: now,
+        updated_at: now,
+        email: input.email,
+      },
+    ],
+  })
 }

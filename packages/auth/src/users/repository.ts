@@ -29,7 +29,7 @@ export interface NewUser {
  */
 export interface UsersRepository {
   findById(tx: Queryable, id: string, options?: { forUpdate?: boolean }): Promise<UserRecord | null>
-  /** Case-insensitive; soft-deleted accounts are not found. */
+  /** By canonical form (`normalizeEmail`: NFKC, case-folded); soft-deleted accounts are not found. */
   findByEmail(tx: Queryable, email: string, options?: { forUpdate?: boolean }): Promise<UserRecord | null>
   findByPhone(tx: Queryable, phone: string): Promise<UserRecord | null>
   /**
@@ -108,7 +108,7 @@ const MERGE = (column: string) =>
   `(${column} || $2::jsonb) - coalesce((select array_agg(key) from jsonb_each($2::jsonb) where value = 'null'::jsonb), '{}')`
 
 /** The Postgres implementation of {@link UsersRepository}. */
-export function createUsersRepository(defaults: { audience: string }): UsersRepository {
+export function createUsersRepository(defaults: { audience: string; role: string }): UsersRepository {
   const repo: UsersRepository = {
     async findById(tx, id, options = {}) {
       // A malformed id can never match; checking avoids a 22P02 from the uuid cast.
@@ -162,7 +162,7 @@ export function createUsersRepository(defaults: { audience: string }): UsersRepo
         [
           id,
           input.aud ?? defaults.audience,
-          input.role ?? 'authenticated',
+          input.role ?? defaults.role,
           email,
           input.phone ?? null,
           input.passwordHash ?? null,
