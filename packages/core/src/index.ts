@@ -20,5 +20,6 @@ export type { Authenticate, Principal, PrincipalCheck, RateLimitState } from './
 export type { RoleNames } from './roles'
 export { DEFAULT_ROLES } from './roles'
 export type { GroundworkService, ServiceHandler } from './service'
+export { applySupabaseGrants, type SupabaseGrantsOptions } from './supabase-grants'
 export type { AnyTaskDefinition, TaskContext, TaskDefinition, TaskName, TaskPayload } from './tasks'
 export { defineTask } from './tasks'

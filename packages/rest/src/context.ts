@@ -45,7 +45,7 @@ export type RestMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 /**
  * The parsed `Prefer` header.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/preferences.html
+ * @see https://docs.postgrest.org/en/v14/references/api/preferences.html
  */
 export interface Preferences {
   return: 'minimal' | 'headers-only' | 'representation' | null

@@ -94,7 +94,7 @@ export interface Rest extends GroundworkService<RestApi> {
  * const rest = createRest({ db, authenticate: createJwtAuthenticator({ secret }) })
  * app.use('/rest/v1', toNodeHandler(rest.handler))
  * ```
- * @see https://docs.postgrest.org/en/v12/references/api.html
+ * @see https://docs.postgrest.org/en/v14/references/api.html
  */
 export function createRest(options: RestOptions): Rest {
   const resolved: ResolvedRestOptions = parseOptions(restOptionsSchema, options, 'createRest')

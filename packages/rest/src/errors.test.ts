@@ -28,6 +28,19 @@ describe('SQLSTATE → HTTP status (PostgREST table)', () => {
   ])('%s (anonymous: %s) → %i', (code, anonymous, status) => {
     expect(sqlStateStatus(code, anonymous)).toBe(status)
   })
+
+  it.each([
+    // PostgREST answers 500 here (400 only for pg-safeupdate's message); it is the request's data
+    // (an upsert batch touching one row twice), so Groundwork keeps it a client error.
+    ['21000', 'ON CONFLICT DO UPDATE command cannot affect row a second time', 400],
+    ['22023', 'role "ghost" does not exist', 401],
+    ['22023', 'invalid parameter', 400],
+    ['57P01', 'terminating connection due to administrator command', 503],
+    ['42883', 'function xmlagg(json) does not exist', 406],
+    ['PT99X', 'not a status', 500],
+  ])('%s "%s" → %i, as PostgREST 14 maps it by message', (code, message, status) => {
+    expect(sqlStateStatus(code, false, message)).toBe(status)
+  })
 })
 
 describe('toRestError', () => {
@@ -66,7 +79,18 @@ describe('toRestError', () => {
       details: 'Quota exceeded',
       hint: 'Upgrade',
     })
-    expect(toRestError(dbError('PGRST', 'not json'), false).code).toBe('PGRST121')
+    expect(toRestError(dbError('PGRST', 'not json'), false).toJSON()).toEqual({
+      code: 'PGRST121',
+      message: 'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error',
+      details: "Invalid JSON value for MESSAGE: 'not json'",
+      hint: "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.",
+    })
+    expect(toRestError(dbError('PGRST', '{"code":"1","message":"m"}'), false).details).toBe(
+      'DETAIL is missing in the RAISE statement',
+    )
+    const badDetail = toRestError(dbError('PGRST', '{"code":"1","message":"m"}', '{"status":"x"}'), false)
+    expect(badDetail.status).toBe(500)
+    expect(badDetail.details).toBe(`Invalid JSON value for DETAIL: '{"status":"x"}'`)
   })
 
   it('maps JWT failures to PGRST301/303 and hides unknown errors behind a 500', () => {

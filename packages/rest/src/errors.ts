@@ -4,7 +4,7 @@ import { type HttpError, type HttpErrorCode, isHttpError } from '@groundwork/cor
 /**
  * PostgREST's own error codes (`PGRSTgxx`) and the HTTP status each answers with.
  *
- * @see https://docs.postgrest.org/en/v12/references/errors.html#postgrest-error-codes
+ * @see https://docs.postgrest.org/en/v14/references/errors.html#postgrest-error-codes
  */
 export const PGRST_STATUS = {
   PGRST000: 503,
@@ -127,20 +127,26 @@ export function parseError(message: string, details: string | null = null): Rest
  * The HTTP status for a PostgreSQL SQLSTATE, per PostgREST's table. `42501` (insufficient
  * privilege) is 401 for the anonymous role and 403 otherwise.
  *
- * @see https://docs.postgrest.org/en/v12/references/errors.html#http-status-codes
+ * @see https://docs.postgrest.org/en/v14/references/errors.html#http-status-codes
  */
-export function sqlStateStatus(sqlState: string, anonymous: boolean): number {
+export function sqlStateStatus(sqlState: string, anonymous: boolean, message = ''): number {
   switch (sqlState) {
     case '23503':
     case '23505':
       return 409
     case '25006':
       return 405
+    case '22023':
+      // SET ROLE to a role that does not exist: the token's role is wrong.
+      return message.startsWith('role') && message.endsWith('does not exist') ? 401 : 400
     case '53400':
       return 500
+    case '57P01':
+      return 503
     case 'P0001':
       return 400
     case '42883':
+      return message.startsWith('function xmlagg(') ? 406 : 404
     case '42P01':
       return 404
     case '42P17':
@@ -174,8 +180,11 @@ export function sqlStateStatus(sqlState: string, anonymous: boolean): number {
     case 'XX':
       return 500
   }
-  // RAISE SQLSTATE 'PT402' answers 402.
-  if (/^PT\d{3}$/.test(sqlState)) return Number(sqlState.slice(2))
+  // RAISE SQLSTATE 'PT402' answers 402; a PT code that is not a status is a server error.
+  if (sqlState.startsWith('PT')) {
+    const status = Number(sqlState.slice(2))
+    return /^PT\d{3}$/.test(sqlState) && status >= 100 && status <= 599 ? status : 500
+  }
   return 400
 }
 
@@ -225,7 +234,7 @@ export function toRestError(
   if (isHttpError(error)) return fromHttpError(error)
   if (isDatabaseError(error)) {
     if (error.code === 'PGRST') return raisedPgrstError(error)
-    const status = sqlStateStatus(error.code, anonymous)
+    const status = sqlStateStatus(error.code, anonymous, error.message)
     const headers: Record<string, string> =
       error.code === '42501' && anonymous ? { 'WWW-Authenticate': 'Bearer' } : {}
     if (status >= 500 && !/^PT\d{3}$/.test(error.code)) onError?.(error)
@@ -316,25 +325,74 @@ function connectionError(error: unknown): RestError | null {
   return null
 }
 
-/** `RAISE SQLSTATE 'PGRST' USING message = '{json}', detail = '{"status":…,"headers":{…}}'`. */
+/**
+ * `RAISE SQLSTATE 'PGRST' USING message = '{json}', detail = '{"status":…,"headers":{…}}'`: the
+ * message must be an object with `code` and `message`, the detail one with `status` and `headers`
+ * (and an optional `status_text`); anything else is 500 PGRST121 saying which part is wrong, as
+ * PostgREST words it.
+ *
+ * @see https://docs.postgrest.org/en/v14/references/errors.html#raise-errors-with-http-status-codes
+ */
 function raisedPgrstError(error: PgDatabaseError): RestError {
-  try {
-    const body = JSON.parse(error.message) as Partial<PostgrestErrorBody> & { detail?: string }
-    const extra = JSON.parse(error.detail ?? '{}') as { status?: number; headers?: Record<string, string> }
-    if (typeof body.message !== 'string' || typeof body.code !== 'string') throw new Error('bad shape')
-    const status = Number.isInteger(extra.status) && extra.status ? extra.status : 400
-    return new RestError(body.code, body.message, {
-      status,
-      details: body.details ?? body.detail ?? null,
-      hint: body.hint ?? null,
-      headers: Object.fromEntries(Object.entries(extra.headers ?? {}).map(([k, v]) => [k, String(v)])),
-    })
-  } catch {
-    return pgrstError(
-      'PGRST121',
-      'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error',
-      'Invalid JSON value for MESSAGE or DETAIL',
+  const body = parseObject(error.message)
+  if (!body || typeof body.code !== 'string' || typeof body.message !== 'string') {
+    return raiseParseError(
+      `Invalid JSON value for MESSAGE: '${error.message}'`,
+      "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.",
     )
+  }
+  if (error.detail === undefined || error.detail === null) {
+    return raiseParseError('DETAIL is missing in the RAISE statement', RAISE_DETAIL_HINT)
+  }
+  const extra = parseObject(error.detail)
+  const status = extra?.status
+  const headers = extra?.headers
+  if (
+    !extra ||
+    typeof status !== 'number' ||
+    !Number.isInteger(status) ||
+    typeof headers !== 'object' ||
+    headers === null ||
+    Array.isArray(headers)
+  ) {
+    return raiseParseError(`Invalid JSON value for DETAIL: '${error.detail}'`, RAISE_DETAIL_HINT)
+  }
+  return new RestError(body.code, body.message, {
+    status,
+    details: typeof body.details === 'string' ? body.details : null,
+    hint: typeof body.hint === 'string' ? body.hint : null,
+    // Only what HTTP allows in a header (a token name, a value without control characters).
+    headers: Object.fromEntries(
+      Object.entries(headers)
+        .map(([k, v]): [string, string] => [k, String(v)])
+        .filter(([k, v]) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) && !hasControlCharacter(v)),
+    ),
+  })
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (const char of text) {
+    const code = char.charCodeAt(0)
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true
+  }
+  return false
+}
+
+const RAISE_DETAIL_HINT =
+  "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'."
+
+function raiseParseError(details: string, hint: string): RestError {
+  return pgrstError('PGRST121', 'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error', details, hint)
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null
+  } catch {
+    return null
   }
 }
 

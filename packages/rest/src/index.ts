@@ -1,9 +1,11 @@
 /**
  * `@groundwork/rest`: a PostgREST-compatible REST API over the host's own Postgres.
  *
- * @see https://docs.postgrest.org/en/v12/references/api.html
+ * @see https://docs.postgrest.org/en/v14/references/api.html
  */
 
+export type { Environment, PoolEnvOptions, RestEnvOptions } from './config-from-env'
+export { poolOptionsFromEnv, restOptionsFromEnv } from './config-from-env'
 export type {
   Executor,
   MediaType,
@@ -23,6 +25,7 @@ export type {
   Column,
   ComputedField,
   FunctionArgument,
+  FunctionColumn,
   FunctionInfo,
   QualifiedName,
   Relation,

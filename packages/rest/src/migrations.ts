@@ -8,7 +8,7 @@ import skipTemp from '../migrations/0002_schema_reload_skip_temp.sql?raw'
  * recipe). Creating event triggers needs a superuser; without one the migration only warns and
  * the cache still reloads on an explicit `NOTIFY pgrst, 'reload schema'`.
  *
- * @see https://docs.postgrest.org/en/v12/references/schema_cache.html#automatic-schema-cache-reloading
+ * @see https://docs.postgrest.org/en/v14/references/schema_cache.html#automatic-schema-cache-reloading
  */
 export const migrations: MigrationSet = defineMigrations('rest', {
   '0001_schema_reload_trigger.sql': ddlWatch,

@@ -76,7 +76,7 @@ export interface RestOptions {
    * name looked up on the request's `search_path`. It may `RAISE` to reject the request (any
    * PostgREST error mapping applies, e.g. `SQLSTATE 'PT403'` → 403) or set `response.headers`.
    *
-   * @see https://docs.postgrest.org/en/v12/references/transactions.html#pre-request
+   * @see https://docs.postgrest.org/en/v14/references/transactions.html#pre-request
    */
   preRequest?: string
   /**
@@ -84,7 +84,7 @@ export interface RestOptions {
    * `db-extra-search-path`), so unqualified names in functions, views' functions and triggers
    * resolve as they do under PostgREST. Their objects get no endpoints. @default ['public']
    *
-   * @see https://docs.postgrest.org/en/v12/references/configuration.html#db-extra-search-path
+   * @see https://docs.postgrest.org/en/v14/references/configuration.html#db-extra-search-path
    */
   extraSearchPath?: string[]
   /**
@@ -94,6 +94,19 @@ export interface RestOptions {
   maxBodyBytes?: number
   /** Deepest JSON nesting accepted in a request body (400 PGRST102 past it). @default 128 */
   maxJsonDepth?: number
+  /**
+   * Send PostgREST's `Server-Timing` header (`jwt`, `parse`, `plan`, `transaction`, `response`
+   * durations in milliseconds) on every answer (PostgREST's `server-timing-enabled`). @default false
+   *
+   * @see https://docs.postgrest.org/en/v14/references/observability.html#server-timing-header
+   */
+  serverTimingEnabled?: boolean
+  /**
+   * Name each distinct SQL text as a server-side prepared statement, planned once per connection
+   * (PostgREST's `db-prepared-statements`). Turn off behind a transaction-mode pooler (PgBouncer)
+   * that does not support prepared statements. @default true
+   */
+  preparedStatements?: boolean
   /** Receives errors that were answered with a generic 500. */
   onError?: OnError
 }
@@ -143,6 +156,8 @@ export const restOptionsSchema = optionsSchema<RestOptions>()(
       .default(['public']),
     maxBodyBytes: maxBodyBytesOption(10 * 1024 * 1024),
     maxJsonDepth: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_JSON_DEPTH),
+    serverTimingEnabled: z.boolean().default(false),
+    preparedStatements: z.boolean().default(true),
     onError: functionOption<OnError>().optional(),
   }),
 )

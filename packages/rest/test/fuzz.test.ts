@@ -100,6 +100,8 @@ const EMBEDS = [
   'films!inner',
   'directors!left',
   '...directors',
+  '...films',
+  '...actors',
   'nope',
   'owner:users',
 ]
@@ -211,6 +213,9 @@ const RPCS = [
   'bump_counter',
   'fail',
   'array_length_of',
+  'shout',
+  'pick',
+  'numbers',
   'nope',
 ]
 const RPC_ARGS = [
@@ -228,6 +233,7 @@ const RPC_ARGS = [
   'title',
   'items',
   'x',
+  '',
 ]
 const ACCEPTS = [
   null,
@@ -238,6 +244,7 @@ const ACCEPTS = [
   'application/vnd.pgrst.object+json;nulls=stripped',
   'application/vnd.pgrst.array+json;nulls=stripped',
   'application/vnd.pgrst.plan',
+  'application/vnd.pgrst.plan+json; for="application/json"; options=analyze|verbose',
   'text/plain',
   'application/xml',
   'application/octet-stream',
@@ -313,8 +320,8 @@ const TABLE_EMBEDS: Record<string, string[]> = {
   lists: ['todos', 'list_members', 'users'],
   profiles: ['users'],
   films: ['directors', 'actors', 'roles'],
-  directors: ['films', 'classic_films'],
-  actors: ['films', 'roles'],
+  directors: ['films', 'classic_films', '...films'],
+  actors: ['films', 'roles', '...films'],
   events: [],
   matches: ['home:teams!home_team_id', 'away:teams!away_team_id'],
   teams: ['matches!home_team_id'],

@@ -9,7 +9,9 @@ beforeAll(async () => {
   h = await startRest()
   await h.test.db.query(`
     create function public.nap(seconds float8) returns int language sql volatile as $$ select pg_sleep(seconds); select 1 $$;
-    grant execute on function public.nap(float8) to anon, authenticated, service_role;`)
+    grant execute on function public.nap(float8) to anon, authenticated, service_role;
+    create view public.slow_view as select id, public.nap(30) as napped from public.films where id = 1;
+    grant select on public.slow_view to service_role;`)
   await h.rest.api.reloadSchema()
 })
 afterAll(async () => {
@@ -54,8 +56,8 @@ describe('query cost', () => {
     expect(Date.now() - started).toBeLessThan(6000)
   })
 
-  it('cancels the backend query when the client goes away (read and RPC)', async () => {
-    for (const path of ['/rpc/nap?seconds=30', '/rpc/nap']) {
+  it('cancels the backend query when the client goes away (read, RPC over GET and POST)', async () => {
+    for (const path of ['/slow_view?select=napped', '/rpc/nap?seconds=30', '/rpc/nap']) {
       const controller = new AbortController()
       const init: RequestInit & { as: 'service' } =
         path === '/rpc/nap'

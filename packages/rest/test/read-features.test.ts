@@ -65,12 +65,13 @@ describe('read features', () => {
     expect(nested.body).toEqual([{ title: 'Seven Samurai', directors: { name: 'Akira Kurosawa' } }])
   })
 
-  it('spreads a to-one embed and rejects spreading a to-many one', async () => {
+  it('spreads a to-one embed, and a to-many one into arrays (PostgREST 13)', async () => {
     const r = await get('/films?select=title,...directors(director:name)&id=eq.3')
     expect(r.body).toEqual([{ title: 'Lost in Translation', director: 'Sofia Coppola' }])
-    const bad = await get('/directors?select=...films(title)')
-    expect(bad.status).toBe(400)
-    expect((bad.body as { code: string }).code).toBe('PGRST119')
+    const many = await get('/directors?select=name,...films(title,year)&films.order=year&id=eq.1')
+    expect(many.body).toEqual([
+      { name: 'Stanley Kubrick', title: ['2001: A Space Odyssey', 'The Shining'], year: [1968, 1980] },
+    ])
   })
 
   it('orders by a to-one embed column and filters empty embeds', async () => {
@@ -159,7 +160,7 @@ describe('read features', () => {
       code: 'PGRST202',
       message: 'Could not find the function public.nope(a, b) in the schema cache',
     })
-    const missing = await get('/flims')
+    const missing = await get('/film')
     expect(missing.status).toBe(404)
     expect(missing.body).toMatchObject({
       code: 'PGRST205',

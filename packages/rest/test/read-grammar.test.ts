@@ -132,6 +132,14 @@ describe('embedding shapes', () => {
       { name: 'Sofia Coppola', films: [{ count: 1 }] },
       { name: 'Akira Kurosawa', films: [{ count: 1 }] },
     ])
+    const grouped = await h.request('/directors?select=name,films(count,year)&id=eq.1')
+    const [kubrick] = (await grouped.json()) as Array<{ films: unknown[] }>
+    expect(kubrick?.films).toEqual(
+      expect.arrayContaining([
+        { count: 1, year: 1968 },
+        { count: 1, year: 1980 },
+      ]),
+    )
     const disabled = await h.request('/films?select=count()')
     expect(await disabled.json()).toMatchObject({ code: 'PGRST123' })
   })

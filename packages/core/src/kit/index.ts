@@ -18,6 +18,7 @@ export type { BodyLimits } from './body'
 export {
   DEFAULT_MAX_JSON_DEPTH,
   parseJson,
+  readBytes,
   readForm,
   readJson,
   readText,

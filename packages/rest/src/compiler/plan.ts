@@ -1,6 +1,7 @@
 import { pgrstError, RestError } from '../errors'
 import type { EmbedPath, Filter, LogicTree, OrderTerm, ParsedQuery, SelectItem } from '../parser/ast'
-import type { Relation, Relationship, SchemaCache } from '../schema-cache/types'
+import { fuzzyBest } from '../schema-cache/fuzzy'
+import type { QualifiedName, Relation, Relationship, SchemaCache } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
 
 /** One relation of a read: the root or an embed, with what applies to it. */
@@ -23,7 +24,7 @@ export interface EmbedNode {
   key: string
   name: string
   relationship: Relationship
-  /** Many-to-one / one-to-one: an object (or null) rather than an array. */
+  /** Many-to-one / one-to-one: an object (or null) rather than an array; a to-many spread gives arrays. */
   toOne: boolean
   inner: boolean
   spread: boolean
@@ -51,7 +52,7 @@ export function buildPlan(
 ): PlanNode {
   let counter = 0
   const nextAlias = () => `pgrst_${++counter}`
-  const root = node(cache, relation, query.select, options.rootAlias ?? relation.name, nextAlias, options)
+  const root = node(cache, relation, query.select, options.rootAlias ?? relation.name, nextAlias, options, 0)
 
   const find = (path: EmbedPath): PlanNode => {
     let current = root
@@ -111,9 +112,9 @@ function node(
   alias: string,
   nextAlias: () => string,
   options: PlanOptions,
-  embedded = false,
+  depth: number,
 ): PlanNode {
-  if (embedded) select = select.map((item) => legacyCount(cache, relation, item))
+  if (depth > 0) select = select.map((item) => legacyCount(cache, relation, item))
   const plan: PlanNode = {
     relation,
     alias,
@@ -140,28 +141,53 @@ function node(
       )
     }
     options.authorize?.(target)
-    const toOne = relationship.cardinality === 'many-to-one' || relationship.cardinality === 'one-to-one'
-    if (item.spread && !toOne) {
-      throw pgrstError(
-        'PGRST119',
-        `A spread operation on '${item.name}' is not possible`,
-        `'${relation.name}' and '${item.name}' do not form a many-to-one or one-to-one relationship`,
+    const key = item.alias ?? item.name
+    // PostgREST names each embed's lateral join `<table>_<embed>_<depth>`: the same name twice at
+    // one level is Postgres' duplicate-alias error, which it answers as such.
+    if (plan.embeds.some((e) => e.key === key)) {
+      throw new RestError(
+        '42712',
+        `table name "${relation.name}_${key}_${depth + 1}" specified more than once`,
+        {
+          status: 400,
+        },
       )
     }
+    const toOne = relationship.cardinality === 'many-to-one' || relationship.cardinality === 'one-to-one'
     const embedAlias = nextAlias()
+    const child = node(cache, target, item.select, embedAlias, nextAlias, options, depth + 1)
+    // A to-many spread (PostgREST 13) turns each column into an array; aggregates cannot apply there.
+    if (item.spread && !toOne && hasAggregates(child)) {
+      throw pgrstError(
+        'PGRST127',
+        'Feature not implemented',
+        'Aggregates are not implemented for one-to-many or many-to-many spreads.',
+      )
+    }
     plan.embeds.push({
-      key: item.alias ?? item.name,
+      key,
       name: item.name,
       relationship,
       toOne,
       inner: item.joinType === 'inner',
       spread: item.spread,
       nullFilters: [],
-      node: node(cache, target, item.select, embedAlias, nextAlias, options, true),
+      node: child,
       joinAlias: `${embedAlias}_j`,
     })
   }
   return plan
+}
+
+/**
+ * Whether a node aggregates (so its other columns group), itself — `count()`, the legacy
+ * `rel(count)` included — or through the to-one spreads whose aggregates it takes.
+ */
+export function hasAggregates(node: PlanNode): boolean {
+  return (
+    node.select.some((item) => item.kind === 'count' || (item.kind === 'field' && item.aggregate !== null)) ||
+    node.embeds.some((e) => e.spread && e.toOne && hasAggregates(e.node))
+  )
 }
 
 /**
@@ -187,7 +213,7 @@ function legacyCount(cache: SchemaCache, relation: Relation, item: SelectItem): 
  * table/view name, by FK constraint name, or by FK column; the hint narrows by constraint,
  * column or junction. None → PGRST200; several → 300 PGRST201 listing them.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/resource_embedding.html#disambiguation
+ * @see https://docs.postgrest.org/en/v14/references/api/resource_embedding.html#disambiguation
  */
 export function resolveRelationship(
   cache: SchemaCache,
@@ -211,9 +237,14 @@ export function resolveRelationship(
       computed: computed.function,
     }
   }
-  // PostgREST's findRel: the target is the related table, a FK constraint name or a FK column;
-  // a hint names a constraint, a column on either side of a single-column FK, or a junction.
+  // PostgREST's findRel: the target is the related table or view, or — for tables only, never
+  // views exposing them — a FK constraint name or FK column; a hint names a constraint, a column
+  // on either side of a single-column FK, or (many-to-many) the junction table.
   const single = (columns: string[]) => (columns.length === 1 ? columns[0] : undefined)
+  const isView = (target: QualifiedName) => {
+    const kind = cache.relations.get(qualifiedKey(target.schema, target.name))?.kind
+    return kind === 'view' || kind === 'materialized_view'
+  }
   const candidates = all.filter((r) => {
     const isTarget = r.target.name === name && r.target.schema === source.schema
     const self = !r.junction && r.target.schema === source.schema && r.target.name === source.name
@@ -228,16 +259,13 @@ export function resolveRelationship(
       return isTarget && r.cardinality === 'one-to-many' && single(r.targetColumns) === hint
     }
     if (hint === null) {
-      return isTarget || (!r.junction && (r.constraint === name || single(r.sourceColumns) === name))
-    }
-    if (!isTarget) return false
-    if (r.junction) {
       return (
-        r.junction.table.name === hint ||
-        r.junction.sourceConstraint === hint ||
-        r.junction.targetConstraint === hint
+        isTarget ||
+        (!r.junction && !isView(r.target) && (r.constraint === name || single(r.sourceColumns) === name))
       )
     }
+    if (!isTarget) return false
+    if (r.junction) return r.junction.table.name === hint
     return r.constraint === hint || single(r.sourceColumns) === hint || single(r.targetColumns) === hint
   })
   if (candidates.length === 1) return candidates[0] as Relationship
@@ -247,11 +275,10 @@ export function resolveRelationship(
       `Could not find a relationship between '${source.name}' and '${name}' in the schema cache`,
       {
         details: `Searched for a foreign key relationship between '${source.name}' and '${name}'${hint ? ` using the hint '${hint}'` : ''} in the schema '${source.schema}', but no matches were found.`,
-        hint: null,
+        hint: noRelationshipHint(cache, source, name),
       },
     )
   }
-  // Prefer direct relationships over junction ones only when PostgREST would (it does not): ambiguous.
   throw new RestError(
     'PGRST201',
     `Could not embed because more than one relationship was found for '${source.name}' and '${name}'`,
@@ -262,11 +289,38 @@ export function resolveRelationship(
         embedding: `${source.name} with ${r.target.name}`,
         relationship: r.junction
           ? `${r.junction.table.name} using ${r.junction.sourceConstraint}(${r.junction.junctionSourceColumns.join(', ')}) and ${r.junction.targetConstraint}(${r.junction.junctionTargetColumns.join(', ')})`
-          : `${r.constraint} using ${r.cardinality === 'one-to-many' ? `${source.name}(${r.sourceColumns.join(', ')}) and ${r.target.name}(${r.targetColumns.join(', ')})` : `${source.name}(${r.sourceColumns.join(', ')}) and ${r.target.name}(${r.targetColumns.join(', ')})`}`,
+          : `${r.constraint} using ${source.name}(${r.sourceColumns.join(', ')}) and ${r.target.name}(${r.targetColumns.join(', ')})`,
       })),
+      // The hint names the target table, whatever the request wrote (a FK column, a constraint).
       hint: `Try changing '${name}' to one of the following: ${candidates
-        .map((r) => `'${name}!${r.junction ? r.junction.table.name : r.constraint}'`)
+        .map((r) => `'${r.target.name}!${r.junction ? r.junction.table.name : r.constraint}'`)
         .join(', ')}. Find the desired relationship in the 'details' key.`,
     },
   )
+}
+
+/**
+ * PGRST200's hint, as PostgREST's `noRelBetweenHint`: when the parent has relationships, the
+ * closest related table to the name written (none when it names one exactly — then the hint was
+ * wrong); otherwise the closest relation that has relationships, in place of the parent.
+ */
+function noRelationshipHint(cache: SchemaCache, source: Relation, name: string): string | null {
+  const own = cache.relationships.get(qualifiedKey(source.schema, source.name)) ?? []
+  const computed = [...(cache.computedFields.get(qualifiedKey(source.schema, source.name))?.values() ?? [])]
+  const children = [
+    ...own.map((r) => r.target.name),
+    ...computed.flatMap((c) => (c.returnRelation ? [c.returnRelation.name] : [])),
+  ]
+  if (children.length > 0) {
+    if (children.some((child) => child.toLowerCase() === name.toLowerCase())) return null
+    const best = fuzzyBest(children, name)
+    return best === null ? null : `Perhaps you meant '${best}' instead of '${name}'.`
+  }
+  const parents: string[] = []
+  for (const list of cache.relationships.values()) {
+    const origin = list[0]?.source
+    if (origin?.schema === source.schema) parents.push(origin.name)
+  }
+  const best = fuzzyBest(parents, source.name)
+  return best === null ? null : `Perhaps you meant '${best}' instead of '${source.name}'.`
 }

@@ -1,6 +1,12 @@
 import type { MediaType } from '../context'
 
 /**
+ * The transaction-local setting counting upserted rows that already existed (incremented in
+ * `ON CONFLICT … DO UPDATE … WHERE`, read into {@link ResponseRow.upsert_updated}).
+ */
+export const UPDATED_SETTING = 'pgrst.upsert_updated'
+
+/**
  * Wraps a row source into the single row every request reads back, PostgREST-style:
  * `total` (exact count or NULL), `page_total`, the `body` already rendered by Postgres as JSON
  * (`json_agg`) or CSV, and the `response.headers`/`response.status` GUCs set by the query.
@@ -15,6 +21,8 @@ export function compileResponse(options: {
   ctes?: string[]
   /** HEAD: count the page but build no body. */
   headOnly?: boolean
+  /** Extra columns of the response row (`expression AS name`), read after the statement ran. */
+  extra?: string[]
 }): string {
   const { media } = options
   const row = media.stripNulls ? 'json_strip_nulls(row_to_json(_postgrest_t))' : '_postgrest_t'
@@ -40,6 +48,7 @@ export function compileResponse(options: {
     ` pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body,` +
     ` nullif(current_setting('response.headers', true), '') AS response_headers,` +
     ` nullif(current_setting('response.status', true), '') AS response_status` +
+    (options.extra && options.extra.length > 0 ? `, ${options.extra.join(', ')}` : '') +
     ` FROM pgrst_source AS _postgrest_t`
   )
 }
@@ -51,4 +60,6 @@ export interface ResponseRow {
   body: string
   response_headers: string | null
   response_status: string | null
+  /** Upserts: how many rows already existed (see write/mutation.ts). */
+  upsert_updated?: string | null
 }

@@ -2,7 +2,7 @@ import { pgrstError } from '../errors'
 import type { OrderTerm } from '../parser/ast'
 import type { Relationship, SchemaCache } from '../schema-cache/types'
 import { castSql, fieldKey, fieldSql } from './expressions'
-import type { EmbedNode, PlanNode } from './plan'
+import { type EmbedNode, hasAggregates, type PlanNode } from './plan'
 import { ident, qualified, type SqlParams } from './sql'
 import { filterSql, logicSql } from './where'
 
@@ -20,42 +20,93 @@ export interface CompiledNode {
   groupBy: string | null
   /** The ORDER BY list, or `''`. */
   orderBy: string
+  /** The output column names (JSON keys) in order: what a spread lifts into its parent. */
+  outputs: string[]
+  /**
+   * Aggregates of a to-one spread, exposed ungrouped under internal column names for the nearest
+   * ancestor that is not a to-one spread to apply (PostgREST "hoists" them there).
+   */
+  hoisted: HoistedAggregate[]
+  /** This level applies an aggregate (its own, or hoisted from to-one spreads below it). */
+  aggregated: boolean
+}
+
+/** An aggregate a to-one spread leaves to its parent: `fn(<join>.<column>) AS <key>`. */
+export interface HoistedAggregate {
+  column: string
+  fn: 'count' | 'sum' | 'avg' | 'min' | 'max'
+  cast: string | null
+  key: string
 }
 
 /**
  * Compiles the projection, embed joins, conditions and order of `node` whose relation is
- * available under `node.alias` (a table, or a CTE such as `pgrst_source` for writes).
+ * available under `node.alias` (a table, or a CTE such as `pgrst_source` for writes). A node
+ * compiled as a to-one `spread` does not apply its aggregates: it exposes their inputs for the
+ * parent (see {@link HoistedAggregate}).
+ *
+ * @see https://docs.postgrest.org/en/v14/references/api/aggregate_functions.html
  */
-export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParams): CompiledNode {
+export function compileNode(
+  cache: SchemaCache,
+  node: PlanNode,
+  params: SqlParams,
+  mode: 'root' | 'spread' = 'root',
+): CompiledNode {
   const columns: string[] = []
   const groupable: string[] = []
-  let aggregated = false
+  const outputs: string[] = []
+  const hoisted: HoistedAggregate[] = []
+  const hoisting = mode === 'spread'
+  // Decided up front: embeds next to an aggregate become grouping keys (json has no equality).
+  const aggregated = !hoisting && hasAggregates(node)
   const joins: string[] = []
   const alias = ident(node.alias)
+  const internal = () => `pgrst_h_${node.alias}_${hoisted.length + 1}`
 
   for (const item of node.select) {
     switch (item.kind) {
       case 'star':
         columns.push(`${alias}.*`)
-        for (const column of node.relation.columns) groupable.push(`${alias}.${ident(column.name)}`)
+        for (const column of node.relation.columns) {
+          groupable.push(`${alias}.${ident(column.name)}`)
+          outputs.push(column.name)
+        }
         break
       case 'field': {
         const key = fieldKey(item.field, item.alias)
         let sql = fieldSql(cache, node.relation, node.alias, item.field)
-        if (item.aggregate) {
-          aggregated = true
+        if (item.aggregate && hoisting) {
+          const column = internal()
+          columns.push(`${castSql(sql, item.cast)} AS ${ident(column)}`)
+          hoisted.push({
+            column,
+            fn: item.aggregate.fn,
+            cast: item.aggregate.cast,
+            key: item.alias ?? item.aggregate.fn,
+          })
+        } else if (item.aggregate) {
           sql = castSql(`${item.aggregate.fn}(${castSql(sql, item.cast)})`, item.aggregate.cast)
           columns.push(`${sql} AS ${ident(item.alias ?? item.aggregate.fn)}`)
+          outputs.push(item.alias ?? item.aggregate.fn)
         } else {
           sql = castSql(sql, item.cast)
           groupable.push(sql)
           columns.push(`${sql} AS ${ident(key)}`)
+          outputs.push(key)
         }
         break
       }
       case 'count':
-        aggregated = true
-        columns.push(`${castSql('pg_catalog.count(*)', item.cast)} AS ${ident(item.alias ?? 'count')}`)
+        if (hoisting && !item.legacy) {
+          // Counted by the parent: a row of this spread exists where the column is not null.
+          const column = internal()
+          columns.push(`TRUE AS ${ident(column)}`)
+          hoisted.push({ column, fn: 'count', cast: item.cast, key: item.alias ?? 'count' })
+        } else {
+          columns.push(`${castSql('pg_catalog.count(*)', item.cast)} AS ${ident(item.alias ?? 'count')}`)
+          outputs.push(item.alias ?? 'count')
+        }
         break
       case 'embed':
         break
@@ -65,22 +116,36 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
   const conditions: string[] = []
   for (const embed of node.embeds) {
     const join = ident(embed.joinAlias)
-    joins.push(`LEFT JOIN LATERAL (${embedSql(cache, node, embed, params)}) AS ${join} ON TRUE`)
+    const { sql, child } = embedSql(cache, node, embed, params)
+    joins.push(`LEFT JOIN LATERAL (${sql}) AS ${join} ON TRUE`)
     if (embed.node.select.length === 0) {
       // An empty embed (`rel()`) only filters (`rel=not.is.null`, `!inner`); it is not output.
     } else if (embed.spread) {
-      for (const name of outputNames(embed.node)) {
-        columns.push(`${join}.${ident(name)} AS ${ident(name)}`)
-        groupable.push(`${join}.${ident(name)}`)
+      for (const name of child.outputs) {
+        // A to-many spread's columns are arrays (empty, not null, without rows).
+        let value = embed.toOne ? `${join}.${ident(name)}` : `COALESCE(${join}.${ident(name)}, '[]')`
+        if (!embed.toOne && aggregated) value = `(${value})::jsonb`
+        columns.push(`${value} AS ${ident(name)}`)
+        groupable.push(value)
+        outputs.push(name)
+      }
+      for (const h of child.hoisted) {
+        if (hoisting) {
+          columns.push(`${join}.${ident(h.column)} AS ${ident(h.column)}`)
+          hoisted.push(h)
+        } else {
+          columns.push(`${castSql(`${h.fn}(${join}.${ident(h.column)})`, h.cast)} AS ${ident(h.key)}`)
+          outputs.push(h.key)
+        }
       }
     } else {
       let value = embed.toOne ? `${join}.body` : `COALESCE(${join}.body, '[]')`
       if (aggregated) {
-        // Next to an aggregate the embed is a grouping key; json has no equality, jsonb does.
         value = `(${value})::jsonb`
         groupable.push(value)
       }
       columns.push(`${value} AS ${ident(embed.key)}`)
+      outputs.push(embed.key)
     }
     if (embed.inner) conditions.push(`${join}.${embed.spread ? 'pgrst_found' : 'body'} IS NOT NULL`)
     for (const nullFilter of embed.nullFilters) {
@@ -116,24 +181,10 @@ export function compileNode(cache: SchemaCache, node: PlanNode, params: SqlParam
     conditionsUseJoins,
     groupBy: aggregated && groupable.length > 0 ? groupable.join(', ') : null,
     orderBy: orderSql(cache, node, node.order),
+    outputs,
+    hoisted,
+    aggregated,
   }
-}
-
-/** The column names a node's projection produces (to lift a spread embed's columns). */
-export function outputNames(node: PlanNode): string[] {
-  const names: string[] = []
-  for (const item of node.select) {
-    if (item.kind === 'star') names.push(...node.relation.columns.map((c) => c.name))
-    else if (item.kind === 'field')
-      names.push(item.aggregate ? (item.alias ?? item.aggregate.fn) : fieldKey(item.field, item.alias))
-    else if (item.kind === 'count') names.push(item.alias ?? 'count')
-  }
-  for (const embed of node.embeds) {
-    if (embed.node.select.length === 0) continue
-    if (embed.spread) names.push(...outputNames(embed.node))
-    else names.push(embed.key)
-  }
-  return names
 }
 
 /** `ORDER BY` terms; `rel(col)` orders by a column of a to-one embed (PGRST118 otherwise). */
@@ -178,10 +229,20 @@ export function joinCondition(relationship: Relationship, source: string, target
     .join(' AND ')
 }
 
-/** The lateral subquery producing an embed's `body` (object, array, or spread columns). */
-function embedSql(cache: SchemaCache, parent: PlanNode, embed: EmbedNode, params: SqlParams): string {
+/**
+ * The lateral subquery of an embed: its `body` (an object or an array of objects), or a spread's
+ * columns — as they are for a to-one spread, each aggregated into an array (`json_agg`) for a
+ * to-many spread (PostgREST 13) — with `pgrst_found` telling whether a row matched.
+ */
+function embedSql(
+  cache: SchemaCache,
+  parent: PlanNode,
+  embed: EmbedNode,
+  params: SqlParams,
+): { sql: string; child: CompiledNode } {
   const child = embed.node
-  const compiled = compileNode(cache, child, params)
+  const toOneSpread = embed.spread && embed.toOne
+  const compiled = compileNode(cache, child, params, toOneSpread ? 'spread' : 'root')
   const table = `${qualified(child.relation.schema, child.relation.name)} AS ${ident(child.alias)}`
   const relationship = embed.relationship
   let from: string
@@ -211,13 +272,22 @@ function embedSql(cache: SchemaCache, parent: PlanNode, embed: EmbedNode, params
     where.unshift(joinCondition(relationship, parent.alias, child.alias))
   }
   const inner =
-    `SELECT ${embed.spread ? [compiled.columns, 'TRUE AS pgrst_found'].filter(Boolean).join(', ') : compiled.columns} FROM ${from} ${compiled.joins}` +
+    `SELECT ${toOneSpread ? [compiled.columns, 'TRUE AS pgrst_found'].filter(Boolean).join(', ') : compiled.columns} FROM ${from} ${compiled.joins}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     (compiled.groupBy ? ` GROUP BY ${compiled.groupBy}` : '') +
     (compiled.orderBy ? ` ORDER BY ${compiled.orderBy}` : '') +
     (child.limit !== null ? ` LIMIT ${child.limit}` : '') +
     (child.offset !== null ? ` OFFSET ${child.offset}` : '')
-  if (embed.spread) return inner
-  if (embed.toOne) return `SELECT row_to_json(pgrst_row) AS body FROM (${inner}) AS pgrst_row`
-  return `SELECT json_agg(pgrst_row) AS body FROM (${inner}) AS pgrst_row`
+  let sql: string
+  if (toOneSpread) {
+    sql = inner
+  } else if (embed.spread) {
+    const arrays = compiled.outputs.map((name) => `json_agg(pgrst_row.${ident(name)}) AS ${ident(name)}`)
+    sql = `SELECT ${[...arrays, 'CASE WHEN count(*) > 0 THEN TRUE END AS pgrst_found'].join(', ')} FROM (${inner}) AS pgrst_row`
+  } else if (embed.toOne) {
+    sql = `SELECT row_to_json(pgrst_row) AS body FROM (${inner}) AS pgrst_row`
+  } else {
+    sql = `SELECT json_agg(pgrst_row) AS body FROM (${inner}) AS pgrst_row`
+  }
+  return { sql, child: compiled }
 }

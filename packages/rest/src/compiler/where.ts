@@ -51,7 +51,7 @@ export interface FilterScope {
  * A filter as SQL; values always become parameters (untyped, so Postgres infers them from the
  * column, as PostgREST's unknown-typed literals are).
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#operators
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#operators
  */
 export function filterSql(scope: FilterScope, filter: Filter, params: SqlParams): string {
   const embed =

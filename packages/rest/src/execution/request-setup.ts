@@ -6,6 +6,7 @@ import {
   type Transaction,
 } from '@groundwork/core'
 import { SET_CLAIMS_SQL } from '@groundwork/core/kit'
+import { UPDATED_SETTING } from '../compiler/response'
 import type { ResolvedRestOptions } from '../options'
 
 /** A statement as node-postgres takes it (named ones are prepared once per connection). */
@@ -25,16 +26,18 @@ const SET_TIMEZONE_SQL = "select set_config('timezone', $1, true)"
 // the response statement) emptied before and after, so one call's headers never reach the next.
 const CALLER_SETTINGS_SQL =
   "select current_setting('search_path') as path, current_setting('timezone') as timezone, " +
-  "set_config('response.headers', '', true), set_config('response.status', '', true)"
+  "set_config('response.headers', '', true), set_config('response.status', '', true), " +
+  `set_config('${UPDATED_SETTING}', '', true)`
 const RESTORE_CALLER_SETTINGS_SQL =
   "select set_config('search_path', $1, true), set_config('timezone', $2, true), " +
-  "set_config('response.headers', '', true), set_config('response.status', '', true)"
+  "set_config('response.headers', '', true), set_config('response.status', '', true), " +
+  `set_config('${UPDATED_SETTING}', '', true)`
 
 /**
  * The `search_path` of a request on `schema`: the schema itself, then `extraSearchPath`, as
  * PostgREST sets it (`db-schemas` entry + `db-extra-search-path`).
  *
- * @see https://docs.postgrest.org/en/v12/references/configuration.html#db-extra-search-path
+ * @see https://docs.postgrest.org/en/v14/references/configuration.html#db-extra-search-path
  */
 export function searchPathFor(options: ResolvedRestOptions, schema: string): string {
   return [schema, ...options.extraSearchPath.filter((extra) => extra !== schema)].map(quoteIdent).join(', ')
@@ -60,7 +63,7 @@ export function requestSetup(
 ): SetupStatement[] {
   const statements: SetupStatement[] = [
     {
-      name: 'gw_rest_set_claims',
+      ...(options.preparedStatements ? { name: 'gw_rest_set_claims' } : {}),
       text: SET_CLAIMS_AND_SEARCH_PATH_SQL,
       values: [...db.claimParameters(principal.claims, context), searchPathFor(options, schema)],
     },

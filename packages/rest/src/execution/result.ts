@@ -6,7 +6,7 @@ import { pgrstError } from '../errors'
  * Turns the response row into a result: the singular-object check (406 PGRST116), headers and
  * status set by SQL through the `response.headers` / `response.status` GUCs (PGRST111/PGRST112).
  *
- * @see https://docs.postgrest.org/en/v12/references/transactions.html#response-headers
+ * @see https://docs.postgrest.org/en/v14/references/transactions.html#response-headers
  */
 export function resultFromRow(
   ctx: Pick<RestContext, 'media'>,
@@ -18,7 +18,7 @@ export function resultFromRow(
   if (ctx.media.kind === 'object' && pageTotal !== 1) {
     throw pgrstError(
       'PGRST116',
-      'JSON object requested, multiple (or no) rows returned',
+      'Cannot coerce the result to a single JSON object',
       `The result contains ${pageTotal} rows`,
     )
   }

@@ -43,10 +43,11 @@ export class StatementNames {
 
 /** A node-postgres query config for `text`, named while the request's instance is under its cap. */
 export function namedStatement(
-  ctx: { statements: StatementNames; cache: SchemaCache },
+  ctx: { statements: StatementNames; cache: SchemaCache; options: { preparedStatements: boolean } },
   text: string,
   values: unknown[],
 ): { name?: string; text: string; values: unknown[] } {
+  if (!ctx.options.preparedStatements) return { text, values }
   const name = ctx.statements.name(text, ctx.cache)
   return name ? { name, text, values } : { text, values }
 }

@@ -8,7 +8,7 @@ const MAX_ENTRIES = 10_000
  * `jwt-cache-max-lifetime`. Failures are never cached; requests without credentials are not cached
  * (they are cheap). The oldest entry is evicted beyond 10,000 distinct credentials.
  *
- * @see https://docs.postgrest.org/en/v12/references/configuration.html#jwt-cache-max-lifetime
+ * @see https://docs.postgrest.org/en/v14/references/configuration.html#jwt-cache-max-lifetime
  */
 export function cachedAuthenticate(authenticate: Authenticate, maxLifetime: number): Authenticate {
   if (maxLifetime <= 0) return authenticate

@@ -1,10 +1,11 @@
 import { type Principal, rateLimitHeaders } from '@groundwork/core'
-import { boundedHeader, readText, relativePath } from '@groundwork/core/kit'
+import { boundedHeader, readBytes, readText, relativePath } from '@groundwork/core/kit'
 import type { RestResult } from '../context'
 import { authenticationError, type RestError, toRestError } from '../errors'
 import type { ResolvedRestOptions } from '../options'
-import { corsHeaders } from './cors'
+import { restCors } from './cors'
 import { type PipelineDeps, runPipeline } from './pipeline'
+import { ServerTiming } from './server-timing'
 
 /** The principal for callers without credentials when no `authenticate` is configured. */
 export function anonymousPrincipal(role: string): Principal {
@@ -25,9 +26,29 @@ export function isAnonymous(principal: Principal, options: ResolvedRestOptions):
 export function errorResult(error: RestError): RestResult {
   return {
     status: error.status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', ...error.headers },
+    // PostgREST names the error in `Proxy-Status` (RFC 9209) too, for proxies and logs.
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      // A code raised with `RAISE SQLSTATE 'PGRST'` is the user's text: only a token goes in a header.
+      ...(/^[\w.-]{1,64}$/.test(error.code) ? { 'Proxy-Status': `PostgREST; error=${error.code}` } : {}),
+      ...error.headers,
+    },
     body: JSON.stringify(error.toJSON()),
   }
+}
+
+/** `Content-Type: application/octet-stream`: a raw body for a function's `bytea` parameter. */
+function isOctetStream(headers: Headers): boolean {
+  return (
+    (headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() === 'application/octet-stream'
+  )
+}
+
+/** Bytes as Postgres' `bytea` hex input (`\x…`), so a binary body travels as text. */
+export function byteaHex(bytes: Uint8Array): string {
+  let hex = '\\x'
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
+  return hex
 }
 
 /** Request headers PostgREST parses, each bounded before any parser sees it. */
@@ -43,45 +64,46 @@ export function createHandler(
   authenticate: (request: Request) => Promise<Principal>,
 ): (request: Request) => Promise<Response> {
   const options: ResolvedRestOptions = deps.options
+  const cors = restCors(options)
   const report = (request: Request) => options.onError && ((e: unknown) => options.onError?.(e, request))
   return async (request) => {
     const url = new URL(request.url, 'http://localhost')
     url.pathname = relativePath(url.pathname, options.basePath)
     const method = request.method.toUpperCase()
-    const origin = request.headers.get('origin')
-    const preflight =
-      method === 'OPTIONS' && origin !== null && request.headers.has('access-control-request-method')
-    const cors = corsHeaders(
-      options,
-      origin,
-      preflight,
-      request.headers.get('access-control-request-headers'),
-    )
-    if (preflight) return new Response(null, { status: 200, headers: cors ?? {} })
+    const preflight = cors.preflight(request)
+    if (preflight) return preflight
 
     let result: RestResult
     let anonymous = true
     let principal: Principal | null = null
+    const timing = options.serverTimingEnabled ? new ServerTiming() : undefined
     try {
       for (const name of PARSED_HEADERS) boundedHeader(request.headers, name)
       principal = await authenticate(request).catch((error: unknown) => {
         throw authenticationError(error, report(request))
       })
+      timing?.lap('jwt')
       anonymous = isAnonymous(principal, options)
       const body =
         method === 'GET' || method === 'HEAD' || method === 'OPTIONS'
           ? ''
-          : await readText(request, { maxBytes: options.maxBodyBytes })
+          : isOctetStream(request.headers)
+            ? byteaHex(await readBytes(request, { maxBytes: options.maxBodyBytes }))
+            : await readText(request, { maxBytes: options.maxBodyBytes })
       result = await runPipeline(
         deps,
-        { method, url, headers: request.headers, body, signal: request.signal },
+        { method, url, headers: request.headers, body, signal: request.signal, timing },
         principal,
       )
     } catch (error) {
       result = errorResult(toRestError(error, anonymous, report(request)))
     }
     const headers = new Headers({ ...rateLimitHeaders(principal), ...result.headers })
-    if (cors) for (const [key, value] of Object.entries(cors)) headers.set(key, value)
+    for (const [key, value] of Object.entries(cors.headers(request))) headers.set(key, value)
+    if (timing) {
+      timing.lap('response')
+      headers.set('Server-Timing', timing.header())
+    }
     return new Response(method === 'HEAD' ? null : result.body, { status: result.status, headers })
   }
 }

@@ -59,7 +59,7 @@ function jsonType(kind: 'json' | 'object' | 'array', stripNulls: boolean): Media
 /**
  * Picks the response media type from `Accept`, as PostgREST does; none producible → 406 PGRST107.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/resource_representation.html
+ * @see https://docs.postgrest.org/en/v14/references/api/resource_representation.html
  */
 export function negotiate(header: string | null, producible: Producible): MediaType {
   for (const accepted of parseAccept(header)) {
@@ -116,7 +116,10 @@ export function negotiate(header: string | null, producible: Producible): MediaT
           kind: 'plan',
           stripNulls: false,
           plan: { format, for: forKind, options },
-          contentType: `application/vnd.pgrst.plan+${format}; for="${target || 'application/json'}"; charset=utf-8`,
+          // PostgREST's rendering: the format, what it is the plan for, the options, the charset.
+          contentType: `application/vnd.pgrst.plan+${format}; for="${target || 'application/json'}"${
+            options.length > 0 ? `; options=${options.join('|')}` : ''
+          }; charset=utf-8`,
         }
       }
     }

@@ -11,9 +11,12 @@ import { visibleTo } from '../openapi/visibility'
 import type { ResolvedRestOptions } from '../options'
 import type { ParsedQuery } from '../parser/ast'
 import { assertEmbedLimits } from '../parser/embed-limits'
+import { isOperatorName } from '../parser/filter'
 import { parseQuery } from '../parser/query'
 import { finishRead, isSingleStatement, prepareRead, readStatement } from '../read/execute-read'
-import { prepareRpc } from '../rpc/index'
+import { prepareRpc, schemaFunctionNames } from '../rpc/index'
+import { type BodyKind, functionNotFound } from '../rpc/resolve'
+import { fuzzyBest, NAME_MIN_SCORE } from '../schema-cache/fuzzy'
 import type { FunctionInfo, Relation, SchemaCache } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
 import { prepareWrite } from '../write/index'
@@ -21,6 +24,7 @@ import { pipelinedWrite } from '../write/pipelined'
 import { negotiate } from './media'
 import { parsePrefer } from './prefer'
 import { requestRange } from './range'
+import type { ServerTiming } from './server-timing'
 
 /** A request in transport-neutral form (the handler and `api.query` both build one). */
 export interface RestRequest {
@@ -31,6 +35,8 @@ export interface RestRequest {
   body: string
   /** Aborts when the client goes away: the running statement is then cancelled. */
   signal?: AbortSignal | undefined
+  /** Phase timings for `Server-Timing` (`serverTimingEnabled`). */
+  timing?: ServerTiming | undefined
 }
 
 /** What the pipeline needs from `createRest`. */
@@ -133,14 +139,16 @@ export async function runPipeline(
     const name = segments[1] as string
     const overloads = cache.functions.get(qualifiedKey(schema, name))
     if (!overloads || overloads.length === 0) {
-      const args = requestedArguments(request, readLike)
-      throw new RestError(
-        'PGRST202',
-        `Could not find the function ${schema}.${name}${args.length > 0 ? `(${args.join(', ')})` : ' without parameters'} in the schema cache`,
-        {
-          hint: 'If a new function was created in the database with this name and parameters, try reloading the schema cache.',
-        },
-      )
+      const post = method === 'POST'
+      throw functionNotFound({
+        schema,
+        name,
+        keys: requestedArguments(request, readLike),
+        post,
+        body: post ? requestBodyKind(request.headers) : 'json',
+        overloads: [],
+        schemaFunctions: schemaFunctionNames(cache, schema),
+      })
     }
     rpc = { name, overloads }
     if (method === 'OPTIONS') {
@@ -150,7 +158,7 @@ export async function runPipeline(
       return { status: 200, headers: { Allow: allow }, body: null }
     }
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      throw pgrstError('PGRST101', 'Only GET or POST requests are allowed for functions')
+      throw pgrstError('PGRST101', `Cannot use the ${method} method on RPC`)
     }
   } else {
     const name = segments[0] as string
@@ -166,7 +174,7 @@ export async function runPipeline(
   const argNames = rpc && readLike ? rpcArgumentNames(rpc.overloads) : null
   const query: ParsedQuery = parseQuery(
     request.url.searchParams,
-    argNames ? (key) => argNames.has(key) : undefined,
+    argNames ? (key, value) => isRpcArgument(argNames, key, value) : undefined,
   )
   assertEmbedLimits(query.select, options)
   const prefer = parsePrefer(request.headers.get('prefer'))
@@ -246,18 +254,25 @@ export async function runPipeline(
   }
   const context = { method, path, headers: request.headers }
   const setup = transaction ? [] : requestSetup(options.db, options, principal, context, schema)
-
+  const timing = request.timing
+  timing?.lap('parse')
   let result: RestResult | null = null
+  // Plan output (EXPLAIN) runs in a transaction of its own that is always rolled back: explaining
+  // a write or a call with `analyze` executes it, and must not change anything.
+  const explaining = media.kind === 'plan'
   // Hot path: a read that is one statement runs pipelined (one round trip instead of four).
-  if (!transaction && relation && readLike && !prefer.timezone && media.kind !== 'plan') {
+  if (!transaction && relation && readLike && !prefer.timezone && !explaining) {
     const read = prepareRead(base)
+    timing?.lap('plan')
     if (isSingleStatement(base, read)) {
       const { rows } = await pipelinedRead<ResponseRow>(
         options.db,
         setup,
         readStatement(base, read),
         rollback,
+        request.signal,
       )
+      timing?.lap('transaction')
       const row = rows[0] as ResponseRow
       result = finishRead(base, read, row, row.total === null ? null : Number(row.total))
     }
@@ -265,16 +280,18 @@ export async function runPipeline(
 
   // Writes: BEGIN, claims and the statement pipelined, then COMMIT once the result passed its
   // checks (two round trips instead of four). See write/pipelined.ts.
-  if (result === null && !transaction && relation && !readLike && !prefer.timezone) {
-    result = await pipelinedWrite(options.db, setup, prepareWrite(base), { rollback, signal: request.signal })
+  if (result === null && !transaction && relation && !readLike && !prefer.timezone && !explaining) {
+    const write = prepareWrite(base)
+    timing?.lap('plan')
+    result = await pipelinedWrite(options.db, setup, write, { rollback, signal: request.signal })
+    timing?.lap('transaction')
   }
   // RPC: the call is one statement too (READ ONLY for GET/HEAD and non-volatile functions).
-  if (result === null && !transaction && rpc && !prefer.timezone) {
-    result = await pipelinedWrite(options.db, setup, prepareRpc(base), {
-      rollback,
-      readOnly,
-      signal: request.signal,
-    })
+  if (result === null && !transaction && rpc && !prefer.timezone && !explaining) {
+    const call = prepareRpc(base)
+    timing?.lap('plan')
+    result = await pipelinedWrite(options.db, setup, call, { rollback, readOnly, signal: request.signal })
+    timing?.lap('transaction')
   }
 
   if (result === null) {
@@ -286,7 +303,7 @@ export async function runPipeline(
       })
       if (prefer.timezone) applied.push(`timezone=${prefer.timezone}`)
       const executed = await executor(ctx)
-      if (rollback) throw new Rollback(executed)
+      if (rollback || explaining) throw new Rollback(executed)
       await restore()
       return executed
     }
@@ -302,6 +319,7 @@ export async function runPipeline(
       if (error instanceof Rollback) result = error.result
       else throw error
     }
+    timing?.lap('transaction')
   }
   if (applied.length > 0) {
     const existing = result.headers['Preference-Applied']
@@ -315,7 +333,7 @@ export async function runPipeline(
 /**
  * `Accept-Profile` (reads) / `Content-Profile` (writes) choose among the exposed schemas.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/schemas.html
+ * @see https://docs.postgrest.org/en/v14/references/api/schemas.html
  */
 function pickSchema(
   schemas: readonly string[],
@@ -325,7 +343,12 @@ function pickSchema(
   const requested = headers.get(readLike ? 'accept-profile' : 'content-profile')
   if (requested === null) return { schema: schemas[0] as string, explicit: false }
   if (!schemas.includes(requested)) {
-    throw pgrstError('PGRST106', `The schema must be one of the following: ${schemas.join(', ')}`)
+    throw pgrstError(
+      'PGRST106',
+      `Invalid schema: ${requested}`,
+      null,
+      `Only the following schemas are exposed: ${schemas.join(', ')}`,
+    )
   }
   return { schema: requested, explicit: true }
 }
@@ -357,10 +380,13 @@ function requestedArguments(request: RestRequest, readLike: boolean): string[] {
   if (readLike) {
     return [
       ...new Set(
-        [...request.url.searchParams.keys()].filter((k) => !RESERVED_PARAMETERS.has(k) && !k.includes('.')),
+        [...request.url.searchParams]
+          .filter(([k, v]) => !RESERVED_PARAMETERS.has(k) && !k.includes('.') && !looksLikeFilter(v))
+          .map(([k]) => k),
       ),
     ]
   }
+  if (requestBodyKind(request.headers) !== 'json') return []
   try {
     const body: unknown = JSON.parse(request.body)
     return typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body) : []
@@ -369,43 +395,44 @@ function requestedArguments(request: RestRequest, readLike: boolean): string[] {
   }
 }
 
+/** The body kind of a call, from its `Content-Type` (PostgREST's default is JSON). */
+function requestBodyKind(headers: Headers): BodyKind {
+  const type = (headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase()
+  if (type === 'text/plain') return 'text'
+  if (type === 'text/xml' || type === 'application/xml') return 'xml'
+  if (type === 'application/octet-stream') return 'octet'
+  if (type === 'application/x-www-form-urlencoded') return 'form'
+  return 'json'
+}
+
+/**
+ * Whether a GET/HEAD call's query parameter is a function argument rather than a filter on its
+ * result: a parameter named like one of the overloads' parameters always is; another one is when
+ * its value is not an operator expression (`?x=1` is an argument, `?x=gt.1` a filter), so a call
+ * with a wrong argument name answers PGRST202 as in PostgREST, not a filter parse error.
+ */
+function isRpcArgument(argNames: ReadonlySet<string>, key: string, value: string): boolean {
+  if (argNames.has(key)) return true
+  if (RESERVED_PARAMETERS.has(key) || key.includes('.')) return false
+  return !looksLikeFilter(value)
+}
+
+/** `[not.]op.value` or `[not.]op(mod).value` with a known operator. */
+function looksLikeFilter(value: string): boolean {
+  const match = /^(?:not\.)?([a-z]+)(?:\([^)]*\))?\./.exec(value)
+  return match !== null && isOperatorName(match[1] as string)
+}
+
 function rpcArgumentNames(overloads: FunctionInfo[]): Set<string> {
   const names = new Set<string>()
   for (const fn of overloads) for (const arg of fn.args) if (arg.name) names.add(arg.name)
   return names
 }
 
+/** PostgREST's "Perhaps you meant the table" hint: a fuzzy match of at least 0.75, else none. */
 function suggestTable(cache: SchemaCache, schema: string, name: string): string | null {
-  let best: string | null = null
-  let bestScore = Number.POSITIVE_INFINITY
-  for (const relation of cache.relations.values()) {
-    if (relation.schema !== schema) continue
-    const score = distance(relation.name, name)
-    if (score < bestScore) {
-      bestScore = score
-      best = relation.name
-    }
-  }
-  return best !== null && bestScore <= Math.max(2, name.length / 3)
-    ? `Perhaps you meant the table '${schema}.${best}'`
-    : null
-}
-
-function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 10) return 99
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-      prev = tmp
-    }
-  }
-  return row[b.length] as number
+  const names: string[] = []
+  for (const relation of cache.relations.values()) if (relation.schema === schema) names.push(relation.name)
+  const best = fuzzyBest(names, name, NAME_MIN_SCORE)
+  return best === null ? null : `Perhaps you meant the table '${schema}.${best}'`
 }

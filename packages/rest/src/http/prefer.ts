@@ -14,7 +14,7 @@ const ENUMS: Record<string, readonly string[]> = {
  * Parses every `Prefer` header (comma-separated `key=value` tokens). Unknown or malformed tokens
  * are collected in `invalid` (PGRST122 under `handling=strict`, ignored otherwise).
  *
- * @see https://docs.postgrest.org/en/v12/references/api/preferences.html
+ * @see https://docs.postgrest.org/en/v14/references/api/preferences.html
  */
 export function parsePrefer(header: string | null): Preferences {
   const prefer: Preferences = {

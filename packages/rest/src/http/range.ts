@@ -5,7 +5,7 @@ import { pgrstError } from '../errors'
  * Combines the `Range: <from>-[to]` header (items unit, GET only) with the root `limit`/`offset`
  * parameters. An unsatisfiable range (`to < from`) is 416 PGRST103.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/pagination_count.html
+ * @see https://docs.postgrest.org/en/v14/references/api/pagination_count.html
  */
 export function requestRange(
   header: string | null,

@@ -17,7 +17,7 @@ export interface OpenApiVisibility {
  * `select`/`order`/`limit`/`offset`/`Range`/`Prefer` parameters, and `/rpc/<fn>` per function.
  *
  * @see https://spec.openapis.org/oas/v3.1.0
- * @see https://docs.postgrest.org/en/v12/references/api/openapi.html
+ * @see https://docs.postgrest.org/en/v14/references/api/openapi.html
  */
 export function openApiDocument(
   cache: SchemaCache,

@@ -7,7 +7,7 @@ import type { OpenApiVisibility } from './document'
  * `openapi-mode = follow-privileges`, so the root document never lists a table an anonymous
  * caller cannot touch.
  *
- * @see https://docs.postgrest.org/en/v12/references/configuration.html#openapi-mode
+ * @see https://docs.postgrest.org/en/v14/references/configuration.html#openapi-mode
  */
 export async function visibleTo(tx: Transaction, schema: string): Promise<OpenApiVisibility> {
   const { rows } = await tx.query<{ kind: 'r' | 'f'; name: string }>(

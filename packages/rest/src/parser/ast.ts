@@ -3,7 +3,7 @@
  * SQL or the schema; names are exactly as the client wrote them (resolved later against the
  * schema cache).
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html
  */
 
 /** One `->`/`->>` step of a JSON path. A key that is an integer indexes an array. */

@@ -5,7 +5,7 @@ import type { Field, JsonPathStep } from './ast'
  * Parses `col`, `col->a->>b`, `"my col"->0` into a {@link Field}. Identifiers may be double-quoted
  * (`"a.b"`), which is how PostgREST lets names contain reserved characters.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#json-columns
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#json-columns
  */
 export function parseField(input: string, what = 'field'): Field {
   const reader = new Reader(input)

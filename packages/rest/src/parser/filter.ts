@@ -40,7 +40,7 @@ export function isOperatorName(name: string): boolean {
 /**
  * Parses the value side of `col=[not.]op[(modifier)].value`.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#operators
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#operators
  */
 export function parseOperation(input: string): { negated: boolean; operation: Operation } {
   let text = input

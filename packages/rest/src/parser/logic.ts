@@ -10,7 +10,7 @@ const RANGE_OPERATORS = new Set(['sl', 'sr', 'nxr', 'nxl', 'adj', 'ov', 'cs', 'c
  * Items are filters `col.[not.]op.value` or nested `[not.]or(…)`/`[not.]and(…)`; values containing
  * `,` `(` `)` must be double-quoted, as in PostgREST.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#logical-operators
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#logical-operators
  */
 export function parseLogic(op: 'and' | 'or', negated: boolean, value: string): LogicTree {
   const reader = new Reader(value)

@@ -5,7 +5,7 @@ import { Reader } from './field'
 /**
  * Parses `order=a.desc.nullslast,b,rel(c).asc`.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#ordering
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#ordering
  */
 export function parseOrder(input: string): OrderTerm[] {
   const what = `order (${input})`

@@ -12,9 +12,12 @@ const STAR_SELECT = [{ kind: 'star' as const }]
  * embed path (`actors.order=`, `actors.films.limit=`, `actors.name=eq.x`, `actors.or=(…)`).
  * `isArgument(key)` claims parameters for RPC GET arguments (they land in `rest`).
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html
  */
-export function parseQuery(params: URLSearchParams, isArgument?: (key: string) => boolean): ParsedQuery {
+export function parseQuery(
+  params: URLSearchParams,
+  isArgument?: (key: string, value: string) => boolean,
+): ParsedQuery {
   const query: ParsedQuery = {
     select: STAR_SELECT,
     selectDefault: true,
@@ -41,7 +44,7 @@ export function parseQuery(params: URLSearchParams, isArgument?: (key: string) =
       query.columns = names(value, 'columns')
       continue
     }
-    if (isArgument?.(key)) {
+    if (isArgument?.(key, value)) {
       query.rest.push([key, value])
       continue
     }

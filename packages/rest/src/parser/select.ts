@@ -8,8 +8,8 @@ const AGGREGATES = new Set<AggregateFunction>(['count', 'sum', 'avg', 'min', 'ma
  * Parses `select=`: `*`, `col`, `alias:col`, `col::type`, `data->a->>b`, `col.sum()`, `count()`,
  * embeds `[alias:]rel[!hint][!inner|!left](…)` and spreads `...rel(…)`.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#vertical-filtering
- * @see https://docs.postgrest.org/en/v12/references/api/resource_embedding.html
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#vertical-filtering
+ * @see https://docs.postgrest.org/en/v14/references/api/resource_embedding.html
  */
 export function parseSelect(input: string): SelectItem[] {
   const reader = new Reader(input)

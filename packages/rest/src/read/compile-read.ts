@@ -17,6 +17,8 @@ export interface CompiledRead {
   /** Rows are capped by `maxRows` and the range. */
   offset: number
   limit: number | null
+  /** PostgREST's `Content-Location`: the relation and its query string, keys sorted. */
+  contentLocation: string
 }
 
 /**
@@ -65,5 +67,13 @@ export function compileRead(ctx: ReadRequest): CompiledRead {
     countValues: params.values,
     offset,
     limit,
+    contentLocation: contentLocation(relation.name, ctx.url.searchParams),
   }
+}
+
+/** `/<relation>?<query string with the parameters sorted by name>`, as PostgREST answers a read. */
+function contentLocation(name: string, params: URLSearchParams): string {
+  const sorted = new URLSearchParams([...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  const query = sorted.toString()
+  return `/${encodeURIComponent(name)}${query ? `?${query}` : ''}`
 }

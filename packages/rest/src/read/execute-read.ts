@@ -2,6 +2,7 @@ import type { ResponseRow } from '../compiler/response'
 import type { Executor, RestContext, RestResult } from '../context'
 import { RestError } from '../errors'
 import { contentRange } from '../execution/content-range'
+import { explainStatement } from '../execution/explain'
 import { resultFromRow } from '../execution/result'
 import { namedStatement } from '../execution/statement-names'
 import type { SchemaCache } from '../schema-cache/types'
@@ -48,11 +49,11 @@ export function readStatement(
  * GET/HEAD on a table or view: one statement renders the page as JSON/CSV in Postgres; the
  * answer carries `Content-Range`, 206 for a partial page with a known total, 416 past the end.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/pagination_count.html
+ * @see https://docs.postgrest.org/en/v14/references/api/pagination_count.html
  */
 export const executeRead: Executor = async (ctx) => {
   const read = prepareRead(ctx)
-  if (ctx.media.kind === 'plan') return explain(ctx, read)
+  if (ctx.media.kind === 'plan') return explainStatement(ctx, read)
   const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(readStatement(ctx, read))
   const row = rows[0] as ResponseRow
   let total = row.total === null ? null : Number(row.total)
@@ -76,6 +77,7 @@ export function finishRead(
   const pageTotal = Number(row.page_total)
   const headers: Record<string, string> = {
     'Content-Range': contentRange(read.offset, pageTotal, total),
+    'Content-Location': read.contentLocation,
   }
   if (ctx.prefer.count) ctx.applied.push(`count=${ctx.prefer.count}`)
   let status = 200
@@ -101,22 +103,4 @@ async function plannedCount(ctx: RestContext, read: CompiledRead): Promise<numbe
   const plan = rows[0]?.['QUERY PLAN'][0]?.Plan
   // The top node is the count aggregate (1 row); its input carries the estimate.
   return plan?.Plans?.[0]?.['Plan Rows'] ?? plan?.['Plan Rows'] ?? 0
-}
-
-/** `Accept: application/vnd.pgrst.plan`: the EXPLAIN of the response query (`planEnabled`). */
-async function explain(ctx: RestContext, read: CompiledRead): Promise<RestResult> {
-  const plan = ctx.media.plan
-  const options = [
-    `FORMAT ${plan?.format === 'json' ? 'JSON' : 'TEXT'}`,
-    ...(plan?.options ?? []).map((o) => o.toUpperCase()),
-  ]
-  const { rows } = await ctx.tx.query<{ 'QUERY PLAN': unknown }>(
-    `EXPLAIN (${options.join(', ')}) ${read.text}`,
-    read.values,
-  )
-  const body =
-    plan?.format === 'json'
-      ? JSON.stringify(rows[0]?.['QUERY PLAN'])
-      : rows.map((r) => String(r['QUERY PLAN'])).join('\n')
-  return { status: 200, headers: { 'Content-Type': ctx.media.contentType }, body }
 }

@@ -1,19 +1,23 @@
 /**
  * The SQL that calls a function for `/rpc/<fn>`, as a row source the read compilers can filter,
- * order, embed and paginate. Arguments travel as ONE JSON parameter and are typed by
- * `json_to_record` with the function's own parameter types; they are passed with named notation
- * (`fn(a => …)`), so omitted parameters take their defaults and overloads resolve as in SQL.
+ * order, embed and paginate. Named arguments travel as ONE JSON parameter typed by
+ * `json_to_record` with the function's own parameter types and are passed with named notation
+ * (`fn(a => …)`), so omitted parameters take their defaults; a single unnamed parameter gets the
+ * request body itself, cast to its type (PostgREST's `OnePosParam`).
  *
- * @see https://docs.postgrest.org/en/v12/references/api/functions.html
+ * @see https://docs.postgrest.org/en/v14/references/api/functions.html
  */
 import { ident, qualified, type SqlParams } from '../compiler/sql'
 import type { FunctionArgument, FunctionInfo } from '../schema-cache/types'
 import type { CallStyle } from './resolve'
 
-const JSON_TYPES = new Set(['json', 'jsonb'])
-
 /** The column name a scalar-returning function's value is exposed under. */
 export const SCALAR_COLUMN = 'pgrst_scalar'
+
+/** The arguments of a call: the body (or its JSON text) for a single parameter, else values by name. */
+export type CallArguments =
+  | { kind: 'single'; value: string }
+  | { kind: 'named'; values: Record<string, unknown> }
 
 /**
  * A `FROM` item yielding the function's rows: for composite/record/table returns, the function's
@@ -23,21 +27,21 @@ export function callSource(
   params: SqlParams,
   fn: FunctionInfo,
   style: CallStyle,
-  args: Record<string, unknown> | unknown,
+  args: CallArguments,
   alias: string,
 ): string {
   const callee = qualified(fn.schema, fn.name)
   const columnAlias =
     fn.returnShape === 'scalar' || fn.returnShape === 'void' ? `(${ident(SCALAR_COLUMN)})` : ''
   if (style.kind === 'single') {
-    // json/jsonb get the body as JSON text; text/xml (raw bodies) get the string as is.
-    const value = typeof args === 'string' && !JSON_TYPES.has(style.arg.udtName) ? args : JSON.stringify(args)
-    const placeholder = params.add(value, style.arg.udtName)
-    return `${callee}(${placeholder}) AS ${ident(alias)}${columnAlias}`
+    // The parameter's type comes from the catalog (json, jsonb, text, xml, bytea), not the request.
+    const value = args.kind === 'single' ? args.value : JSON.stringify(args.values)
+    return `${callee}(${params.add(value, style.arg.udtName)}) AS ${ident(alias)}${columnAlias}`
   }
-  const given = style.args.filter((a) => a.name !== '' && Object.hasOwn(args as object, a.name))
+  const values = args.kind === 'named' ? args.values : {}
+  const given = style.args.filter((a) => a.name !== '' && Object.hasOwn(values, a.name))
   if (given.length === 0) return `${callee}() AS ${ident(alias)}${columnAlias}`
-  const record = params.add(JSON.stringify(pick(args as Record<string, unknown>, given)))
+  const record = params.add(JSON.stringify(pick(values, given)))
   const definition = given.map((a) => `${ident(a.name)} ${a.type}`).join(', ')
   const call = given.map((a) => argument(a)).join(', ')
   return (

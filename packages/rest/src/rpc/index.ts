@@ -8,7 +8,7 @@
  * values, a single composite (or OUT parameters) an object, a set of rows an array of objects —
  * filterable, orderable, paginable and embeddable like a table — and `void` answers 204.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/functions.html
+ * @see https://docs.postgrest.org/en/v14/references/api/functions.html
  */
 import { buildPlan } from '../compiler/plan'
 import { compileResponse, type ResponseRow } from '../compiler/response'
@@ -17,13 +17,14 @@ import { ident, SqlParams } from '../compiler/sql'
 import type { Executor, RestContext, RestResult } from '../context'
 import { pgrstError } from '../errors'
 import { contentRange } from '../execution/content-range'
+import { explainStatement } from '../execution/explain'
 import { applyGucs, resultFromRow } from '../execution/result'
 import { namedStatement } from '../execution/statement-names'
-import type { Column, FunctionArgument, FunctionInfo, Relation } from '../schema-cache/types'
+import type { Column, FunctionInfo, Relation, SchemaCache } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
 import { parseJson } from '../write/payload'
-import { callSource, queryArguments, SCALAR_COLUMN } from './call'
-import { resolveCall } from './resolve'
+import { type CallArguments, callSource, queryArguments, SCALAR_COLUMN } from './call'
+import { type BodyKind, resolveCall } from './resolve'
 
 /** What an RPC call needs from the request: everything but the open transaction. */
 export type RpcRequest = Omit<RestContext, 'tx'>
@@ -40,39 +41,94 @@ export function prepareRpc(ctx: RpcRequest): PreparedCall {
   const rpc = ctx.rpc
   if (!rpc) throw pgrstError('PGRST125', 'Invalid path specified in request URL')
   const post = ctx.method === 'POST'
-
-  // A raw text/XML body goes to a function with one unnamed text/xml parameter.
-  const raw = post ? rawBodyTarget(rpc.overloads, ctx.contentType) : null
-  if (raw) {
-    const params = new SqlParams()
-    const from = callSource(params, raw.fn, { kind: 'single', arg: raw.arg }, ctx.body, raw.fn.name)
-    return finishPrepared(ctx, raw.fn, from, params)
-  }
-
-  let args: unknown = {}
-  let names: string[]
-  if (post) {
-    args = readBody(ctx)
-    if (isObject(args) && ctx.query.columns) {
+  const body = post ? bodyKind(ctx.contentType) : 'json'
+  let parsed: unknown = {}
+  let keys: string[]
+  if (!post) {
+    keys = [...new Set(ctx.query.rest.map(([key]) => key))]
+  } else if (body === 'json' || body === 'form') {
+    parsed =
+      body === 'form'
+        ? Object.fromEntries(new URLSearchParams(ctx.body))
+        : ctx.body.trim() === ''
+          ? {}
+          : parseJson(ctx.body)
+    keys = isObject(parsed) ? Object.keys(parsed) : []
+    // `columns=` names the arguments (PostgREST takes them as the keys) and drops the rest.
+    if (ctx.query.columns) {
       const keep = new Set(ctx.query.columns)
-      args = Object.fromEntries(Object.entries(args).filter(([k]) => keep.has(k)))
+      keys = ctx.query.columns
+      if (isObject(parsed)) parsed = Object.fromEntries(Object.entries(parsed).filter(([k]) => keep.has(k)))
     }
-    names = isObject(args) ? Object.keys(args) : []
   } else {
-    names = [...new Set(ctx.query.rest.map(([key]) => key))]
+    keys = []
   }
   const singleObject = ctx.prefer.params === 'single-object'
   if (singleObject) ctx.applied.push('params=single-object')
-  const { fn, style } = resolveCall(rpc.overloads, names, {
-    bodyIsObject: isObject(args),
-    singleObject,
-    post,
-  })
-  if (!post) args = queryArguments(fn, ctx.query.rest)
-
+  const { fn, style } = resolveCall(
+    rpc.overloads,
+    { keys, post, body, singleObject },
+    schemaFunctionNames(ctx.cache, ctx.schema),
+  )
+  // max-affected applies to functions returning rows; checked against the rows after the call.
+  if (ctx.prefer.handling === 'strict' && ctx.prefer.maxAffected !== null) {
+    if (!fn.returnsSet) {
+      throw pgrstError(
+        'PGRST128',
+        'Function must return SETOF or TABLE when max-affected preference is used with handling=strict',
+      )
+    }
+    ctx.applied.push('handling=strict', `max-affected=${ctx.prefer.maxAffected}`)
+  }
+  let args: CallArguments
+  if (style.kind === 'single') {
+    // The body itself (PostgREST's OnePosParam): JSON text, raw text/XML, or bytea as `\x…` hex.
+    const value = !post
+      ? JSON.stringify(Object.fromEntries(ctx.query.rest))
+      : body === 'form'
+        ? JSON.stringify(parsed)
+        : body === 'json' && ctx.body.trim() === ''
+          ? '{}'
+          : ctx.body
+    args = { kind: 'single', value }
+  } else {
+    args = {
+      kind: 'named',
+      values: post ? (isObject(parsed) ? parsed : {}) : queryArguments(fn, ctx.query.rest),
+    }
+  }
   const params = new SqlParams()
   const from = callSource(params, fn, style, args, fn.name)
   return finishPrepared(ctx, fn, from, params)
+}
+
+/** The request body's kind for overload matching; other media types cannot call a function (415). */
+function bodyKind(contentType: string): BodyKind {
+  switch (contentType) {
+    case 'application/json':
+    case '*/*':
+      return 'json'
+    case 'application/x-www-form-urlencoded':
+      return 'form'
+    case 'text/plain':
+      return 'text'
+    case 'text/xml':
+    case 'application/xml':
+      return 'xml'
+    case 'application/octet-stream':
+      return 'octet'
+    default:
+      if (contentType.endsWith('+json')) return 'json'
+      throw pgrstError('PGRST107', `Content-Type not acceptable: ${contentType}`, null, null, 415)
+  }
+}
+
+/** The callable function names of `schema` (read only when a PGRST202 hint is built). */
+export function* schemaFunctionNames(cache: SchemaCache, schema: string): Generator<string> {
+  for (const overloads of cache.functions.values()) {
+    const fn = overloads[0]
+    if (fn && fn.schema === schema) yield fn.name
+  }
 }
 
 /** Compiles the call's response for the function's return shape. */
@@ -80,7 +136,7 @@ function finishPrepared(ctx: RpcRequest, fn: FunctionInfo, from: string, params:
   const alias = fn.name
   const compiled =
     fn.returnShape === 'void'
-      ? callVoid(from)
+      ? callVoid(ctx, from)
       : fn.returnShape === 'scalar'
         ? callScalar(ctx, fn, from, alias)
         : callRows(ctx, fn, from, alias, params)
@@ -93,6 +149,7 @@ function finishPrepared(ctx: RpcRequest, fn: FunctionInfo, from: string, params:
 /** Runs a call inside the request's transaction (the pipeline may instead pipeline it). */
 export const executeRpc: Executor = async (ctx) => {
   const call = prepareRpc(ctx)
+  if (ctx.media.kind === 'plan') return explainStatement(ctx, call.statement)
   const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(call.statement)
   return call.finish(rows[0] as ResponseRow)
 }
@@ -106,55 +163,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-const RAW_BODY_TYPES: Record<string, string> = {
-  'text/plain': 'text',
-  'application/xml': 'xml',
-  'text/xml': 'xml',
-}
-
-/**
- * `Content-Type: text/plain` (or XML) calls a function taking ONE unnamed `text` (or `xml`)
- * parameter with the body as is.
- *
- * @see https://docs.postgrest.org/en/v12/references/api/functions.html
- */
-function rawBodyTarget(
-  overloads: FunctionInfo[],
-  contentType: string,
-): { fn: FunctionInfo; arg: FunctionArgument } | null {
-  const udt = RAW_BODY_TYPES[contentType]
-  if (!udt) return null
-  const fn = overloads.find(
-    (f) => f.args.length === 1 && f.args[0]?.name === '' && f.args[0]?.udtName === udt,
-  )
-  return fn ? { fn, arg: fn.args[0] as FunctionArgument } : null
-}
-
-/** The POST body: JSON (empty means no arguments) or a urlencoded form. */
-function readBody(ctx: RpcRequest): unknown {
-  if (ctx.body.trim() === '') return {}
-  switch (ctx.contentType) {
-    case 'application/x-www-form-urlencoded':
-      return Object.fromEntries(new URLSearchParams(ctx.body))
-    case 'application/json':
-    case '*/*':
-      return parseJson(ctx.body)
-    default:
-      if (ctx.contentType.endsWith('+json')) return parseJson(ctx.body)
-      throw pgrstError('PGRST107', `Content-Type not acceptable: ${ctx.contentType}`, null, null, 415)
-  }
-}
-
 const GUCS =
   "nullif(current_setting('response.headers', true), '') AS response_headers, " +
   "nullif(current_setting('response.status', true), '') AS response_status"
 
-/** `RETURNS void`: 204 No Content. */
-function callVoid(from: string): Compiled {
+/** `RETURNS void`: 204 No Content, with the one-row `Content-Range` PostgREST sends. */
+function callVoid(ctx: RpcRequest, from: string): Compiled {
   return {
     text: `SELECT ${GUCS} FROM ${from}`,
     finish(row) {
-      const result: RestResult = { status: 204, headers: {}, body: null }
+      if (ctx.prefer.count !== null) ctx.applied.push(`count=${ctx.prefer.count}`)
+      const total = ctx.prefer.count !== null ? 1 : null
+      const result: RestResult = {
+        status: 204,
+        headers: { 'Content-Range': contentRange(0, 1, total) },
+        body: null,
+      }
       applyGucs(result, row)
       return result
     },
@@ -167,9 +191,14 @@ function callScalar(ctx: RpcRequest, fn: FunctionInfo, from: string, alias: stri
   const asText = ctx.media.kind === 'text' || ctx.media.kind === 'xml' || ctx.media.kind === 'octet'
   if (!fn.returnsSet) {
     const body = asText ? `${value}::text` : `to_json(${value})::text`
+    // One value is one row: counted, its total is 1 (`Content-Range: 0-0/1`, as PostgREST).
+    const total = ctx.prefer.count !== null ? 1 : null
     return {
       text: `SELECT NULL::bigint AS total, 1::bigint AS page_total, ${body} AS body, ${GUCS} FROM ${from}`,
-      finish: (row) => resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, 1, null) }),
+      finish: (row) => {
+        if (ctx.prefer.count !== null) ctx.applied.push(`count=${ctx.prefer.count}`)
+        return resultFromRow(ctx, row, 200, { 'Content-Range': contentRange(0, 1, total) })
+      },
     }
   }
   const { limit, offset } = pagination(ctx)
@@ -216,7 +245,7 @@ function callRows(
     (limit !== null ? ` LIMIT ${limit}` : '') +
     (offset > 0 ? ` OFFSET ${offset}` : '')
   const countSql = counted
-    ? `SELECT pg_catalog.count(*) FROM ${source} ${node.conditions.some((c) => c.includes('_j.')) ? node.joins : ''}${where}`
+    ? `SELECT pg_catalog.count(*) FROM ${source} ${node.conditionsUseJoins ? node.joins : ''}${where}`
     : null
   // A function returning one composite answers an object, not a one-element array.
   const media =
@@ -234,6 +263,16 @@ function callRows(
 
 function paged(ctx: RpcRequest, row: ResponseRow, offset: number): RestResult {
   const pageTotal = Number(row.page_total)
+  // `Prefer: handling=strict, max-affected=n`: the call's rows are what it affected; the thrown
+  // error rolls the transaction, and so the function's writes, back.
+  const max = ctx.prefer.handling === 'strict' ? ctx.prefer.maxAffected : null
+  if (max !== null && pageTotal > max) {
+    throw pgrstError(
+      'PGRST124',
+      'Query result exceeds max-affected preference constraint',
+      `The query affects ${pageTotal} rows`,
+    )
+  }
   const total = ctx.prefer.count !== null && row.total !== null ? Number(row.total) : null
   if (ctx.prefer.count !== null) ctx.applied.push(`count=${ctx.prefer.count}`)
   const status = total !== null && pageTotal < total ? 206 : 200
@@ -250,31 +289,37 @@ function pagination(ctx: RpcRequest): { limit: number | null; offset: number } {
 
 /**
  * The relation describing the function's rows: the returned table/view (so its relationships
- * embed), else an open description whose columns Postgres itself checks (`RETURNS TABLE`, OUT
- * parameters and named composite types are not relations in the cache).
+ * embed), else one built from the function's output columns (`RETURNS TABLE`, OUT parameters, a
+ * composite type), so `select`, filters and `order` resolve them as they do a table's.
  */
 function resultRelation(ctx: RpcRequest, fn: FunctionInfo): Relation {
   if (fn.returnRelation) {
     const relation = ctx.cache.relations.get(qualifiedKey(fn.returnRelation.schema, fn.returnRelation.name))
     if (relation) return relation
   }
+  const columns: Column[] = fn.columns.map((c, i) => ({
+    name: c.name,
+    type: c.type,
+    udtName: c.udtName,
+    nullable: true,
+    default: null,
+    generated: false,
+    primaryKey: false,
+    enumValues: null,
+    maxLength: null,
+    description: null,
+    position: i + 1,
+  }))
   return {
     schema: fn.schema,
     name: fn.name,
     kind: 'view',
-    columns: [],
-    columnMap: new OpenColumns(),
+    columns,
+    columnMap: new Map(columns.map((c) => [c.name, c])),
     primaryKey: [],
     insertable: false,
     updatable: false,
     deletable: false,
     description: null,
-  }
-}
-
-/** A column map that admits every name: Postgres reports unknown ones (42703). */
-class OpenColumns extends Map<string, Column> {
-  override has(_name: string): boolean {
-    return true
   }
 }

@@ -67,8 +67,23 @@ export interface CatalogRows {
     return_rel_name: string | null
     description: string | null
     args: Array<{ name: string; type: string; udt: string; mode: string; relid: string | number }>
+    /** Attributes of a composite return type. */
+    return_columns?: Array<{ name: string; type: string; udt: string }> | null
   }>
   schemas: Array<{ name: string; description: string | null }>
+}
+
+/** Types a single unnamed parameter may have for a request body to reach it (PostgREST's rule). */
+const BODY_TYPES = new Set(['bytea', 'json', 'jsonb', 'text', 'xml'])
+
+/**
+ * PostgREST's `callable`: a function is exposed when it has no unnamed input parameter, or exactly
+ * one and the first input parameter is of a body type (its catalog query checks the first type).
+ */
+function callable(inputs: ReadonlyArray<{ name: string; udt: string }>): boolean {
+  const unnamed = inputs.filter((a) => a.name === '').length
+  if (unnamed === 0) return true
+  return unnamed === 1 && BODY_TYPES.has(inputs[0]?.udt ?? '')
 }
 
 const KINDS: Record<string, Relation['kind']> = {
@@ -301,14 +316,22 @@ export function buildSchemaCache(
       mode: a.mode === 'b' ? 'inout' : a.mode === 'v' ? 'variadic' : 'in',
       hasDefault: i >= firstDefault,
     }))
+    // PostgREST's classification (its catalog query): any OUT/INOUT/TABLE parameter makes the
+    // result rows, even a single one; a plain `SETOF record` stays a scalar.
     const returnShape: FunctionInfo['returnShape'] =
       f.return_type === 'void'
         ? 'void'
-        : f.return_typtype === 'c'
-          ? 'composite'
-          : f.return_udt === 'record' || (f.return_typtype === 'p' && outputs.length > 0)
-            ? 'record'
+        : outputs.length > 0
+          ? 'record'
+          : f.return_typtype === 'c'
+            ? 'composite'
             : 'scalar'
+    const columns =
+      returnShape === 'record'
+        ? outputs.map((a) => ({ name: a.name, type: a.type, udtName: a.udt }))
+        : returnShape === 'composite'
+          ? (f.return_columns ?? []).map((a) => ({ name: a.name, type: a.type, udtName: a.udt }))
+          : []
     const info: FunctionInfo = {
       schema: f.schema,
       name: f.name,
@@ -321,14 +344,19 @@ export function buildSchemaCache(
         f.return_rel_schema && f.return_rel_name
           ? { schema: f.return_rel_schema, name: f.return_rel_name }
           : null,
+      columns,
       volatility: f.volatility === 'i' ? 'immutable' : f.volatility === 's' ? 'stable' : 'volatile',
       variadic: f.variadic,
       description: f.description,
     }
-    const key = qualifiedKey(f.schema, f.name)
-    const list = functions.get(key) ?? []
-    list.push(info)
-    functions.set(key, list)
+    // Only functions a request can pass arguments to get an endpoint, as in PostgREST: no unnamed
+    // input parameter, or exactly one whose (first) type is a body type.
+    if (callable(inputs)) {
+      const key = qualifiedKey(f.schema, f.name)
+      const list = functions.get(key) ?? []
+      list.push(info)
+      functions.set(key, list)
+    }
 
     // Computed fields: fn(row_type) with no other required argument.
     const first = inputs[0]

@@ -2,10 +2,13 @@
  * The catalog queries behind the schema cache, run together on every (re)load and never per
  * request. `$1` is the array of exposed schemas.
  *
- * @see https://docs.postgrest.org/en/v12/references/schema_cache.html
+ * @see https://docs.postgrest.org/en/v14/references/schema_cache.html
  */
 
-/** Tables, views, materialized views, foreign and partitioned tables, with their mutability. */
+/**
+ * Tables, views, materialized views, foreign and partitioned tables, with their mutability; the
+ * partitions of a partitioned table are not resources of their own (as in PostgREST).
+ */
 export const RELATIONS_SQL = `
 select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind as kind,
   obj_description(c.oid, 'pg_class') as description,
@@ -14,7 +17,7 @@ select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind as 
   (c.relkind in ('r', 'p') or (c.relkind in ('v', 'f') and (pg_relation_is_updatable(c.oid::regclass, true) & 16) = 16)) as deletable
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = any($1::text[]) and c.relkind in ('r', 'v', 'm', 'f', 'p')
+where n.nspname = any($1::text[]) and c.relkind in ('r', 'v', 'm', 'f', 'p') and not c.relispartition
 order by n.nspname, c.relname`
 
 /** Columns of those relations, in order. */
@@ -40,7 +43,8 @@ order by a.attrelid, a.attnum`
 
 /**
  * Primary keys, unique constraints and foreign keys of every user schema (foreign keys between
- * private tables still make relationships for views over them in exposed schemas).
+ * private tables still make relationships for views over them in exposed schemas). A partitioned
+ * table's constraints count once: the copies its partitions inherit (`conparentid`) are left out.
  */
 export const CONSTRAINTS_SQL = `
 select c.conname as name, c.contype as kind, c.conrelid::int8 as relid, c.confrelid::int8 as ref_relid,
@@ -55,6 +59,7 @@ join pg_namespace n on n.oid = cl.relnamespace
 left join pg_class fcl on fcl.oid = c.confrelid
 left join pg_namespace fn on fn.oid = fcl.relnamespace
 where c.contype in ('p', 'u', 'f') and n.nspname not in ('pg_catalog', 'information_schema')
+  and c.conparentid = 0
 order by c.conname`
 
 /**
@@ -83,6 +88,12 @@ select p.oid::int8 as oid, n.nspname as schema, p.proname as name,
   format_type(p.prorettype, null) as return_type, rt.typname as return_udt, rt.typtype as return_typtype,
   rn.nspname as return_rel_schema, rc.relname as return_rel_name,
   obj_description(p.oid, 'pg_proc') as description,
+  case when rt.typtype = 'c' then coalesce((
+    select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+      'udt', at.typname) order by a.attnum)
+    from pg_attribute a join pg_type at on at.oid = a.atttypid
+    where a.attrelid = rt.typrelid and a.attnum > 0 and not a.attisdropped
+  ), '[]'::json) end as return_columns,
   coalesce((
     select json_agg(json_build_object(
       'name', coalesce(p.proargnames[a.i], ''),
@@ -98,7 +109,7 @@ join pg_namespace n on n.oid = p.pronamespace
 join pg_type rt on rt.oid = p.prorettype
 left join pg_class rc on rc.oid = rt.typrelid and rt.typrelid <> 0
 left join pg_namespace rn on rn.oid = rc.relnamespace
-where n.nspname = any($1::text[]) and p.prokind = 'f'
+where n.nspname = any($1::text[]) and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
 order by n.nspname, p.proname, p.oid`
 
 /** Schema comments. */

@@ -85,6 +85,15 @@ export interface FunctionArgument {
   hasDefault: boolean
 }
 
+/** An output column of a function: an OUT/INOUT/TABLE parameter, or an attribute of its composite type. */
+export interface FunctionColumn {
+  name: string
+  /** `format_type()` of the column type. */
+  type: string
+  /** The type's name (`int4`, `text`…). */
+  udtName: string
+}
+
 /** A function callable through `/rpc/<name>` (and, taking a row type, as a computed field). */
 export interface FunctionInfo {
   schema: string
@@ -96,13 +105,19 @@ export interface FunctionInfo {
   returnType: string
   returnsSet: boolean
   /**
-   * What a call returns: `scalar` (a base/domain/array type), `composite` (a row type — a table's
-   * or a named composite, `relation` names it when it is a table/view), `record` (`RETURNS TABLE`
-   * or OUT params), or `void`.
+   * What a call returns, as PostgREST classifies it: `scalar` (a base, domain or array type, and a
+   * plain `SETOF record`), `composite` (a row type — a table's, a view's or a named composite
+   * type), `record` (`RETURNS TABLE`, one or more OUT/INOUT parameters, `SETOF record` with OUT
+   * parameters: PostgREST treats any function with such parameters as returning rows), or `void`.
    */
   returnShape: 'scalar' | 'composite' | 'record' | 'void'
   /** The table/view/composite type returned, for composite shapes. */
   returnRelation: QualifiedName | null
+  /**
+   * The columns of a `record` or `composite` return (OUT/INOUT/TABLE parameters in order, or the
+   * composite type's attributes), so a call's result can be selected, filtered and ordered.
+   */
+  columns: FunctionColumn[]
   volatility: 'immutable' | 'stable' | 'volatile'
   variadic: boolean
   description: string | null

@@ -5,19 +5,20 @@
  * the response — the representation with `select=` and embeds, or only the count — is read from
  * it by the same compilers as a GET, so embeds, casts and media types behave identically.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#insert
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#update
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#upsert
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#delete
- * @see https://docs.postgrest.org/en/v12/references/api/preferences.html
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#insert
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#update
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#upsert
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#delete
+ * @see https://docs.postgrest.org/en/v14/references/api/preferences.html
  */
 import { buildPlan } from '../compiler/plan'
-import { compileResponse, type ResponseRow } from '../compiler/response'
+import { compileResponse, type ResponseRow, UPDATED_SETTING } from '../compiler/response'
 import { compileNode } from '../compiler/select'
 import { ident, qualified, SqlParams } from '../compiler/sql'
 import { filterSql, logicSql } from '../compiler/where'
 import type { Executor, RestContext, RestResult } from '../context'
 import { pgrstError } from '../errors'
+import { explainStatement } from '../execution/explain'
 import { resultFromRow } from '../execution/result'
 import { namedStatement } from '../execution/statement-names'
 import type { ParsedQuery } from '../parser/ast'
@@ -57,12 +58,14 @@ export function prepareWrite(ctx: WriteRequest): PreparedWrite {
   const params = new SqlParams()
 
   let mutation: string
+  // Rows in the body: an upsert that inserted none of them answers 200 rather than 201.
+  let payloadRows = 0
   switch (ctx.method) {
     case 'POST':
-      mutation = insert(ctx, relation, params, mode)
+      ;({ sql: mutation, rows: payloadRows } = insert(ctx, relation, params, mode))
       break
     case 'PUT':
-      mutation = put(ctx, relation, params, mode)
+      ;({ sql: mutation, rows: payloadRows } = put(ctx, relation, params, mode))
       break
     case 'PATCH':
       mutation = update(ctx, relation, params, mode)
@@ -77,13 +80,14 @@ export function prepareWrite(ctx: WriteRequest): PreparedWrite {
   // Named: a request shape's SQL is the same whatever its values, so Postgres plans it once per connection.
   return {
     statement: namedStatement(ctx, text, params.values),
-    finish: (row) => finish(ctx, relation, mode, row),
+    finish: (row) => finish(ctx, relation, mode, row, payloadRows),
   }
 }
 
 /** Runs a write inside the request's transaction (the pipeline may instead pipeline it). */
 export const executeWrite: Executor = async (ctx) => {
   const write = prepareWrite(ctx)
+  if (ctx.media.kind === 'plan') return explainStatement(ctx, write.statement)
   const { rows } = await ctx.tx.query<ResponseRow & Record<string, unknown>>(write.statement)
   return write.finish(rows[0] as ResponseRow)
 }
@@ -107,7 +111,12 @@ function payloadColumns(ctx: WriteRequest, relation: Relation): { payload: Paylo
   return { payload, names: resolveColumns(relation, names).map((c) => c.name) }
 }
 
-function insert(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+function insert(
+  ctx: WriteRequest,
+  relation: Relation,
+  params: SqlParams,
+  mode: ReturnMode,
+): { sql: string; rows: number } {
   const { payload, names } = payloadColumns(ctx, relation)
   const columns = resolveColumns(relation, names)
   let onConflict: { action: 'merge' | 'ignore'; target: string[] } | null = null
@@ -118,7 +127,7 @@ function insert(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: 
     ctx.applied.push(`resolution=${ctx.prefer.resolution}`)
   }
   if (ctx.prefer.missing === 'default') ctx.applied.push('missing=default')
-  return insertStatement(params, {
+  const sql = insertStatement(params, {
     relation,
     payload,
     columns,
@@ -126,12 +135,18 @@ function insert(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: 
     onConflict,
     returning: returningFor(mode),
   })
+  return { sql, rows: payload.rows.length }
 }
 
-function put(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: ReturnMode): string {
+function put(
+  ctx: WriteRequest,
+  relation: Relation,
+  params: SqlParams,
+  mode: ReturnMode,
+): { sql: string; rows: number } {
   const { payload, names } = payloadColumns(ctx, relation)
   checkPut(ctx, relation, payload)
-  return insertStatement(params, {
+  const sql = insertStatement(params, {
     relation,
     payload,
     columns: resolveColumns(relation, names),
@@ -139,6 +154,7 @@ function put(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: Ret
     onConflict: { action: 'merge', target: relation.primaryKey },
     returning: returningFor(mode),
   })
+  return { sql, rows: payload.rows.length }
 }
 
 function update(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: ReturnMode): string {
@@ -165,7 +181,7 @@ function remove(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: 
  * The root filters as the WHERE of an UPDATE/DELETE. With `limit=` (and `order=`), only that
  * many rows are affected, chosen by `ctid` as PostgREST does.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#limited-update-delete
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#limited-update-delete
  */
 function whereFor(ctx: WriteRequest, relation: Relation, params: SqlParams): string {
   const limited = ctx.range.limit !== null || ctx.range.offset > 0
@@ -239,11 +255,18 @@ function responseSql(
     source,
     media: mode === 'representation' ? ctx.media : { ...ctx.media, kind: 'json', stripNulls: false },
     ctes: [`${MUTATION} AS (${mutation})`],
+    extra: upserts(ctx) ? [`nullif(current_setting('${UPDATED_SETTING}', true), '') AS upsert_updated`] : [],
   })
 }
 
 /** The answer from the response row; throws when a precondition fails (the write must roll back). */
-function finish(ctx: WriteRequest, relation: Relation, mode: ReturnMode, row: ResponseRow): RestResult {
+function finish(
+  ctx: WriteRequest,
+  relation: Relation,
+  mode: ReturnMode,
+  row: ResponseRow,
+  payloadRows: number,
+): RestResult {
   const affected = Number(row.page_total)
 
   // max-affected is a precondition: only honoured with handling=strict, checked before anything is
@@ -263,23 +286,20 @@ function finish(ctx: WriteRequest, relation: Relation, mode: ReturnMode, row: Re
     }
   }
 
-  const counted = ctx.prefer.count !== null
-  if (counted) ctx.applied.push(`count=${ctx.prefer.count}`)
-  const total = counted ? affected : null
+  if (ctx.prefer.count !== null) ctx.applied.push(`count=${ctx.prefer.count}`)
+  // A write counts what it affected for `exact` and `estimated`; `planned` has no plan to read.
+  const total = ctx.prefer.count === 'exact' || ctx.prefer.count === 'estimated' ? affected : null
+  // PostgREST's Content-Range of writes: PATCH gives the range of rows it touched, POST, PUT and
+  // DELETE only the total (`*/n`).
   const headers: Record<string, string> = {
     'Content-Range':
-      ctx.method === 'POST' || ctx.method === 'PUT'
-        ? `*/${total ?? '*'}`
-        : affected === 0
-          ? `*/${total ?? '*'}`
-          : `0-${affected - 1}/${total ?? '*'}`,
+      ctx.method === 'PATCH' && affected > 0 ? `0-${affected - 1}/${total ?? '*'}` : `*/${total ?? '*'}`,
   }
   if (mode === 'headers-only' && ctx.method === 'POST') {
     const location = locationOf(relation, row.body)
     if (location) headers.Location = location
   }
-  const status = ctx.method === 'POST' ? 201 : mode === 'representation' ? 200 : 204
-  const result = resultFromRow(ctx, row, status, headers)
+  const result = resultFromRow(ctx, row, writeStatus(ctx, mode, row, payloadRows), headers)
   if (mode !== 'representation') {
     // An empty (not absent) body on 201: adapters then send `Content-Length: 0` rather than an
     // empty chunked body, whose terminating chunk costs keep-alive clients a delayed-ACK stall.
@@ -288,6 +308,27 @@ function finish(ctx: WriteRequest, relation: Relation, mode: ReturnMode, row: Re
     delete result.headers['Content-Type']
   }
   return result
+}
+
+/** Whether the write is an upsert that updates conflicting rows (POST merge-duplicates, PUT). */
+function upserts(ctx: WriteRequest): boolean {
+  return ctx.method === 'PUT' || (ctx.method === 'POST' && ctx.prefer.resolution === 'merge-duplicates')
+}
+
+/**
+ * PostgREST's statuses: POST 201, or 200 for a merge-duplicates upsert that inserted no row; PUT
+ * 201 when it inserted, 200 when it replaced (204 without a representation); PATCH and DELETE 200
+ * with a representation, else 204.
+ */
+function writeStatus(ctx: WriteRequest, mode: ReturnMode, row: ResponseRow, payloadRows: number): number {
+  const updated = Number(row.upsert_updated ?? 0)
+  if (ctx.method === 'POST') {
+    if (!upserts(ctx)) return 201
+    return payloadRows - updated > 0 ? 201 : 200
+  }
+  if (mode !== 'representation') return 204
+  if (ctx.method === 'PUT') return updated > 0 ? 200 : 201
+  return 200
 }
 
 /** `Location: /table?pk=eq.value` for the first inserted row (PostgREST's headers-only answer). */

@@ -4,13 +4,17 @@
  * `missing=default`) and are typed by `json_to_recordset` with the columns' own types, so no
  * value is ever spliced into SQL and Postgres does every conversion.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#insert
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#insert
  */
 
+import { UPDATED_SETTING } from '../compiler/response'
 import { ident, qualified, type SqlParams } from '../compiler/sql'
 import { pgrstError } from '../errors'
 import type { Column, Relation } from '../schema-cache/types'
 import type { Payload } from './payload'
+
+/** Increments {@link UPDATED_SETTING}; always true, so it can sit in `DO UPDATE … WHERE`. */
+const COUNT_UPDATED = `set_config('${UPDATED_SETTING}', (coalesce(nullif(current_setting('${UPDATED_SETTING}', true), '')::int, 0) + 1)::text, true) IS NOT NULL`
 
 /** What the statement returns: whole rows (for a representation) or only a count. */
 export type Returning = 'rows' | 'count'
@@ -96,7 +100,9 @@ export function insertStatement(params: SqlParams, options: InsertOptions): stri
       const set = (updated.length > 0 ? updated : columns)
         .map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`)
         .join(', ')
-      conflict = ` ON CONFLICT (${conflictTarget}) DO UPDATE SET ${set}`
+      // Counts the rows that conflicted (and were updated), so the answer can say whether any
+      // row was inserted (201) or all existed (200), as PostgREST's `pgrst.inserted` counter does.
+      conflict = ` ON CONFLICT (${conflictTarget}) DO UPDATE SET ${set} WHERE ${COUNT_UPDATED}`
     }
   }
   return `INSERT INTO ${into} ${source}${conflict} ${returningClause(relation, options.returning)}`

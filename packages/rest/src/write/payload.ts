@@ -2,8 +2,8 @@
  * Request bodies of writes and RPC calls: JSON (object or array of objects), CSV and
  * `application/x-www-form-urlencoded`, normalised to rows of JSON values plus the column list.
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#insert
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#bulk-insert
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#insert
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#bulk-insert
  */
 import { pgrstError } from '../errors'
 

@@ -3,7 +3,7 @@
  * primary key columns (PGRST105), no `limit`/`offset` (PGRST114), one row in the body whose key
  * values equal the URL's (PGRST115).
  *
- * @see https://docs.postgrest.org/en/v12/references/api/tables_views.html#put
+ * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#put
  */
 import type { RestContext } from '../context'
 import { pgrstError } from '../errors'

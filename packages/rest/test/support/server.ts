@@ -45,17 +45,27 @@ export interface RestHarness {
   close(): Promise<void>
 }
 
-const FIXTURE = new URL('../fixtures/schema.sql', import.meta.url)
+/** The fixtures: the to-do/films app (default) and the Supabase-style app postgrest-js is tested with. */
+const FIXTURES = {
+  app: new URL('../fixtures/schema.sql', import.meta.url),
+  supabase: new URL('../fixtures/supabase-app.sql', import.meta.url),
+} as const
 
-/** Applies the fixture schema to a test database. */
-export async function applyFixture(test: TestDatabase): Promise<void> {
-  await test.db.query(await readFile(FIXTURE, 'utf8'))
+/** Applies a fixture schema to a test database. */
+export async function applyFixture(
+  test: TestDatabase,
+  fixture: keyof typeof FIXTURES = 'app',
+): Promise<void> {
+  await test.db.query(await readFile(FIXTURES[fixture], 'utf8'))
 }
 
 /** Starts the whole stack for one test file. Close it in `afterAll`. */
-export async function startRest(options: Partial<RestOptions> = {}): Promise<RestHarness> {
+export async function startRest(
+  options: Partial<RestOptions> = {},
+  harness: { fixture?: keyof typeof FIXTURES } = {},
+): Promise<RestHarness> {
   const test = await createTestDatabase()
-  await applyFixture(test)
+  await applyFixture(test, harness.fixture)
   const rest = createRest({
     db: test.db,
     authenticate: createJwtAuthenticator({ secret: TEST_JWT_SECRET }),
