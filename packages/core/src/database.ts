@@ -198,18 +198,18 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   async function inTransaction<T>(
     begin: string,
-    setup: ((tx: Transaction) => Promise<void>) | null,
+    setup: readonly pg.QueryConfig[],
     fn: (tx: Transaction) => Promise<T>,
     signal?: AbortSignal,
+    setupError: (error: unknown) => never = rethrow,
   ) {
     const client = await pool.connect()
     let released = false
     const watch = cancelOnAbort(pool, client, signal)
     try {
-      await client.query(begin)
       const tx = transactionOn(client)
       try {
-        if (setup) await setup(tx)
+        await openTransaction(client, begin, setup).catch(setupError)
         const result = await fn(tx)
         await client.query('COMMIT')
         return result
@@ -239,26 +239,32 @@ export function createDatabase(options: DatabaseOptions): Database {
     async withClaims(claims, fn, opts = {}) {
       const params = parametersFor(claims, opts)
       const checks = opts.checks ?? []
-      const checked: typeof fn =
-        checks.length === 0
-          ? fn
-          : async (tx) => {
-              await runChecks(tx, checks)
-              return fn(tx)
-            }
-      if (opts.transaction) return withClaimsInside(opts.transaction, params, checked)
+      if (opts.transaction) {
+        const checked: typeof fn =
+          checks.length === 0
+            ? fn
+            : async (tx) => {
+                for (const check of checks)
+                  await tx.query(check.text, [...check.values]).catch(refusedCredential)
+                return fn(tx)
+              }
+        return withClaimsInside(opts.transaction, params, checked)
+      }
+      // BEGIN, the claims and the caller's checks leave in one round trip (pipelined).
       return inTransaction(
         opts.readOnly ? 'BEGIN READ ONLY' : 'BEGIN',
-        async (tx) => {
-          await tx.query({ name: 'groundwork_set_claims', text: SET_CLAIMS_SQL, values: params })
-        },
-        checked,
+        [
+          { name: 'groundwork_set_claims', text: SET_CLAIMS_SQL, values: params },
+          ...checks.map((check) => ({ text: check.text, values: [...check.values] })),
+        ],
+        fn,
         opts.signal,
+        refusedCredential,
       )
     },
     claimParameters: parametersFor,
     transaction(fn) {
-      return inTransaction('BEGIN', null, fn)
+      return inTransaction('BEGIN', [], fn)
     },
     query(text, values) {
       return pool.query(text as string, values)
@@ -270,21 +276,53 @@ export function createDatabase(options: DatabaseOptions): Database {
   return db
 }
 
-/** Runs a principal's checks; a `PT401` from one is the credential being refused. */
-async function runChecks(tx: Transaction, checks: readonly PrincipalCheck[]): Promise<void> {
-  for (const check of checks) {
-    try {
-      await tx.query(check.text, [...check.values])
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'PT401') {
-        throw new GroundworkError('CORE_CREDENTIALS_REVOKED', (error as Error).message, {
-          status: 401,
-          cause: error,
-          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-        })
-      }
-      throw error
-    }
+function rethrow(error: unknown): never {
+  throw error
+}
+
+/** A `PT401` raised by a principal's check is the credential being refused (401). */
+function refusedCredential(error: unknown): never {
+  if ((error as { code?: unknown } | null)?.code === 'PT401') {
+    throw new GroundworkError('CORE_CREDENTIALS_REVOKED', (error as Error).message, {
+      status: 401,
+      cause: error,
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    })
+  }
+  throw error
+}
+
+type PipelineClient = pg.PoolClient & {
+  pipeline?: boolean
+  connection?: { stream?: { cork?: () => void; uncork?: () => void } }
+}
+
+/**
+ * `BEGIN` and the setup statements, written to the connection at once with node-postgres' pipeline
+ * mode (one round trip instead of one each); sequentially on clients without it. Postgres runs
+ * them in order: if one fails the transaction is aborted and nothing after it runs, and the
+ * caller rolls back. The first failure is the cause.
+ *
+ * @see https://node-postgres.com/features/pipelining
+ */
+async function openTransaction(client: pg.PoolClient, begin: string, setup: readonly pg.QueryConfig[]) {
+  const pipelined = client as PipelineClient
+  if (setup.length === 0 || typeof pipelined.pipeline !== 'boolean') {
+    await client.query(begin)
+    for (const statement of setup) await client.query(statement)
+    return
+  }
+  pipelined.pipeline = true
+  const stream = pipelined.connection?.stream
+  stream?.cork?.()
+  const pending = [client.query(begin), ...setup.map((statement) => client.query(statement))]
+  stream?.uncork?.()
+  try {
+    const settled = await Promise.allSettled(pending)
+    const failed = settled.find((step) => step.status === 'rejected')
+    if (failed) throw failed.reason
+  } finally {
+    pipelined.pipeline = false
   }
 }
 

@@ -251,3 +251,28 @@ describe('withClaims guards', () => {
     expect(rows[0]?.n).toBe(0)
   })
 })
+
+describe('withClaims round trips', () => {
+  it('runs nothing when the pipelined claims statement fails, and keeps connections usable', async () => {
+    const { createDatabase } = await import('../src/index')
+    const db = createDatabase({ connectionString: t.url, allowedRoles: ['gw_no_such_role'], max: 2 })
+    try {
+      let ran = 0
+      for (let i = 0; i < 6; i++) {
+        await expect(
+          db.withClaims({ role: 'gw_no_such_role' }, async (tx) => {
+            ran++
+            return tx.query('select 1')
+          }),
+        ).rejects.toMatchObject({ code: '22023' })
+      }
+      expect(ran).toBe(0)
+      const ok = await db.withClaims({ role: 'anon' }, (tx) =>
+        tx.query("select current_setting('role') as role"),
+      )
+      expect(ok.rows).toEqual([{ role: 'anon' }])
+    } finally {
+      await db.close()
+    }
+  })
+})
