@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { z } from 'zod'
-import { cancelOnAbort } from './cancel-on-abort'
+import { cancelOnAbort, requestAborted } from './cancel-on-abort'
 import { claimParameters, type JwtClaims, type RequestContext, SET_CLAIMS_SQL } from './claims'
 import { parseOptions } from './config'
 import { GroundworkError } from './errors'
@@ -209,6 +209,8 @@ export function createDatabase(options: DatabaseOptions): Database {
     try {
       const tx = transactionOn(client)
       try {
+        // Aborted while waiting for a connection: the client is gone, run nothing.
+        if (signal?.aborted) throw requestAborted()
         await openTransaction(client, begin, setup).catch(setupError)
         const result = await fn(tx)
         await client.query('COMMIT')
@@ -224,7 +226,7 @@ export function createDatabase(options: DatabaseOptions): Database {
         throw error
       }
     } finally {
-      await watch.done()
+      watch.done()
       // A cancelled connection is discarded: a late cancel must never reach the next user's query.
       if (!released) client.release(watch.aborted ? new Error('request aborted') : undefined)
     }

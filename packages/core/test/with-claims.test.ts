@@ -276,3 +276,30 @@ describe('withClaims round trips', () => {
     }
   })
 })
+
+describe('cancelling aborted requests', () => {
+  it('never deadlocks the pool when every connection belongs to an aborted request', async () => {
+    const { createDatabase } = await import('../src/index')
+    // A cancel that needed a pooled connection waited for one of these very connections.
+    const db = createDatabase({ connectionString: t.url, max: 2 })
+    try {
+      const controllers = Array.from({ length: 4 }, () => new AbortController())
+      const running = controllers.map((controller) =>
+        db
+          .withClaims({ role: 'service_role' }, (tx) => tx.query('select pg_sleep(30)'), {
+            signal: controller.signal,
+          })
+          .catch((error: { code?: string }) => error.code),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const started = Date.now()
+      for (const controller of controllers) controller.abort()
+      expect(await Promise.all(running)).toEqual(['57014', '57014', expect.anything(), expect.anything()])
+      expect(Date.now() - started).toBeLessThan(5000)
+      const { rows } = await db.query('select 1 as ok')
+      expect(rows).toEqual([{ ok: 1 }])
+    } finally {
+      await db.close()
+    }
+  })
+})

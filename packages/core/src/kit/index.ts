@@ -9,7 +9,7 @@
  */
 
 export type { AbortWatch } from '../cancel-on-abort'
-export { cancelOnAbort } from '../cancel-on-abort'
+export { cancelOnAbort, requestAborted } from '../cancel-on-abort'
 export type { JwtClaims, RequestContext } from '../claims'
 export { claimParameters, SET_CLAIMS_SQL } from '../claims'
 export type { HmacVerifyOptions } from '../hmac-jwt'

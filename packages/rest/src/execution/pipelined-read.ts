@@ -1,5 +1,5 @@
 import type { Database } from '@groundwork/core'
-import { cancelOnAbort } from '@groundwork/core/kit'
+import { cancelOnAbort, requestAborted } from '@groundwork/core/kit'
 import type pg from 'pg'
 import type { SetupStatement } from './request-setup'
 
@@ -26,7 +26,13 @@ export async function pipelinedRead<R extends pg.QueryResultRow>(
   signal?: AbortSignal,
 ): Promise<pg.QueryResult<R>> {
   const end = rollback ? 'ROLLBACK' : 'COMMIT'
+  if (signal?.aborted) throw requestAborted()
   const client = (await db.pool.connect()) as PipelineClient
+  if (signal?.aborted) {
+    // The client left while this request waited for a connection: run nothing.
+    client.release()
+    throw requestAborted()
+  }
   const watch = cancelOnAbort(db.pool, client, signal)
   let broken: Error | undefined
   try {
@@ -72,7 +78,7 @@ export async function pipelinedRead<R extends pg.QueryResultRow>(
       client.pipeline = false
       broken ??= new Error('pipeline interrupted')
     }
-    await watch.done()
+    watch.done()
     // A cancelled connection is discarded: a late cancel must never reach the next user's query.
     if (watch.aborted) broken ??= new Error('request aborted')
     client.release(broken)

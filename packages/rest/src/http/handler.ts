@@ -51,9 +51,6 @@ export function byteaHex(bytes: Uint8Array): string {
   return hex
 }
 
-/** Request headers PostgREST parses, each bounded before any parser sees it. */
-const PARSED_HEADERS = ['prefer', 'range', 'accept', 'accept-profile', 'content-profile', 'content-type']
-
 /**
  * The Web-standard handler: `(Request) => Promise<Response>`, mount-agnostic (paths relative to
  * where it is mounted; `basePath` is stripped at a segment boundary). The body is read with the
@@ -68,7 +65,9 @@ export function createHandler(
   const report = (request: Request) => options.onError && ((e: unknown) => options.onError?.(e, request))
   return async (request) => {
     const url = new URL(request.url, 'http://localhost')
-    url.pathname = relativePath(url.pathname, options.basePath)
+    // Setting `pathname` re-serialises the URL: only when a base path was actually stripped.
+    const path = relativePath(url.pathname, options.basePath)
+    if (path !== url.pathname) url.pathname = path
     const method = request.method.toUpperCase()
     const preflight = cors.preflight(request)
     if (preflight) return preflight
@@ -78,7 +77,6 @@ export function createHandler(
     let principal: Principal | null = null
     const timing = options.serverTimingEnabled ? new ServerTiming() : undefined
     try {
-      for (const name of PARSED_HEADERS) boundedHeader(request.headers, name)
       principal = await authenticate(request).catch((error: unknown) => {
         throw authenticationError(error, report(request))
       })

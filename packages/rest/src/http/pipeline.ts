@@ -1,5 +1,5 @@
 import { assertAccess, type Principal, type Transaction } from '@groundwork/core'
-import { assertJsonDepth, decodeSegment } from '@groundwork/core/kit'
+import { assertJsonDepth, boundedHeader, decodeSegment } from '@groundwork/core/kit'
 import type { ResponseRow } from '../compiler/response'
 import type { Executor, RestContext, RestMethod, RestResult } from '../context'
 import { pgrstError, RestError } from '../errors'
@@ -177,7 +177,7 @@ export async function runPipeline(
     argNames ? (key, value) => isRpcArgument(argNames, key, value) : undefined,
   )
   assertEmbedLimits(query.select, options)
-  const prefer = parsePrefer(request.headers.get('prefer'))
+  const prefer = parsePrefer(boundedHeader(request.headers, 'prefer'))
   if (prefer.handling === 'strict' && prefer.invalid.length > 0) {
     throw pgrstError(
       'PGRST122',
@@ -186,21 +186,23 @@ export async function runPipeline(
     )
   }
   const scalarRpc = rpc?.overloads.every((f) => f.returnShape === 'scalar' || f.returnShape === 'void')
-  const media = negotiate(request.headers.get('accept'), {
+  const media = negotiate(boundedHeader(request.headers, 'accept'), {
     csv: !scalarRpc,
     scalarText: rpc !== null,
     plan: options.planEnabled,
   })
   const rootLimit = query.limits.find((l) => l.path.length === 0)
   const range = requestRange(
-    request.headers.get('range'),
+    boundedHeader(request.headers, 'range'),
     rootLimit?.limit ?? null,
     rootLimit?.offset ?? null,
     method,
   )
   const contentType =
-    (request.headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase() ||
-    'application/json'
+    (boundedHeader(request.headers, 'content-type') ?? 'application/json')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase() || 'application/json'
   // Deep JSON would overflow whatever walks it next (jsonb input, JSON.stringify): refuse it first.
   if (contentType.includes('json')) assertJsonDepth(request.body, options.maxJsonDepth)
 
@@ -340,7 +342,7 @@ function pickSchema(
   headers: Headers,
   readLike: boolean,
 ): { schema: string; explicit: boolean } {
-  const requested = headers.get(readLike ? 'accept-profile' : 'content-profile')
+  const requested = boundedHeader(headers, readLike ? 'accept-profile' : 'content-profile')
   if (requested === null) return { schema: schemas[0] as string, explicit: false }
   if (!schemas.includes(requested)) {
     throw pgrstError(

@@ -1,5 +1,5 @@
 import type { Database } from '@groundwork/core'
-import { cancelOnAbort } from '@groundwork/core/kit'
+import { cancelOnAbort, requestAborted } from '@groundwork/core/kit'
 import type pg from 'pg'
 import type { ResponseRow } from '../compiler/response'
 import type { RestResult } from '../context'
@@ -34,7 +34,13 @@ export async function pipelinedWrite(
   options: { rollback: boolean; readOnly?: boolean; signal?: AbortSignal | undefined },
 ): Promise<RestResult> {
   const begin = options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'
+  if (options.signal?.aborted) throw requestAborted()
   const client = (await db.pool.connect()) as PipelineClient
+  if (options.signal?.aborted) {
+    // The client left while this request waited for a connection: run nothing.
+    client.release()
+    throw requestAborted()
+  }
   const watch = cancelOnAbort(db.pool, client, options.signal)
   let broken: Error | undefined
   const abort = async () => {
@@ -91,7 +97,7 @@ export async function pipelinedWrite(
       client.pipeline = false
       broken ??= new Error('pipeline interrupted')
     }
-    await watch.done()
+    watch.done()
     // A cancelled connection is discarded: a late cancel must never reach the next user's query.
     if (watch.aborted) broken ??= new Error('request aborted')
     client.release(broken)
