@@ -16,6 +16,12 @@ export type AuditAction =
   | 'user_repeated_signup'
   | 'token_refreshed'
   | 'token_revoked'
+  // Groundwork's own: apps and API keys.
+  | 'app_created'
+  | 'app_updated'
+  | 'app_deleted'
+  | 'api_key_created'
+  | 'api_key_revoked'
   | (string & {})
 
 /** Appends an entry to `auth.audit_log_entries`, shaped as GoTrue's payload. */
@@ -63,6 +69,11 @@ const LOG_TYPES: Record<string, string> = {
   user_repeated_signup: 'user',
   user_updated_password: 'user',
   user_reauthenticate_requested: 'user',
+  app_created: 'team',
+  app_updated: 'team',
+  app_deleted: 'team',
+  api_key_created: 'token',
+  api_key_revoked: 'token',
 }
 
 function logTypeOf(action: string): string {

@@ -10,6 +10,8 @@ export interface CleanupResult {
   sessions: number
   refreshTokens: number
   rateLimits: number
+  /** Ended windows of API-key budgets (`auth.api_usage`). */
+  apiUsage: number
   auditLogEntries: number
 }
 
@@ -17,7 +19,8 @@ export interface CleanupResult {
  * Deletes what can never be used again: one-time tokens past `otpExpiresIn`, PKCE flow states
  * older than a day, sessions past `not_after` (their refresh tokens cascade), revoked refresh
  * tokens of live sessions older than a day (the reuse grace is long over; they stay long enough to
- * detect a late replay), rate-limit windows older than a day, and audit entries older than
+ * detect a late replay), rate-limit windows older than a day, ended windows of API-key budgets,
+ * and audit entries older than
  * `auditRetention` when set. Idempotent; safe to run on any instance at any time.
  */
 export async function cleanup(
@@ -36,6 +39,7 @@ export async function cleanup(
       "delete from auth.refresh_tokens where revoked and updated_at < now() - interval '1 day' and id not in (select max(id) from auth.refresh_tokens group by session_id)",
     ),
     rateLimits: await count("delete from auth.rate_limits where window_start < now() - interval '1 day'"),
+    apiUsage: await count("delete from auth.api_usage where window_end < now() - interval '1 minute'"),
     auditLogEntries:
       options.auditRetention > 0
         ? await count(

@@ -4,6 +4,11 @@ import { type AuthApi, createApi } from './api/index'
 import { type CleanupResult, cleanup, createCleanupTask } from './cleanup'
 import { createResponseEqualizer } from './enumeration'
 import { createHandler } from './http/handler'
+import { createKeyCache } from './keys/cache'
+import { createLeases } from './keys/leases'
+import { createKeyStore } from './keys/store'
+import { createUsageRecorder } from './keys/usage'
+import { createKeyVerifier } from './keys/verifier'
 import { migrations } from './migrations'
 import type { AuthOptions } from './options'
 import { authOptionsSchema, type ResolvedAuthOptions } from './options-schema'
@@ -32,9 +37,16 @@ export interface Auth extends GroundworkService<AuthApi> {
   readonly migrations: MigrationSet
   /** Jobs tasks of this package (`auth:cleanup`): pass to `createJobs({ tasks: [...auth.tasks] })`. */
   readonly tasks: readonly [ReturnType<typeof createCleanupTask>]
-  /** Resolves at once: auth runs no background work of its own (its cleanup is a jobs task). */
+  /**
+   * Resolves at once: auth runs no background work of its own (its cleanup is a jobs task). The
+   * one timer it owns — the batched `last_used_at` write of API keys — is armed on demand and
+   * `unref`'d, so a host that never calls `start()` loses nothing.
+   */
   start(): Promise<void>
-  /** Resolves at once: auth holds nothing of its own (never the `Database` it was given). */
+  /**
+   * Writes the pending `last_used_at` of API keys and stops its timer. Never closes the
+   * `Database` it was given.
+   */
   close(): Promise<void>
   /** Deletes expired tokens, flow states, ended sessions and old rate-limit windows now. */
   cleanup(): Promise<CleanupResult>
@@ -67,6 +79,24 @@ export function createAuth(input: AuthOptions): Auth {
   })
   const redirects = createRedirectPolicy(options.siteUrl, options.additionalRedirectUrls)
   const tokens = createTokenVerifier({ db: options.db, signer, sessions })
+  // API keys: a cache of what never changes, budgets leased from Postgres, last use in batches.
+  const keyCache = createKeyCache(options.db, options.apiKeys.cacheTtl * 1000, options.apiKeys.cacheSize)
+  const keyStore = createKeyStore(options.db, {
+    appChanged: (appId) => keyCache.dropApp(appId),
+    keyChanged: (prefix) => keyCache.dropKey(prefix),
+  })
+  const leases = createLeases(options.db)
+  const usage = createUsageRecorder(options.db, options.apiKeys.lastUsedInterval * 1000, (error) =>
+    options.onError?.(error),
+  )
+  const keys = createKeyVerifier({
+    db: options.db,
+    roles: options.db.roles,
+    audience: options.jwt.audience,
+    cache: keyCache,
+    leases,
+    usage,
+  })
   const services = createServices({
     options,
     users: createUsersRepository({ audience: options.jwt.audience, role: roles.defaultUserRole }),
@@ -80,17 +110,25 @@ export function createAuth(input: AuthOptions): Auth {
     roles,
     uniform: createResponseEqualizer(options.uniformResponseMs),
     externalUrl,
+    keyStore,
   })
   const api = createApi(services)
   return {
     name: 'auth',
-    handler: createHandler({ api, options, redirects, externalUrl, verifyServiceRole: tokens.serviceRole }),
+    handler: createHandler({
+      api,
+      options,
+      redirects,
+      externalUrl,
+      verifyServiceRole: tokens.serviceRole,
+      keys,
+    }),
     api,
-    authenticate: createAuthenticate(options, signer, roles),
+    authenticate: createAuthenticate(options, signer, roles, keys),
     migrations,
     tasks: [createCleanupTask(options.db, options)],
     start: async () => {},
-    close: async () => {},
+    close: () => usage.close(),
     cleanup: () => cleanup(options.db, options),
     options,
   }

@@ -2,7 +2,8 @@ import { GroundworkError } from '@groundwork/core'
 
 /**
  * GoTrue's error code names (`internal/api/apierrors/errorcode.go`): the `code` (or `error_code`)
- * field of every error body and the `x-sb-error-code` header.
+ * field of every error body and the `x-sb-error-code` header — plus Groundwork's own for apps and
+ * API keys, which GoTrue does not have.
  *
  * @see https://supabase.com/docs/guides/auth/debugging/error-codes
  */
@@ -48,6 +49,12 @@ export type GoTrueErrorCode =
   | 'email_address_invalid'
   | 'request_timeout'
   | 'unknown'
+  // Groundwork's own (apps and API keys; GoTrue has none of these):
+  | 'invalid_api_key'
+  | 'secret_key_in_browser'
+  | 'app_not_found'
+  | 'api_key_not_found'
+  | 'user_owns_apps'
 
 /** Status GoTrue answers with for each code unless a call site says otherwise. */
 const DEFAULT_STATUS: Partial<Record<GoTrueErrorCode, number>> = {
@@ -75,6 +82,11 @@ const DEFAULT_STATUS: Partial<Record<GoTrueErrorCode, number>> = {
   flow_state_expired: 403,
   conflict: 409,
   request_timeout: 504,
+  invalid_api_key: 401,
+  secret_key_in_browser: 401,
+  app_not_found: 404,
+  api_key_not_found: 404,
+  user_owns_apps: 409,
 }
 
 /** `AuthError.code`: `AUTH_` + the upper-cased GoTrue code, so a `switch` narrows. */

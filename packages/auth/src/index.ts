@@ -12,6 +12,7 @@ export type { AuthAdminApi } from './api/admin'
 export type { AuditActor, AuthCallContext } from './api/context'
 export type { EmailApi } from './api/email'
 export type { AuthApi } from './api/index'
+export type { UserApiKeysApi } from './api/keys'
 export type { AuthHealth, AuthSettings, ServerApi } from './api/server'
 export type { CleanupResult } from './cleanup'
 export { AUTH_CLEANUP_TASK } from './cleanup'
@@ -25,9 +26,25 @@ export type { ResetPasswordOptions } from './flows/recover'
 export type { ResendInput } from './flows/resend'
 export type { VerifyLinkResult, VerifyOtpInput, VerifyOtpResult } from './flows/verify'
 export type { AuthHooks, BeforeSignUpEvent, BeforeSignUpResult, CustomAccessTokenClaimsEvent } from './hooks'
+export type { AppsApi } from './keys/apps'
+export type { ApiKeyType } from './keys/format'
+export { API_KEY_TYPES } from './keys/format'
+export type {
+  CreateApiKeyInput,
+  CreateAppInput,
+  CreateUserApiKeyInput,
+  ListApiKeysParams,
+  ListAppsParams,
+  UpdateAppInput,
+} from './keys/inputs'
+export type { ApiKeysApi } from './keys/keys'
+export type { ApiKey, ApiKeyScope, ApiRateLimit, App, CreatedApiKey } from './keys/model'
+export type { KeyAdmin, KeyAdminOptions } from './keys/store'
+export { createKeyAdmin } from './keys/store'
 export type { AuthMailer, AuthMailMessage, AuthMailTemplate, AuthMailVariables } from './mailer'
 export { migrations } from './migrations'
 export type {
+  ApiKeysOptions,
   AuthOptions,
   JwtOptions,
   PasswordPolicy,

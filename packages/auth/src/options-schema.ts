@@ -153,6 +153,13 @@ export const authOptionsSchema = optionsSchema<AuthOptions>()(
       maxBodyBytes: maxBodyBytesOption(DEFAULT_AUTH_MAX_BODY_BYTES),
       maxJsonDepth: z.number().int().positive().max(100_000).default(DEFAULT_MAX_JSON_DEPTH),
       onError: functionOption<OnError>().optional(),
+      apiKeys: z
+        .object({
+          cacheTtl: z.number().positive().max(86_400).default(60),
+          cacheSize: z.number().int().min(1).max(10_000_000).default(10_000),
+          lastUsedInterval: z.number().positive().max(3600).default(5),
+        })
+        .prefault({}),
     })
     .superRefine((options, ctx) => {
       // The request roles of `db` are known only here, next to `allowedRoles`.

@@ -100,6 +100,22 @@ export interface RateLimitOptions {
   emailFrequencySeconds?: number
 }
 
+/** The in-memory side of API keys (see docs/auth.md#apps-and-api-keys). */
+export interface ApiKeysOptions {
+  /**
+   * Seconds a key read from the database is reused by this instance. The cache holds only what
+   * never changes (hash, type, user, app, scopes, allowed tables, expiry) and the app's budget:
+   * whether a key may be used is decided by Postgres in every request's transaction, so this
+   * bounds only how long another instance's change of an app's `rate_limit` takes to apply here.
+   * @default 60
+   */
+  cacheTtl?: number
+  /** Keys held in memory at most (least recently used evicted). @default 10000 */
+  cacheSize?: number
+  /** Seconds between the batched writes of `last_used_at`. @default 5 */
+  lastUsedInterval?: number
+}
+
 /** Options for {@link createAuth}. */
 export interface AuthOptions {
   /** The core database; `auth.*` tables live in it. Required. */
@@ -204,6 +220,8 @@ export interface AuthOptions {
   maxJsonDepth?: number
   /** Receives unexpected errors (the caller gets a generic 500 `unexpected_failure`). @default none */
   onError?: OnError
+  /** The API-key cache and `last_used_at` batching. @default { cacheTtl: 60, cacheSize: 10000, lastUsedInterval: 5 } */
+  apiKeys?: ApiKeysOptions
 }
 
 export type { ResolvedAuthOptions } from './options-schema'

@@ -3,6 +3,7 @@ import { audit } from './audit'
 import { transact } from './db'
 import type { ResponseEqualizer } from './enumeration'
 import { AuthError } from './errors'
+import type { KeyStore } from './keys/store'
 import type { AuthMailTemplate, AuthMailVariables } from './mailer'
 import type { ResolvedAuthOptions } from './options'
 import type { MailThrottle, RateLimiter } from './rate-limit'
@@ -44,6 +45,8 @@ export interface AuthServices {
   readonly uniform: ResponseEqualizer
   /** The public URL of the handler (`externalUrl`), for links in mail and pagination links. */
   readonly externalUrl: string
+  /** Apps and API keys (`auth.api.apps`, `auth.api.keys`, the self-service keys). */
+  readonly keyStore: KeyStore
   /**
    * Enqueues a mail in `tx` (transactional outbox) and counts it against the per-address email
    * rate limit (unless `counted`: the request was counted by {@link countMailRequest}); 500

@@ -216,11 +216,53 @@ describe('auth.api.admin: trusted in-process calls', () => {
   })
 })
 
+describe('auth.api: apps and keys', () => {
+  it('creates, lists, reads, updates and deletes apps; creates, lists, reads, verifies and revokes keys', async () => {
+    const owner = await inProcess(() =>
+      api.admin.createUser({ email: address('owner'), email_confirm: true }),
+    )
+    const app = await inProcess(() =>
+      api.apps.create({
+        name: 'Partner',
+        owner_id: owner.id,
+        rate_limit: { requests: 10, window_seconds: 60 },
+      }),
+    )
+    expect(await inProcess(() => api.apps.get(app.id))).toEqual(app)
+    expect((await inProcess(() => api.apps.list({ owner_id: owner.id }))).map((a) => a.id)).toEqual([app.id])
+    expect(await inProcess(() => api.apps.update(app.id, { name: 'Partner 2' }))).toMatchObject({
+      name: 'Partner 2',
+      rate_limit: { requests: 10, window_seconds: 60 },
+    })
+    const key = await inProcess(() => api.keys.create({ name: 'read', type: 'app', app_id: app.id }))
+    expect(key).toMatchObject({ user_id: owner.id, scopes: ['read'], key: expect.stringMatching(/^gw_app_/) })
+    expect(await inProcess(() => api.keys.verify(key.key))).toMatchObject({ id: key.id })
+    expect(await inProcess(() => api.keys.get(key.id))).toMatchObject({ id: key.id, prefix: key.prefix })
+    expect((await inProcess(() => api.keys.list({ app_id: app.id }))).map((k) => k.id)).toEqual([key.id])
+    expect(await inProcess(() => api.keys.revoke(key.id))).toMatchObject({ revoked_at: expect.any(String) })
+    await inProcess(() => api.apps.delete(app.id))
+    await expect(api.apps.get(app.id)).rejects.toMatchObject({ code: 'AUTH_APP_NOT_FOUND', status: 404 })
+  })
+
+  it("manages a signed-in user's own keys with their access token", async () => {
+    const email = address('self')
+    await api.admin.createUser({ email, password: 'self service 1', email_confirm: true })
+    const { session } = await api.signInWithPassword({ email, password: 'self service 1' })
+    const token = session?.access_token as string
+    const key = await inProcess(() => api.userKeys.create(token, { name: 'cli', scopes: ['read', 'write'] }))
+    expect(key).toMatchObject({ type: 'app', scopes: ['read', 'write'], app_id: null })
+    expect((await inProcess(() => api.userKeys.list(token))).map((k) => k.id)).toEqual([key.id])
+    await inProcess(() => api.userKeys.revoke(token, key.id))
+    await expect(api.userKeys.list('not a token')).rejects.toBeInstanceOf(AuthError)
+  })
+})
+
 describe('coverage', () => {
-  it('called every method of auth.api and auth.api.admin above', () => {
+  it('called every method of auth.api and its groups above', () => {
+    const groups = ['admin', 'apps', 'keys', 'userKeys'] as const
     const methods = [
-      ...Object.keys(s.auth.api).filter((name) => name !== 'admin'),
-      ...Object.keys(s.auth.api.admin).map((name) => `admin.${name}`),
+      ...Object.keys(s.auth.api).filter((name) => !(groups as readonly string[]).includes(name)),
+      ...groups.flatMap((group) => Object.keys(s.auth.api[group]).map((name) => `${group}.${name}`)),
     ]
     expect(methods.filter((name) => !called.has(name))).toEqual([])
   })

@@ -16,6 +16,10 @@ let s: Stack
 let userToken = ''
 let linkToken = ''
 let userId = ''
+/** An `admin`-scoped app key and a publishable key, sent as credentials now and then. */
+let adminKey = ''
+let publishableKey = ''
+let appId = ''
 /** The confirmation URLs of every mail the run sent. */
 const mailedLinks: string[] = []
 const DEMO_REDIRECT_URLS = ['http://localhost:*/**', 'http://127.0.0.1:*/**']
@@ -64,6 +68,13 @@ beforeAll(async () => {
   const link = await s.admin().generateLink({ type: 'magiclink', email: 'fuzz@example.com' })
   linkToken = link.data.properties?.hashed_token ?? ''
   expect(linkToken).not.toBe('')
+  const app = await s.auth.api.apps.create({ name: 'fuzz', owner_id: userId })
+  appId = app.id
+  adminKey = (
+    await s.auth.api.keys.create({ name: 'fuzz admin', type: 'app', app_id: app.id, scopes: ['admin'] })
+  ).key
+  publishableKey = (await s.auth.api.keys.create({ name: 'fuzz web', type: 'publishable', app_id: app.id }))
+    .key
 })
 afterAll(async () => {
   await s?.close()
@@ -104,6 +115,22 @@ const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['GET', '/.well-known/jwks.json'],
   ['GET', '/nope'],
   ['PATCH', '/user'],
+  ['POST', '/admin/apps'],
+  ['GET', '/admin/apps'],
+  ['GET', '/admin/apps?owner_id=not-a-uuid'],
+  ['GET', '/admin/apps/FUZZ_APP_ID'],
+  ['PUT', '/admin/apps/FUZZ_APP_ID'],
+  ['PUT', '/admin/apps/not-a-uuid'],
+  ['DELETE', '/admin/apps/00000000-0000-4000-8000-000000000001'],
+  ['POST', '/admin/api-keys'],
+  ['GET', '/admin/api-keys'],
+  ['GET', '/admin/api-keys?app_id=FUZZ_APP_ID&type=app'],
+  ['GET', '/admin/api-keys?type=root&user_id=x'],
+  ['GET', '/admin/api-keys/not-a-uuid'],
+  ['DELETE', '/admin/api-keys/00000000-0000-4000-8000-000000000001'],
+  ['GET', '/user/api-keys'],
+  ['POST', '/user/api-keys'],
+  ['DELETE', '/user/api-keys/not-a-uuid'],
 ]
 
 const KEYS = [
@@ -136,6 +163,17 @@ const KEYS = [
   'channel',
   'provider',
   'id_token',
+  'name',
+  'description',
+  'owner_id',
+  'rate_limit',
+  'requests',
+  'window_seconds',
+  'app_id',
+  'user_id',
+  'scopes',
+  'allowed_tables',
+  'expires_at',
 ]
 
 function scalar(r: Rng): unknown {
@@ -177,6 +215,14 @@ function scalar(r: Rng): unknown {
     () => userToken,
     () => r.pick(HOSTILE.strings),
     () => r.pick(HOSTILE.redirectUrls),
+    () => r.pick(['publishable', 'secret', 'app', 'read', 'write', 'admin', 'public.notes', 'notes']),
+    () => ['read', 'write'],
+    () => ['public.notes', 'x.y'],
+    () => ({ requests: r.int(1e6), window_seconds: r.int(1e5) }),
+    () => new Date(Date.now() + r.int(1e12) - 1e10).toISOString(),
+    () => '9999-12-31T23:59:59Z',
+    () => userId,
+    () => appId,
   ])()
 }
 
@@ -230,7 +276,10 @@ function headers(r: Rng, type: string | undefined): Record<string, string> {
   else if (auth === 2) out.authorization = 'Bearer not.a.jwt'
   else if (auth === 3) out.authorization = 'Basic Zm9vOmJhcg=='
   else if (auth === 4) out.authorization = `Bearer ${userToken.slice(0, -3)}abc`
+  else if (auth === 5)
+    out.authorization = `Bearer ${r.pick([adminKey, publishableKey, 'gw_app_nope', `${adminKey.slice(0, -2)}xx`])}`
   else out.authorization = `Bearer ${s.anonKey}`
+  if (r.chance(0.1)) out.apikey = r.pick([publishableKey, adminKey, 'gw_secret_x'])
   if (r.chance(0.5)) out['x-supabase-api-version'] = r.pick(['2024-01-01', '2020-01-01', 'junk'])
   return out
 }
@@ -282,9 +331,45 @@ function roleCase(r: Rng): FuzzCase {
     : { method: 'PUT', path: '/admin/users/FUZZ_USER_ID', headers, body: JSON.stringify({ role }) }
 }
 
+/**
+ * An app or key creation that is nearly valid (a name, a type), the other fields drawn from the
+ * hostile values, so the validation and the SQL behind it are reached — not only the 400 for a
+ * missing name.
+ */
+function keyCase(r: Rng): FuzzCase {
+  const headers = {
+    apikey: s.anonKey,
+    authorization: `Bearer ${r.chance(0.7) ? s.serviceKey : r.chance(0.5) ? adminKey : userToken}`,
+    'content-type': 'application/json',
+  }
+  const maybe = (field: string) => (r.chance(0.5) ? { [field]: scalar(r) } : {})
+  if (r.chance(0.3)) {
+    const body = {
+      name: r.pick(['app', scalar(r)]),
+      ...maybe('description'),
+      ...maybe('owner_id'),
+      ...maybe('rate_limit'),
+    }
+    return { method: 'POST', path: '/admin/apps', headers, body: JSON.stringify(body) }
+  }
+  const body = {
+    name: r.pick(['key', scalar(r)]),
+    type: r.pick(['publishable', 'secret', 'app', scalar(r)]),
+    ...maybe('app_id'),
+    ...maybe('user_id'),
+    ...maybe('scopes'),
+    ...maybe('allowed_tables'),
+    ...maybe('expires_at'),
+    ...maybe('rate_limit'),
+  }
+  const path = r.chance(0.2) ? '/user/api-keys' : '/admin/api-keys'
+  return { method: 'POST', path, headers, body: JSON.stringify(body) }
+}
+
 /** All cases are drawn up front, so a seed reproduces the same requests whatever the timing. */
 function makeCase(r: Rng): FuzzCase {
   if (r.chance(0.03)) return roleCase(r)
+  if (r.chance(0.05)) return keyCase(r)
   const [method, route] = r.pick(ROUTES)
   // `GET /verify` answers with a redirect to `redirect_to` (hostile ones too, 1 in 5).
   const extra = route.startsWith('/verify?') && r.chance(0.6) ? redirectQuery(r) : query(r)
@@ -349,12 +434,15 @@ describe('auth input fuzz', () => {
       concurrency: 6,
       makeCase,
       send: (c) =>
-        fetch(`${s.url}${c.path.replace('LINK_TOKEN', linkToken).replace('FUZZ_USER_ID', userId)}`, {
-          method: c.method,
-          headers: c.headers ?? {},
-          body: c.body ?? null,
-          redirect: 'manual',
-        }),
+        fetch(
+          `${s.url}${c.path.replace('LINK_TOKEN', linkToken).replace('FUZZ_USER_ID', userId).replaceAll('FUZZ_APP_ID', appId)}`,
+          {
+            method: c.method,
+            headers: c.headers ?? {},
+            body: c.body ?? null,
+            redirect: 'manual',
+          },
+        ),
       errorShape: ERROR_SHAPES.gotrue,
       check,
     })

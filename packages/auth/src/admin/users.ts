@@ -62,8 +62,10 @@ export async function getUserById(services: AuthServices, id: string): Promise<U
 
 /**
  * GoTrue's `DELETE /admin/users/{id}`. A hard delete removes the account and (by cascade) its
- * identities, sessions and tokens; a soft delete keeps the row with `deleted_at` set, frees its
- * address for a new account, and ends every session.
+ * identities, sessions, tokens and API keys; a soft delete keeps the row with `deleted_at` set,
+ * frees its address for a new account, and ends every session. A user who owns apps is not
+ * deleted either way (409 `user_owns_apps`): their apps' keys act as them, so the apps must be
+ * deleted or given another owner first (`auth.apps.owner_id` is `ON DELETE RESTRICT` too).
  */
 export async function deleteUser(
   services: AuthServices,
@@ -75,6 +77,18 @@ export async function deleteUser(
   await services.transact(async (tx) => {
     const user = await services.users.findById(tx, userId, { forUpdate: true })
     if (!user) throw new AuthError('user_not_found', 'User not found', { status: 404 })
+    const { rows: owned } = await tx.query<{ apps: number }>(
+      'select count(*)::int as apps from auth.apps where owner_id = $1',
+      [user.id],
+    )
+    const apps = owned[0]?.apps ?? 0
+    if (apps > 0) {
+      throw new AuthError(
+        'user_owns_apps',
+        `User owns ${apps} app(s): delete them or give them another owner (PUT /admin/apps/{id} with owner_id) first`,
+        { status: 409 },
+      )
+    }
     await services.audit(tx, 'user_deleted', ctx.actor ?? null, adminAudit(user, ctx))
     if (shouldSoftDelete !== true) {
       await tx.query('delete from auth.users where id = $1', [user.id])

@@ -1,8 +1,11 @@
-import { toAuthError } from '../errors'
+import type { AppsApi } from '../keys/apps'
+import type { ApiKeysApi } from '../keys/keys'
 import type { AuthServices } from '../services'
 import { type AccountsApi, createAccountsApi } from './accounts'
 import { type AuthAdminApi, createAdminApi } from './admin'
 import { createEmailApi, type EmailApi } from './email'
+import { guarded } from './guarded'
+import { createUserKeysApi, type UserApiKeysApi } from './keys'
 import { createServerApi, type ServerApi } from './server'
 
 /**
@@ -15,21 +18,12 @@ import { createServerApi, type ServerApi } from './server'
 export interface AuthApi extends AccountsApi, EmailApi, ServerApi {
   /** The service-role operations (trusted in-process calls). */
   readonly admin: AuthAdminApi
-}
-
-/** Wraps every method so that what it throws is an `AuthError`/`OAuthError` (see `toAuthError`). */
-function guarded<T extends object>(methods: T): T {
-  const out: Record<string, unknown> = {}
-  for (const [name, method] of Object.entries(methods)) {
-    out[name] = async (...args: unknown[]) => {
-      try {
-        return await (method as (...args: unknown[]) => Promise<unknown>)(...args)
-      } catch (error) {
-        throw toAuthError(error)
-      }
-    }
-  }
-  return out as T
+  /** Apps: owners and shared request budgets of API keys (trusted in-process calls). */
+  readonly apps: AppsApi
+  /** API keys: create, list, revoke, verify (trusted in-process calls). */
+  readonly keys: ApiKeysApi
+  /** A signed-in user's own app keys (each call takes their access token). */
+  readonly userKeys: UserApiKeysApi
 }
 
 /** Composes {@link AuthApi} over the services. */
@@ -37,5 +31,8 @@ export function createApi(services: AuthServices): AuthApi {
   return {
     ...guarded({ ...createAccountsApi(services), ...createEmailApi(services), ...createServerApi(services) }),
     admin: guarded(createAdminApi(services)),
+    apps: guarded(services.keyStore.apps),
+    keys: guarded(services.keyStore.keys),
+    userKeys: guarded(createUserKeysApi(services)),
   }
 }

@@ -1,4 +1,4 @@
-import { clientAddress } from '@groundwork/core'
+import { clientAddress, type Principal } from '@groundwork/core'
 import { type BodyLimits, parseJson, readText } from '@groundwork/core/kit'
 import type { AuthCallContext } from '../api/context'
 import { AuthError } from '../errors'
@@ -16,6 +16,11 @@ export interface GoTrueRequest {
   readonly accessToken: string
   /** What `auth.api` learns about the caller. */
   readonly ctx: AuthCallContext
+  /**
+   * The API key's principal when the request's credential is a Groundwork key (`Bearer`, else
+   * `apikey`), already verified; null otherwise (a JWT, or none).
+   */
+  readonly apiKey: Principal | null
   /**
    * GoTrue's `GetReferrer`: the first allow-listed of `redirect_to` in the query (where auth-js
    * sends it), `redirect_to` in the body, and the `Referer` header; else the site URL.
@@ -69,6 +74,7 @@ export function goTrueRequest(input: {
   body: Record<string, unknown>
   ip: string
   redirects: RedirectPolicy
+  apiKey?: Principal | null
 }): GoTrueRequest {
   const { request, url, body, redirects } = input
   return {
@@ -78,6 +84,7 @@ export function goTrueRequest(input: {
     body,
     accessToken: bearerToken(request),
     ctx: { ip: input.ip, userAgent: request.headers.get('user-agent'), request },
+    apiKey: input.apiKey ?? null,
     redirectTo() {
       const candidates = [
         url.searchParams.get('redirect_to'),

@@ -1,6 +1,8 @@
+import { canAdminister, type Principal } from '@groundwork/core'
 import { HttpError, type RouteDefinition } from '@groundwork/core/kit'
 import type { AuditActor } from '../api/context'
 import type { AuthApi } from '../api/index'
+import { AuthError } from '../errors'
 import type { AccessTokenClaims } from '../sessions/jwt'
 import type { GoTrueRequest } from './request'
 
@@ -11,6 +13,8 @@ export interface HttpDeps {
   verifyServiceRole(accessToken: string): Promise<AccessTokenClaims>
   /** The public URL of the handler, for pagination links. */
   readonly externalUrl: string
+  /** The service role's name (`db.roles.service`), for core's `canAdminister`. */
+  readonly serviceRole: string
 }
 
 /**
@@ -29,9 +33,25 @@ function adminActor(claims: AccessTokenClaims): AuditActor | null {
   return { id: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, phone: null }
 }
 
-/** An admin route: the caller must hold the service role; `api.admin` itself trusts its caller. */
+/** The audit actor of an admin request made with an API key: an app key's user, else nobody. */
+function keyActor(principal: Principal): AuditActor | null {
+  const sub = principal.claims.sub
+  return typeof sub === 'string' && sub !== '' ? { id: sub, email: null, phone: null } : null
+}
+
+/**
+ * An admin route: the caller must be the service role or an `admin`-scoped API key (core's
+ * `canAdminister`, the one rule of every package's admin endpoints); `api.admin` itself trusts its
+ * caller. A JWT is checked as GoTrue's `requireAdmin` does (`service_role` or `supabase_admin`).
+ */
 export function adminOnly(handler: RouteHandler): RouteHandler {
   return async (req, deps) => {
+    if (req.apiKey) {
+      if (!canAdminister(req.apiKey, deps.serviceRole)) {
+        throw new AuthError('not_admin', 'User not allowed', { status: 403 })
+      }
+      return handler({ ...req, ctx: { ...req.ctx, actor: keyActor(req.apiKey) } }, deps)
+    }
     const claims = await deps.verifyServiceRole(req.accessToken)
     return handler({ ...req, ctx: { ...req.ctx, actor: adminActor(claims) } }, deps)
   }

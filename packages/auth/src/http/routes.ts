@@ -1,13 +1,15 @@
 import type { Route } from './route'
 import { accountRoutes } from './routes/accounts'
 import { adminRoutes } from './routes/admin'
+import { apiKeyRoutes } from './routes/api-keys'
 import { emailRoutes } from './routes/email'
 import { serverRoutes } from './routes/server'
 import { tokenRoute } from './routes/token'
 import { verifyLinkRoute } from './routes/verify-link'
 
 /**
- * The GoTrue routes this handler serves, relative to where it is mounted.
+ * The GoTrue routes this handler serves, relative to where it is mounted, and Groundwork's apps
+ * and API keys (`/admin/apps`, `/admin/api-keys`, `/user/api-keys`).
  *
  * @see https://github.com/supabase/auth#endpoints
  */
@@ -17,5 +19,6 @@ export const ROUTES: readonly Route[] = [
   ...emailRoutes,
   verifyLinkRoute,
   ...adminRoutes,
+  ...apiKeyRoutes,
   ...serverRoutes,
 ]

@@ -1,5 +1,7 @@
 import type { Authenticate, Principal } from '@groundwork/core'
 import { AuthError } from '../errors'
+import { isApiKeyLike } from '../keys/format'
+import type { KeyVerifier } from '../keys/verifier'
 import type { ResolvedAuthOptions } from '../options'
 import type { RolePolicy } from '../users/roles'
 import { isUuid } from '../users/validation'
@@ -13,21 +15,21 @@ import type { TokenSigner } from './jwt'
  * No token → the anon role. A bad token, or one whose `role` is not a request role (anon,
  * authenticated, service role, `allowedRoles`) → 401 `AUTH_BAD_JWT` (REST answers it as
  * PostgREST's `PGRST301`/`PGRST303`).
+ *
+ * A Groundwork API key (`gw_…`) in either header goes to `keys` (src/keys/verifier.ts): a key
+ * as the bearer (or alone in `apikey`) is the principal; beside a JWT bearer, a key in `apikey`
+ * must be valid too, narrows the JWT's principal and spends its budget (429 when spent).
  */
 export function createAuthenticate(
   options: ResolvedAuthOptions,
   signer: TokenSigner,
   policy: RolePolicy,
+  keys: KeyVerifier,
 ): Authenticate {
   const roles = options.db.roles
-  return async function authenticate(request: Request): Promise<Principal> {
-    const header = request.headers.get('authorization')
-    const bearer = header ? /^bearer\s+(.+)$/i.exec(header.trim())?.[1]?.trim() : undefined
-    // A present Authorization header that is not `Bearer <token>` is an error (core's rule), never anon.
-    if (header && !bearer)
-      throw new AuthError('bad_jwt', 'Authorization header must be "Bearer <token>"', { status: 401 })
-    const token = bearer || request.headers.get('apikey')?.trim() || ''
-    if (token === '') return { kind: 'anonymous', role: roles.anon, claims: { role: roles.anon } }
+
+  /** The principal of a JWT (a user's access token, or an anon/service-role key). */
+  async function verifyToken(token: string): Promise<Principal> {
     let claims: Awaited<ReturnType<TokenSigner['verify']>>
     try {
       claims = await signer.verify(token, { requireAudience: false })
@@ -67,5 +69,20 @@ export function createAuthenticate(
         })
     }
     return { kind: 'jwt', role, claims, token }
+  }
+
+  return async function authenticate(request: Request): Promise<Principal> {
+    const header = request.headers.get('authorization')
+    const bearer = header ? /^bearer\s+(.+)$/i.exec(header.trim())?.[1]?.trim() : undefined
+    // A present Authorization header that is not `Bearer <token>` is an error (core's rule), never anon.
+    if (header && !bearer)
+      throw new AuthError('bad_jwt', 'Authorization header must be "Bearer <token>"', { status: 401 })
+    const apikey = request.headers.get('apikey')?.trim() || ''
+    if ((bearer && isApiKeyLike(bearer)) || isApiKeyLike(apikey)) {
+      return keys.authenticate(request, bearer ?? '', apikey, verifyToken)
+    }
+    const token = bearer || apikey
+    if (token === '') return { kind: 'anonymous', role: roles.anon, claims: { role: roles.anon } }
+    return verifyToken(token)
   }
 }
