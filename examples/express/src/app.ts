@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { createAuth } from '@groundwork/auth'
 import {
   migrations as coreMigrations,
@@ -9,11 +10,24 @@ import {
 import { toNodeHandler } from '@groundwork/core/node'
 import { createJobs } from '@groundwork/jobs'
 import { createMail, outboxTransport, smtpTransport } from '@groundwork/mail'
+import {
+  apnsProvider,
+  createPush,
+  devProvider,
+  fcmProvider,
+  type PushProvider,
+  STALE_DEVICES_SCHEDULE,
+} from '@groundwork/push'
 import { createRealtime } from '@groundwork/realtime'
-import { createRest } from '@groundwork/rest'
+import { createRest, type RestEnvOptions } from '@groundwork/rest'
+import { createStorage, localBackend, s3Backend } from '@groundwork/storage'
 import express, { type Express } from 'express'
 import { demoMigrations } from './demo-migrations'
-import type { DemoSmtp } from './env'
+import type { DemoPush, DemoSmtp, DemoStorage } from './env'
+
+/** The demo's environment reader (`PORT`, `DATABASE_URL`, `PGRST_*`…), for hosts and tests composing it. */
+export { readEnv } from './env'
+
 import { healthRoute } from './health'
 
 /** What the demo needs to compose the stack. */
@@ -30,6 +44,12 @@ export interface DemoOptions {
   mailFrom?: string
   /** Serve the dev mailbox at `/mail` (every mail sent, service_role key required). Never in production. @default false */
   devMailbox?: boolean
+  /** Where `/storage/v1` keeps bytes, e.g. `readEnv().storage`. @default { kind: 'local', root: '.groundwork/storage' } */
+  storage?: DemoStorage
+  /** PostgREST settings for `/rest/v1`, e.g. `readEnv().rest` (from `PGRST_*`). @default {} */
+  rest?: RestEnvOptions
+  /** Push providers for `/push/v1`, e.g. `readEnv().push` (from `PUSH_*`); none configured: the dev provider. @default dev provider, no dev page */
+  push?: DemoPush
 }
 
 /** The composed demo: an Express app, every service, and the migrations of everything mounted. */
@@ -74,9 +94,26 @@ export function createDemo(options: DemoOptions): Demo {
     mail: mail.api,
     anonymousSignIns: true,
   })
-  const rest = createRest({ db, authenticate: auth.authenticate })
+  const rest = createRest({ db, authenticate: auth.authenticate, ...options.rest })
   const realtime = createRealtime({ db, authenticate: auth.authenticate })
-  const contributors: GroundworkService[] = [rest, auth, realtime, mail]
+  const storageConfig = options.storage ?? { kind: 'local', root: '.groundwork/storage' }
+  const storage = createStorage({
+    db,
+    authenticate: auth.authenticate,
+    // Supabase signs storage URLs with the project's JWT secret; so does the demo.
+    signingSecret: options.jwtSecret,
+    backend:
+      storageConfig.kind === 's3'
+        ? s3Backend({ ...storageConfig })
+        : localBackend({ root: resolve(storageConfig.root) }),
+  })
+  const push = createPush({
+    db,
+    authenticate: auth.authenticate,
+    providers: pushProviders(options.push),
+    devPage: options.push?.devPage ?? false,
+  })
+  const contributors: GroundworkService[] = [rest, auth, realtime, mail, storage, push]
   const jobs = createJobs({ db, tasks: contributors.flatMap((service) => service.tasks), authenticate })
   // Jobs last: its runner starts once everything that enqueues is up, and stops first.
   const services: GroundworkService[] = [...contributors, jobs]
@@ -86,9 +123,12 @@ export function createDemo(options: DemoOptions): Demo {
   app.use('/auth/v1', toNodeHandler(auth.handler))
   app.use('/rest/v1', toNodeHandler(rest.handler))
   app.use('/realtime/v1', toNodeHandler(realtime.handler))
+  app.use('/storage/v1', toNodeHandler(storage.handler))
+  app.use('/push/v1', toNodeHandler(push.handler))
   app.use('/admin/mail', toNodeHandler(mail.handler))
   app.use('/admin', toNodeHandler(jobs.handler)) // /admin/jobs, /admin/schedules, /admin/matviews, /admin/runs
   if (options.devMailbox) app.use('/mail', toNodeHandler(mail.mailboxHandler))
+  if (options.push?.devPage) app.use('/push/dev', toNodeHandler(push.devHandler))
   app.get('/health', healthRoute(db))
 
   return {
@@ -96,10 +136,25 @@ export function createDemo(options: DemoOptions): Demo {
     services,
     migrationSets: [coreMigrations, ...services.map((service) => service.migrations), demoMigrations()],
     async start() {
+      // Daily `push:disable-stale`; created once, so an operator's later edits are kept.
+      await jobs.api.schedules.create({ ...STALE_DEVICES_SCHEDULE }).catch((error: { code?: string }) => {
+        if (error.code !== 'JOBS_SCHEDULE_EXISTS') throw error
+      })
       for (const service of services) await service.start()
     },
     async stop() {
       for (const service of services.toReversed()) await service.close()
     },
   }
+}
+
+/** `PUSH_*` → providers: FCM and/or APNs when configured, else the dev provider (recorded, shown at `/push/dev`). */
+function pushProviders(config: DemoPush | undefined): PushProvider[] {
+  const providers: PushProvider[] = []
+  if (config?.fcm) providers.push(fcmProvider({ credentials: config.fcm.credentials, url: config.fcm.url }))
+  if (config?.apns) {
+    const { host, ...apns } = config.apns
+    providers.push(apnsProvider({ ...apns, ...(host ? { hosts: { production: host, sandbox: host } } : {}) }))
+  }
+  return providers.length > 0 ? providers : [devProvider()]
 }

@@ -6,7 +6,16 @@ import type { Demo } from './app'
 export const APP_ROLE = 'groundwork_app'
 
 /** The schemas of Groundwork's own tables, owned by the connecting role. */
-export const GROUNDWORK_SCHEMAS = ['groundwork', 'auth', 'jobs', 'graphile_worker', 'mail', 'realtime']
+export const GROUNDWORK_SCHEMAS = [
+  'groundwork',
+  'auth',
+  'jobs',
+  'graphile_worker',
+  'mail',
+  'realtime',
+  'storage',
+  'push',
+]
 
 /** The connecting role's password: stable for one JWT secret, so several instances agree. */
 export function appRolePassword(jwtSecret: string): string {

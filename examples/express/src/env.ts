@@ -1,5 +1,35 @@
 import { randomBytes } from 'node:crypto'
+import { type RestEnvOptions, restOptionsFromEnv } from '@groundwork/rest'
 import { z } from 'zod'
+
+/**
+ * Where `/storage/v1` keeps bytes: the local folder `root` (`STORAGE_ROOT`, default
+ * `.groundwork/storage`), or an S3-compatible bucket when `STORAGE_S3_ENDPOINT` and
+ * `STORAGE_S3_BUCKET` are set (with `STORAGE_S3_REGION`, `STORAGE_S3_ACCESS_KEY_ID`,
+ * `STORAGE_S3_SECRET_ACCESS_KEY`).
+ */
+export type DemoStorage =
+  | { kind: 'local'; root: string }
+  | {
+      kind: 's3'
+      endpoint: string
+      bucket: string
+      region: string
+      accessKeyId: string
+      secretAccessKey: string
+    }
+
+/**
+ * Push delivery (`PUSH_*`): FCM with `PUSH_FCM_CREDENTIALS` (the service-account JSON itself;
+ * `PUSH_FCM_URL` replaces https://fcm.googleapis.com), APNs with `PUSH_APNS_KEY` (the .p8 PEM),
+ * `PUSH_APNS_KEY_ID`, `PUSH_APNS_TEAM_ID`, `PUSH_APNS_TOPIC` (and `PUSH_APNS_HOST` for both
+ * gateways). Neither: the dev provider, with its page at `/push/dev` outside production.
+ */
+export interface DemoPush {
+  fcm?: { credentials: string; url?: string | undefined }
+  apns?: { key: string; keyId: string; teamId: string; topic: string; host?: string | undefined }
+  devPage: boolean
+}
 
 /** SMTP settings for real mail delivery (`SMTP_*`), as `smtpTransport` takes them. */
 export interface DemoSmtp {
@@ -16,6 +46,8 @@ export interface DemoSmtp {
  * and without SMTP (`DEV_MAILBOX=false` turns it off there too).
  */
 export interface DemoEnv {
+  /** `/storage/v1`'s backend (`STORAGE_*`). */
+  storage: DemoStorage
   port: number
   databaseUrl: string | undefined
   jwtSecret: string
@@ -25,11 +57,21 @@ export interface DemoEnv {
   smtp: DemoSmtp | undefined
   mailFrom: string
   devMailbox: boolean
+  /** `/rest/v1` settings from PostgREST's `PGRST_*` variables (`PGRST_DB_SCHEMAS`, `PGRST_DB_TX_END`, …). */
+  rest: RestEnvOptions
+  /** `/push/v1` providers (`PUSH_*`). */
+  push: DemoPush
 }
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')
 
 const envSchema = z.object({
+  STORAGE_ROOT: z.string().min(1).optional(),
+  STORAGE_S3_ENDPOINT: z.url().optional(),
+  STORAGE_S3_BUCKET: z.string().min(1).optional(),
+  STORAGE_S3_REGION: z.string().min(1).default('us-east-1'),
+  STORAGE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  STORAGE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().min(1).optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -42,6 +84,17 @@ const envSchema = z.object({
   SMTP_SECURE: flag.optional(),
   MAIL_FROM: z.string().min(3).default('Groundwork demo <no-reply@groundwork.local>'),
   DEV_MAILBOX: flag.optional(),
+  PUSH_FCM_CREDENTIALS: z
+    .string()
+    .min(1)
+    .refine(isJsonObject, 'must be the service-account JSON itself (the key file content), not a path')
+    .optional(),
+  PUSH_FCM_URL: z.url().optional(),
+  PUSH_APNS_KEY: z.string().min(1).optional(),
+  PUSH_APNS_KEY_ID: z.string().min(1).optional(),
+  PUSH_APNS_TEAM_ID: z.string().min(1).optional(),
+  PUSH_APNS_TOPIC: z.string().min(1).optional(),
+  PUSH_APNS_HOST: z.string().min(1).optional(),
 })
 
 /** Reads and checks the environment; a bad variable throws naming it. */
@@ -65,6 +118,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): DemoEnv {
       }
     : undefined
   return {
+    storage: storageOf(parsed),
     port: parsed.PORT,
     databaseUrl: parsed.DATABASE_URL,
     jwtSecret,
@@ -75,5 +129,67 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): DemoEnv {
     mailFrom: parsed.MAIL_FROM,
     // The dev mailbox shows every mail the demo sends (magic links included): development only.
     devMailbox: !production && !smtp && (parsed.DEV_MAILBOX ?? true),
+    rest: restOptionsFromEnv(env),
+    push: pushOf(parsed, production),
   }
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value = JSON.parse(text)
+    return typeof value === 'object' && value !== null
+  } catch {
+    return false
+  }
+}
+
+/** The push providers the `PUSH_*` variables configure; APNs needs its four settings together. */
+function pushOf(parsed: z.output<typeof envSchema>, production: boolean): DemoPush {
+  const fcm = parsed.PUSH_FCM_CREDENTIALS
+    ? { credentials: parsed.PUSH_FCM_CREDENTIALS, url: parsed.PUSH_FCM_URL }
+    : undefined
+  const apnsVars = {
+    PUSH_APNS_KEY: parsed.PUSH_APNS_KEY,
+    PUSH_APNS_KEY_ID: parsed.PUSH_APNS_KEY_ID,
+    PUSH_APNS_TEAM_ID: parsed.PUSH_APNS_TEAM_ID,
+    PUSH_APNS_TOPIC: parsed.PUSH_APNS_TOPIC,
+  }
+  const missing = Object.entries(apnsVars).filter(([, value]) => value === undefined)
+  if (missing.length > 0 && missing.length < 4) {
+    throw new Error(
+      `Invalid environment variable ${missing[0]?.[0]}: APNs needs PUSH_APNS_KEY, PUSH_APNS_KEY_ID, PUSH_APNS_TEAM_ID and PUSH_APNS_TOPIC together`,
+    )
+  }
+  const apns =
+    missing.length === 0
+      ? {
+          key: parsed.PUSH_APNS_KEY as string,
+          keyId: parsed.PUSH_APNS_KEY_ID as string,
+          teamId: parsed.PUSH_APNS_TEAM_ID as string,
+          topic: parsed.PUSH_APNS_TOPIC as string,
+          host: parsed.PUSH_APNS_HOST,
+        }
+      : undefined
+  // The dev page shows device tokens: only with the dev provider, never in production.
+  return { ...(fcm ? { fcm } : {}), ...(apns ? { apns } : {}), devPage: !production && !fcm && !apns }
+}
+
+/** The storage backend the `STORAGE_*` variables name; S3 needs all of its settings. */
+function storageOf(parsed: z.output<typeof envSchema>): DemoStorage {
+  const s3 = [
+    parsed.STORAGE_S3_ENDPOINT,
+    parsed.STORAGE_S3_BUCKET,
+    parsed.STORAGE_S3_ACCESS_KEY_ID,
+    parsed.STORAGE_S3_SECRET_ACCESS_KEY,
+  ]
+  if (s3.every((value) => value === undefined)) {
+    return { kind: 'local', root: parsed.STORAGE_ROOT ?? '.groundwork/storage' }
+  }
+  const [endpoint, bucket, accessKeyId, secretAccessKey] = s3
+  if (!endpoint || !bucket || !accessKeyId || !secretAccessKey) {
+    throw new Error(
+      'Invalid environment variable STORAGE_S3_*: set STORAGE_S3_ENDPOINT, STORAGE_S3_BUCKET, STORAGE_S3_ACCESS_KEY_ID and STORAGE_S3_SECRET_ACCESS_KEY together',
+    )
+  }
+  return { kind: 's3', endpoint, bucket, region: parsed.STORAGE_S3_REGION, accessKeyId, secretAccessKey }
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import { resolve } from 'node:path'
 import { createDatabase, isGroundworkError } from '@groundwork/core'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '@groundwork/core/embedded'
 import { createDemo } from './app'
@@ -38,6 +39,9 @@ async function main() {
     smtp: env.smtp,
     mailFrom: env.mailFrom,
     devMailbox: env.devMailbox,
+    storage: env.storage,
+    rest: env.rest,
+    push: env.push,
   })
 
   console.log('Applying migrations…')
@@ -63,7 +67,8 @@ Groundwork demo listening on http://localhost:${port}
   rest:          http://localhost:${port}/rest/v1        (PostgREST API; @supabase/postgrest-js)
   realtime:      http://localhost:${port}/realtime/v1/stream?table=todos   (SSE)
   admin:         http://localhost:${port}/admin/jobs/stats, /admin/mail/templates   (service_role key)
-${mailLine}  database:      ${embedded ? `embedded PostgreSQL on port ${embedded.port}` : 'DATABASE_URL'}, serving as role ${runtime.role}
+${mailLine}  storage:       http://localhost:${port}/storage/v1   (Supabase Storage API; @supabase/storage-js) — ${env.storage.kind === 's3' ? `S3 bucket ${env.storage.bucket} at ${env.storage.endpoint}` : `files in ${resolve(env.storage.root)}`}
+  database:      ${embedded ? `embedded PostgreSQL on port ${embedded.port}` : 'DATABASE_URL'}, serving as role ${runtime.role}
 ${env.jwtSecretGenerated ? `  JWT_SECRET:    ${env.jwtSecret}   (generated; set JWT_SECRET to keep keys stable)\n` : ''}  anon key:         ${anonKey}
   service_role key: ${serviceRoleKey}
 `)

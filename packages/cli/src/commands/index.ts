@@ -1,9 +1,12 @@
 import type { CommandGroup } from '../command'
 import { jobsGroup } from './jobs'
+import { appsGroup, keysGroup } from './keys'
 import { matviewsGroup } from './matviews'
 import { migrateGroup } from './migrate'
+import { pushGroup } from './push'
 import { realtimeGroup } from './realtime'
 import { schedulesGroup } from './schedules'
+import { storageGroup } from './storage'
 
 /**
  * Every command group of `groundwork`, in help order. To add one, write
@@ -15,4 +18,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   schedulesGroup,
   matviewsGroup,
   realtimeGroup,
+  appsGroup,
+  keysGroup,
+  pushGroup,
+  storageGroup,
 ]
