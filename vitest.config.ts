@@ -33,6 +33,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['test/**/*.test.ts'], ...databaseSetup },
       },
+      {
+        extends: true,
+        // Each example app booted on a database of its own, with a smoke flow (examples/*/test).
+        test: { name: 'examples', include: ['examples/*/test/**/*.test.ts'], ...databaseSetup },
+      },
     ],
   },
 })

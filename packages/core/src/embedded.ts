@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
   assertReachable,
-  type EmbeddedPostgresClass,
   loadEmbeddedPostgres,
   loadForServerAccount,
   serverAccount,

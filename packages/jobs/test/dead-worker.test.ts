@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { createTestDatabase, type TestDatabase } from '@groundwork/testing'
+import { createTestDatabase, sourceForkArgv, type TestDatabase } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { addJob, createJobs, defineTask } from '../src/index'
@@ -33,14 +33,7 @@ describe('dead-worker recovery', () => {
   it('retries the job of a runner killed with SIGKILL mid-job, well under a minute', async () => {
     child = fork(fileURLToPath(new URL('./fixtures/doomed-worker.ts', import.meta.url)), {
       env: { ...process.env, JOBS_TEST_DATABASE_URL: t.url },
-      execArgv: [
-        '--conditions',
-        '@groundwork/source',
-        '--import',
-        'tsx',
-        '--import',
-        fileURLToPath(new URL('./fixtures/raw-loader.mjs', import.meta.url)),
-      ],
+      execArgv: sourceForkArgv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     await messageFrom(child, 'ready')

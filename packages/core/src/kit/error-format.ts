@@ -1,4 +1,5 @@
 import { type GroundworkError, type OnError, toGroundworkError } from '../errors'
+import { isUnmatched, markUnmatched } from './unmatched'
 
 /**
  * A wire protocol's way of answering an error: PostgREST's `{ code, details, hint, message }`,
@@ -43,5 +44,6 @@ export function errorResponse(
   onError?: OnError,
   request?: Request,
 ): Response {
-  return format.render(toGroundworkError(error, onError, request))
+  const response = format.render(toGroundworkError(error, onError, request))
+  return isUnmatched(error) ? markUnmatched(response) : response
 }

@@ -40,8 +40,17 @@ export {
   optionsSchema,
   parseOptions,
 } from './options'
+export type { OutboundPolicy } from './outbound'
+export {
+  assertOutboundUrl,
+  guardedLookup,
+  isPrivateAddress,
+  OutboundAddressError,
+  outboundHostAllowed,
+} from './outbound'
 export { boundedHeader, decodeSegment, relativePath } from './paths'
 export type { Method, RouteDefinition, RouteMatch, Router } from './router'
 export { createRouter } from './router'
 export type { RouteInput, ServedRoute, ServeRoutesOptions } from './serve'
 export { serveRoutes } from './serve'
+export { isUnmatched, markUnmatched } from './unmatched'

@@ -1,5 +1,6 @@
 import { HttpError } from './errors'
 import { decodeSegment } from './paths'
+import { markUnmatched } from './unmatched'
 
 /** The methods routes may declare. */
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
@@ -92,7 +93,8 @@ export function createRouter<Handler>(routes: readonly RouteDefinition<Handler>[
     match(method, path) {
       const upper = method.toUpperCase()
       const found = candidates(path)
-      if (found.length === 0) throw new HttpError('HTTP_NOT_FOUND', `No route for ${upper} ${path}`)
+      if (found.length === 0)
+        throw markUnmatched(new HttpError('HTTP_NOT_FOUND', `No route for ${upper} ${path}`))
       const hit =
         found.find((c) => c.route.definition.method === upper) ??
         (upper === 'HEAD' ? found.find((c) => c.route.definition.method === 'GET') : undefined)

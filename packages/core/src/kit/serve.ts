@@ -1,4 +1,5 @@
 import type { OnError } from '../errors'
+import { setMatchedRoute } from '../observability/route'
 import { type ErrorFormat, errorResponse, groundworkErrorFormat, json } from './error-format'
 import { relativePath } from './paths'
 import { createRouter, type RouteDefinition } from './router'
@@ -50,6 +51,7 @@ export function serveRoutes<Context = undefined>(
       const context = options.prepare ? await options.prepare(request, url) : (undefined as Context)
       const path = relativePath(url.pathname, options.basePath)
       const { route, params } = router.match(request.method, path)
+      setMatchedRoute(request, route.path)
       const result = await route.handler({ request, url, path, params, context })
       if (result instanceof Response) return result
       const status = byHandler.get(route.handler)?.status ?? 200
