@@ -35,6 +35,8 @@
  */
 import type { Principal, Transaction } from '@groundwork/core'
 import type { StatementNames } from './execution/statement-names'
+import type { ExtensionRegistry } from './extensions/registry'
+import type { NegotiatedExtension } from './extensions/types'
 import type { ResolvedRestOptions } from './options'
 import type { ParsedQuery } from './parser/ast'
 import type { FunctionInfo, Relation, SchemaCache } from './schema-cache/types'
@@ -70,16 +72,19 @@ export interface Preferences {
  * - `object`: `application/vnd.pgrst.object+json` (one object, else 406 PGRST116);
  * - `array`: `application/vnd.pgrst.array+json`;
  * - `csv`: `text/csv`; `text`/`xml`/`octet`: scalar RPC outputs;
- * - `plan`: `application/vnd.pgrst.plan[+json|+text]` (only with `planEnabled`).
+ * - `plan`: `application/vnd.pgrst.plan[+json|+text]` (only with `planEnabled`);
+ * - `extension`: a media type contributed by a rest extension (see `extension`).
  */
 export interface MediaType {
-  kind: 'json' | 'object' | 'array' | 'csv' | 'text' | 'xml' | 'octet' | 'plan'
+  kind: 'json' | 'object' | 'array' | 'csv' | 'text' | 'xml' | 'octet' | 'plan' | 'extension'
   /** `;nulls=stripped` on the JSON types. */
   stripNulls: boolean
   /** For `plan`: `text` or `json` output and the options (`analyze|verbose|settings|buffers|wal`). */
   plan: { format: 'text' | 'json'; for: MediaType['kind'] | null; options: string[] } | null
   /** The `Content-Type` to answer with. */
   contentType: string
+  /** For `extension`: the contributed media type and the `Accept` parameters it accepted. */
+  extension?: NegotiatedExtension
 }
 
 /** A range requested with `Range: 0-9` (GET only) and/or `limit`/`offset` on the root. */
@@ -127,14 +132,19 @@ export interface RestContext {
   options: ResolvedRestOptions
   /** Preferences honoured, for `Preference-Applied` (executors push to it). */
   applied: string[]
+  /** What extensions contribute (operators, order terms, media types, column types). */
+  extensions: ExtensionRegistry
 }
 
 /** What an executor answers; the handler adds CORS, `Preference-Applied` and `Content-Profile`. */
 export interface RestResult {
   status: number
   headers: Record<string, string>
-  /** The response body, already encoded (JSON/CSV text built by Postgres), or `null` for none. */
-  body: string | null
+  /**
+   * The response body, already encoded (JSON/CSV text built by Postgres; bytes for a binary
+   * media type contributed by an extension), or `null` for none.
+   */
+  body: string | Uint8Array | null
 }
 
 /** An executor: `executeRead`, `executeWrite`, `executeRpc`. */

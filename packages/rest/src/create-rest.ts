@@ -3,6 +3,7 @@ import { parseOptions } from '@groundwork/core/kit'
 import type { RestResult } from './context'
 import { authenticationError, toRestError } from './errors'
 import { StatementNames } from './execution/statement-names'
+import { createRegistry } from './extensions/registry'
 import { cachedAuthenticate } from './http/auth-cache'
 import { anonymousPrincipal, createHandler, errorResult, isAnonymous } from './http/handler'
 import { type PipelineDeps, runPipeline } from './http/pipeline'
@@ -39,8 +40,8 @@ export interface ApiQueryOptions {
 export interface ApiQueryResult {
   status: number
   headers: Record<string, string>
-  /** The body text (JSON/CSV), or `null`. */
-  body: string | null
+  /** The body text (JSON/CSV), bytes for a binary media type (vector tiles), or `null`. */
+  body: string | Uint8Array | null
   /** The body parsed when it is JSON. */
   data: unknown
 }
@@ -114,6 +115,7 @@ export function createRest(options: RestOptions): Rest {
     executeWrite,
     executeRpc,
     openapi: openApiDocument,
+    extensions: createRegistry(resolved.extensions),
   }
   const authenticate: Authenticate = resolved.authenticate
     ? cachedAuthenticate(resolved.authenticate, resolved.jwtCacheMaxLifetime)
@@ -146,11 +148,11 @@ export function createRest(options: RestOptions): Rest {
         anonymous = isAnonymous(principal, resolved)
         result = await runPipeline(deps, { method, url, headers, body }, principal, queryOptions.transaction)
       } catch (error) {
-        result = errorResult(toRestError(error, anonymous, resolved.onError))
+        result = errorResult(toRestError(deps.extensions.mapError(error), anonymous, resolved.onError))
       }
       let data: unknown = null
       const type = result.headers['Content-Type'] ?? ''
-      if (result.body !== null && /json/.test(type)) {
+      if (typeof result.body === 'string' && /json/.test(type)) {
         try {
           data = JSON.parse(result.body)
         } catch {

@@ -19,6 +19,15 @@ export type { ApiQueryInput, ApiQueryOptions, ApiQueryResult, Rest, RestApi } fr
 export { createRest } from './create-rest'
 export type { PgrstCode, PostgrestErrorBody, RestErrorCode } from './errors'
 export { PGRST_STATUS, RestError, sqlStateStatus } from './errors'
+export type {
+  NegotiatedExtension,
+  RestColumnType,
+  RestExtension,
+  RestMediaTypeExtension,
+  RestOperatorExtension,
+  RestOrderExtension,
+  SqlParameters,
+} from './extensions/types'
 export { migrations } from './migrations'
 export type { CorsOptions, ResolvedRestOptions, RestOptions, TxEnd } from './options'
 export type {

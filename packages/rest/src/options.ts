@@ -8,6 +8,7 @@ import {
   optionsSchema,
 } from '@groundwork/core/kit'
 import { z } from 'zod'
+import type { RestExtension } from './extensions/types'
 
 /** How a request's transaction ends; `*-allow-override` lets clients pick with `Prefer: tx=`. */
 export type TxEnd = 'commit' | 'rollback' | 'commit-allow-override' | 'rollback-allow-override'
@@ -109,6 +110,11 @@ export interface RestOptions {
   preparedStatements?: boolean
   /** Receives errors that were answered with a generic 500. */
   onError?: OnError
+  /**
+   * Packages extending the API: filter operators, order terms, response media types and column
+   * types (e.g. `geo.rest` from `@groundwork/geo`). See docs/rest.md, "Extensions". @default []
+   */
+  extensions?: RestExtension[]
 }
 
 /** The zod schema {@link RestOptions} is validated with. */
@@ -159,6 +165,17 @@ export const restOptionsSchema = optionsSchema<RestOptions>()(
     serverTimingEnabled: z.boolean().default(false),
     preparedStatements: z.boolean().default(true),
     onError: functionOption<OnError>().optional(),
+    extensions: z
+      .array(
+        z.custom<RestExtension>(
+          (value) =>
+            typeof value === 'object' &&
+            value !== null &&
+            typeof (value as { name?: unknown }).name === 'string',
+          'must be a rest extension ({ name, operators?, orders?, mediaTypes?, columnTypes? })',
+        ),
+      )
+      .default([]),
   }),
 )
 

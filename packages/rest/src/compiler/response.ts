@@ -1,4 +1,6 @@
 import type { MediaType } from '../context'
+import type { Relation } from '../schema-cache/types'
+import type { SqlParams } from './sql'
 
 /**
  * The transaction-local setting counting upserted rows that already existed (incremented in
@@ -23,8 +25,13 @@ export function compileResponse(options: {
   headOnly?: boolean
   /** Extra columns of the response row (`expression AS name`), read after the statement ran. */
   extra?: string[]
+  /** The statement's parameters (an extension's media type may add its own). */
+  params?: SqlParams
+  /** The relation the rows come from (told to an extension's media type), if any. */
+  relation?: Relation | null
 }): string {
   const { media } = options
+  let source = options.source
   const row = media.stripNulls ? 'json_strip_nulls(row_to_json(_postgrest_t))' : '_postgrest_t'
   let body: string
   switch (options.headOnly ? 'head' : media.kind) {
@@ -34,6 +41,20 @@ export function compileResponse(options: {
     case 'object':
       body = `coalesce((json_agg(${row})->0)::text, 'null')`
       break
+    case 'extension': {
+      const negotiated = media.extension
+      if (!negotiated || !options.params) throw new Error('an extension media type needs its parameters')
+      const shaped = negotiated.mediaType.body({
+        source,
+        row: '_postgrest_t',
+        params: options.params,
+        accept: negotiated.params,
+        relation: options.relation ?? null,
+      })
+      body = shaped.body
+      if (shaped.source !== undefined) source = shaped.source
+      break
+    }
     case 'csv':
       body =
         `(SELECT coalesce(string_agg(pgrst_k.k, ','), '') FROM (SELECT json_object_keys(row_to_json(pgrst_h)) AS k FROM (SELECT * FROM pgrst_source LIMIT 1) AS pgrst_h) AS pgrst_k)` +
@@ -42,7 +63,7 @@ export function compileResponse(options: {
     default:
       body = `coalesce(json_agg(${row}), '[]')::text`
   }
-  const ctes = [...(options.ctes ?? []), `pgrst_source AS (${options.source})`]
+  const ctes = [...(options.ctes ?? []), `pgrst_source AS (${source})`]
   return (
     `WITH ${ctes.join(', ')} SELECT ${options.countSql ? `(${options.countSql})` : 'NULL::bigint'} AS total,` +
     ` pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body,` +
@@ -57,6 +78,7 @@ export function compileResponse(options: {
 export interface ResponseRow {
   total: string | null
   page_total: string
+  /** Text, or bytes (`bytea`) for a binary media type contributed by an extension. */
   body: string
   response_headers: string | null
   response_status: string | null

@@ -1,4 +1,5 @@
 import { pgrstError } from '../errors'
+import { type ExtensionRegistry, NO_EXTENSIONS } from '../extensions/registry'
 import type { OrderTerm } from '../parser/ast'
 import type { Relationship, SchemaCache } from '../schema-cache/types'
 import { castSql, fieldKey, fieldSql } from './expressions'
@@ -31,6 +32,18 @@ export interface CompiledNode {
   aggregated: boolean
 }
 
+/**
+ * How {@link compileNode} renders columns: extensions' column types apply to every level
+ * (`all`), only to embedded resources (`embeds`, for media types that need the root's own types),
+ * or nowhere (`none`, e.g. CSV).
+ */
+export interface CompileOptions {
+  extensions: ExtensionRegistry
+  render: 'all' | 'embeds' | 'none'
+}
+
+const DEFAULT_COMPILE: CompileOptions = { extensions: NO_EXTENSIONS, render: 'all' }
+
 /** An aggregate a to-one spread leaves to its parent: `fn(<join>.<column>) AS <key>`. */
 export interface HoistedAggregate {
   column: string
@@ -52,6 +65,7 @@ export function compileNode(
   node: PlanNode,
   params: SqlParams,
   mode: 'root' | 'spread' = 'root',
+  compile: CompileOptions = DEFAULT_COMPILE,
 ): CompiledNode {
   const columns: string[] = []
   const groupable: string[] = []
@@ -63,16 +77,36 @@ export function compileNode(
   const joins: string[] = []
   const alias = ident(node.alias)
   const internal = () => `pgrst_h_${node.alias}_${hoisted.length + 1}`
+  const renderers = compile.render === 'all' ? compile.extensions.columnTypes : null
+  const rendered = (field: { name: string; jsonPath: unknown[] }, sql: string): string => {
+    if (!renderers || renderers.size === 0 || field.jsonPath.length > 0) return sql
+    const info = node.relation.columnMap.get(field.name)
+    const render = info && renderers.get(info.udtName)?.render
+    return info && render ? render(sql, info) : sql
+  }
+  // Embedded levels always render (`embeds` only keeps the root's own types).
+  const childCompile: CompileOptions = compile.render === 'embeds' ? { ...compile, render: 'all' } : compile
 
   for (const item of node.select) {
     switch (item.kind) {
-      case 'star':
-        columns.push(`${alias}.*`)
+      case 'star': {
+        const custom =
+          renderers !== null &&
+          renderers.size > 0 &&
+          node.relation.columns.some((c) => renderers.get(c.udtName)?.render)
+        // `*` lists the columns when one of them is rendered by an extension's column type.
+        if (custom) {
+          for (const column of node.relation.columns) {
+            const sql = rendered({ name: column.name, jsonPath: [] }, `${alias}.${ident(column.name)}`)
+            columns.push(`${sql} AS ${ident(column.name)}`)
+          }
+        } else columns.push(`${alias}.*`)
         for (const column of node.relation.columns) {
           groupable.push(`${alias}.${ident(column.name)}`)
           outputs.push(column.name)
         }
         break
+      }
       case 'field': {
         const key = fieldKey(item.field, item.alias)
         let sql = fieldSql(cache, node.relation, node.alias, item.field)
@@ -92,7 +126,8 @@ export function compileNode(
         } else {
           sql = castSql(sql, item.cast)
           groupable.push(sql)
-          columns.push(`${sql} AS ${ident(key)}`)
+          // Rendered (extensions' column types) only when not cast: a cast asks for that type.
+          columns.push(`${item.cast === null ? rendered(item.field, sql) : sql} AS ${ident(key)}`)
           outputs.push(key)
         }
         break
@@ -116,7 +151,7 @@ export function compileNode(
   const conditions: string[] = []
   for (const embed of node.embeds) {
     const join = ident(embed.joinAlias)
-    const { sql, child } = embedSql(cache, node, embed, params)
+    const { sql, child } = embedSql(cache, node, embed, params, childCompile)
     joins.push(`LEFT JOIN LATERAL (${sql}) AS ${join} ON TRUE`)
     if (embed.node.select.length === 0) {
       // An empty embed (`rel()`) only filters (`rel=not.is.null`, `!inner`); it is not output.
@@ -169,6 +204,7 @@ export function compileNode(
     onEmbed: () => {
       conditionsUseJoins = true
     },
+    extensions: compile.extensions,
   }
   for (const filter of node.filters) conditions.push(filterSql(scope, filter, params))
   for (const tree of node.logic) conditions.push(logicSql(scope, tree, params))
@@ -180,7 +216,7 @@ export function compileNode(
     conditions,
     conditionsUseJoins,
     groupBy: aggregated && groupable.length > 0 ? groupable.join(', ') : null,
-    orderBy: orderSql(cache, node, node.order),
+    orderBy: orderSql(cache, node, node.order, params, compile.extensions),
     outputs,
     hoisted,
     aggregated,
@@ -188,11 +224,26 @@ export function compileNode(
 }
 
 /** `ORDER BY` terms; `rel(col)` orders by a column of a to-one embed (PGRST118 otherwise). */
-export function orderSql(cache: SchemaCache, node: PlanNode, terms: OrderTerm[]): string {
+export function orderSql(
+  cache: SchemaCache,
+  node: PlanNode,
+  terms: OrderTerm[],
+  params?: SqlParams,
+  extensions: ExtensionRegistry = NO_EXTENSIONS,
+): string {
   return terms
     .map((term) => {
       let sql: string
-      if (term.relation !== null) {
+      if (term.extension) {
+        const contributed = extensions.orders.get(term.extension.name)
+        if (!contributed || !params || term.relation !== null) {
+          throw pgrstError('PGRST100', `"failed to parse order (${term.field.name}.${term.extension.name})"`)
+        }
+        const column = fieldSql(cache, node.relation, node.alias, term.field)
+        const info =
+          term.field.jsonPath.length === 0 ? (node.relation.columnMap.get(term.field.name) ?? null) : null
+        sql = contributed.sql({ column, info, argument: term.extension.argument, params })
+      } else if (term.relation !== null) {
         const embed =
           node.embeds.find((e) => e.key === term.relation) ??
           node.embeds.find((e) => e.name === term.relation)
@@ -239,10 +290,11 @@ function embedSql(
   parent: PlanNode,
   embed: EmbedNode,
   params: SqlParams,
+  compile: CompileOptions,
 ): { sql: string; child: CompiledNode } {
   const child = embed.node
   const toOneSpread = embed.spread && embed.toOne
-  const compiled = compileNode(cache, child, params, toOneSpread ? 'spread' : 'root')
+  const compiled = compileNode(cache, child, params, toOneSpread ? 'spread' : 'root', compile)
   const table = `${qualified(child.relation.schema, child.relation.name)} AS ${ident(child.alias)}`
   const relationship = embed.relationship
   let from: string

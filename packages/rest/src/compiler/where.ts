@@ -1,4 +1,5 @@
 import { pgrstError } from '../errors'
+import type { ExtensionRegistry } from '../extensions/registry'
 import type { Filter, LogicTree, Operation } from '../parser/ast'
 import type { Relation, SchemaCache } from '../schema-cache/types'
 import { fieldSql, isTsvector } from './expressions'
@@ -45,6 +46,8 @@ export interface FilterScope {
   embeds?: ReadonlyMap<string, string>
   /** Told when a condition refers to an embed (its lateral join must then be in any count query). */
   onEmbed?: () => void
+  /** Operators contributed by extensions (needed for `kind: 'extension'` operations). */
+  extensions?: ExtensionRegistry
 }
 
 /**
@@ -107,6 +110,14 @@ function operationSql(
         default:
           return `${column} IS UNKNOWN`
       }
+    case 'extension': {
+      const extension = scope.extensions?.operators.get(op.op)
+      if (!extension)
+        throw pgrstError('PGRST100', `"failed to parse filter (${op.op})"`, `unknown operator "${op.op}"`)
+      const info =
+        filter.field.jsonPath.length === 0 ? (scope.relation.columnMap.get(filter.field.name) ?? null) : null
+      return extension.sql({ column, info, argument: op.argument, params })
+    }
     case 'fts': {
       const config = op.config === null ? '' : `${params.add(op.config)}::regconfig, `
       const vector = isTsvector(scope.relation, filter.field) ? column : `to_tsvector(${config}${column})`

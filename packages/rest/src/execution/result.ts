@@ -27,6 +27,16 @@ export function resultFromRow(
     headers: { 'Content-Type': ctx.media.contentType, ...headers },
     body: row.body,
   }
+  // A binary media type (an extension's, e.g. vector tiles): `bytea` arrives as bytes, and an
+  // empty body is 204 No Content.
+  const body = row.body as unknown
+  if (body instanceof Uint8Array && ctx.media.extension?.mediaType.binary) {
+    result.body = body
+    if (body.byteLength === 0 && status === 200) {
+      result.status = 204
+      result.body = null
+    }
+  }
   applyGucs(result, row)
   return result
 }

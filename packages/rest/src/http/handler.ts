@@ -1,5 +1,5 @@
 import { type Principal, rateLimitHeaders } from '@groundwork/core'
-import { boundedHeader, readBytes, readText, relativePath } from '@groundwork/core/kit'
+import { readBytes, readText, relativePath } from '@groundwork/core/kit'
 import type { RestResult } from '../context'
 import { authenticationError, type RestError, toRestError } from '../errors'
 import type { ResolvedRestOptions } from '../options'
@@ -94,7 +94,7 @@ export function createHandler(
         principal,
       )
     } catch (error) {
-      result = errorResult(toRestError(error, anonymous, report(request)))
+      result = errorResult(toRestError(deps.extensions.mapError(error), anonymous, report(request)))
     }
     const headers = new Headers({ ...rateLimitHeaders(principal), ...result.headers })
     for (const [key, value] of Object.entries(cors.headers(request))) headers.set(key, value)
@@ -102,6 +102,9 @@ export function createHandler(
       timing.lap('response')
       headers.set('Server-Timing', timing.header())
     }
-    return new Response(method === 'HEAD' ? null : result.body, { status: result.status, headers })
+    return new Response(method === 'HEAD' ? null : (result.body as BodyInit | null), {
+      status: result.status,
+      headers,
+    })
   }
 }

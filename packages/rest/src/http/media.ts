@@ -1,5 +1,6 @@
 import type { MediaType } from '../context'
 import { RestError } from '../errors'
+import { type ExtensionRegistry, NO_EXTENSIONS } from '../extensions/registry'
 
 interface Accepted {
   type: string
@@ -39,6 +40,8 @@ export interface Producible {
   csv: boolean
   scalarText: boolean
   plan: boolean
+  /** The target is `/rpc/<fn>` (told to extensions' media types). */
+  rpc?: boolean
 }
 
 function jsonType(kind: 'json' | 'object' | 'array', stripNulls: boolean): MediaType {
@@ -61,9 +64,27 @@ function jsonType(kind: 'json' | 'object' | 'array', stripNulls: boolean): Media
  *
  * @see https://docs.postgrest.org/en/v14/references/api/resource_representation.html
  */
-export function negotiate(header: string | null, producible: Producible): MediaType {
+export function negotiate(
+  header: string | null,
+  producible: Producible,
+  extensions: ExtensionRegistry = NO_EXTENSIONS,
+): MediaType {
   for (const accepted of parseAccept(header)) {
     const stripNulls = accepted.params.nulls === 'stripped'
+    const contributed = extensions.mediaTypes.get(accepted.type)
+    if (contributed) {
+      const contentType = contributed.accept(accepted.params, { rpc: producible.rpc === true })
+      if (contentType !== null) {
+        return {
+          kind: 'extension',
+          stripNulls: false,
+          plan: null,
+          contentType,
+          extension: { mediaType: contributed, params: accepted.params, contentType },
+        }
+      }
+      continue
+    }
     switch (accepted.type) {
       case '*/*':
       case 'application/*':

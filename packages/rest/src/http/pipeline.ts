@@ -6,6 +6,7 @@ import { pgrstError, RestError } from '../errors'
 import { pipelinedRead } from '../execution/pipelined-read'
 import { applyRequestSetup, requestSetup } from '../execution/request-setup'
 import type { StatementNames } from '../execution/statement-names'
+import type { ExtensionRegistry } from '../extensions/registry'
 import type { OpenApiVisibility } from '../openapi/document'
 import { visibleTo } from '../openapi/visibility'
 import type { ResolvedRestOptions } from '../options'
@@ -49,6 +50,8 @@ export interface PipelineDeps {
   openapi: (cache: SchemaCache, schema: string, url: URL, visible: OpenApiVisibility | null) => string
   /** The instance's prepared-statement names. */
   statements: StatementNames
+  /** What extensions contribute (`createRest({ extensions })`). */
+  extensions: ExtensionRegistry
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'])
@@ -171,10 +174,13 @@ export async function runPipeline(
     if (method === 'OPTIONS') return { status: 200, headers: { Allow: allowFor(relation) }, body: null }
   }
 
+  const extensions = deps.extensions
+  await extensions.prepare()
   const argNames = rpc && readLike ? rpcArgumentNames(rpc.overloads) : null
   const query: ParsedQuery = parseQuery(
     request.url.searchParams,
-    argNames ? (key, value) => isRpcArgument(argNames, key, value) : undefined,
+    argNames ? (key, value) => isRpcArgument(argNames, key, value, extensions) : undefined,
+    extensions,
   )
   assertEmbedLimits(query.select, options)
   const prefer = parsePrefer(boundedHeader(request.headers, 'prefer'))
@@ -186,11 +192,11 @@ export async function runPipeline(
     )
   }
   const scalarRpc = rpc?.overloads.every((f) => f.returnShape === 'scalar' || f.returnShape === 'void')
-  const media = negotiate(boundedHeader(request.headers, 'accept'), {
-    csv: !scalarRpc,
-    scalarText: rpc !== null,
-    plan: options.planEnabled,
-  })
+  const media = negotiate(
+    boundedHeader(request.headers, 'accept'),
+    { csv: !scalarRpc, scalarText: rpc !== null, plan: options.planEnabled, rpc: rpc !== null },
+    extensions,
+  )
   const rootLimit = query.limits.find((l) => l.path.length === 0)
   const range = requestRange(
     boundedHeader(request.headers, 'range'),
@@ -253,6 +259,7 @@ export async function runPipeline(
     statements: deps.statements,
     options,
     applied,
+    extensions,
   }
   const context = { method, path, headers: request.headers }
   const setup = transaction ? [] : requestSetup(options.db, options, principal, context, schema)
@@ -413,16 +420,21 @@ function requestBodyKind(headers: Headers): BodyKind {
  * its value is not an operator expression (`?x=1` is an argument, `?x=gt.1` a filter), so a call
  * with a wrong argument name answers PGRST202 as in PostgREST, not a filter parse error.
  */
-function isRpcArgument(argNames: ReadonlySet<string>, key: string, value: string): boolean {
+function isRpcArgument(
+  argNames: ReadonlySet<string>,
+  key: string,
+  value: string,
+  extensions?: ExtensionRegistry,
+): boolean {
   if (argNames.has(key)) return true
   if (RESERVED_PARAMETERS.has(key) || key.includes('.')) return false
-  return !looksLikeFilter(value)
+  return !looksLikeFilter(value, extensions)
 }
 
 /** `[not.]op.value` or `[not.]op(mod).value` with a known operator. */
-function looksLikeFilter(value: string): boolean {
-  const match = /^(?:not\.)?([a-z]+)(?:\([^)]*\))?\./.exec(value)
-  return match !== null && isOperatorName(match[1] as string)
+function looksLikeFilter(value: string, extensions?: ExtensionRegistry): boolean {
+  const match = /^(?:not\.)?([a-z][a-z0-9_]*)(?:\([^)]*\))?\./.exec(value)
+  return match !== null && isOperatorName(match[1] as string, extensions)
 }
 
 function rpcArgumentNames(overloads: FunctionInfo[]): Set<string> {

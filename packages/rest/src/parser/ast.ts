@@ -40,6 +40,30 @@ export type SimpleOperator =
   | 'nxl'
   | 'adj'
 
+/** PostgREST's comparison operators (`col=op.value`). */
+export const SIMPLE_OPERATORS: ReadonlySet<string> = new Set<SimpleOperator>([
+  'eq',
+  'neq',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'like',
+  'ilike',
+  'match',
+  'imatch',
+  'isdistinct',
+  'cs',
+  'cd',
+  'ov',
+  'sl',
+  'sr',
+  'nxr',
+  'nxl',
+  'adj',
+])
+/** PostgREST's full-text operators. */
+export const FTS_OPERATORS: ReadonlySet<string> = new Set<FtsOperator>(['fts', 'plfts', 'phfts', 'wfts'])
 /** Operators accepting `(any)`/`(all)`. */
 export const QUANTIFIABLE_OPERATORS: ReadonlySet<SimpleOperator> = new Set([
   'eq',
@@ -65,6 +89,8 @@ export type Operation =
   | { kind: 'in'; values: string[] }
   | { kind: 'is'; value: 'null' | 'not_null' | 'true' | 'false' | 'unknown' }
   | { kind: 'fts'; op: FtsOperator; config: string | null; value: string }
+  /** An operator contributed by a rest extension; `argument` is what its `parse` returned. */
+  | { kind: 'extension'; op: string; modifier: string | null; value: string; argument: unknown }
 
 /** `field=[not.]operation`. */
 export interface Filter {
@@ -120,6 +146,8 @@ export interface OrderTerm {
   field: Field
   direction: 'asc' | 'desc' | null
   nulls: 'first' | 'last' | null
+  /** `col.name(argument)`: an order term contributed by a rest extension (e.g. `nearest`). */
+  extension?: { name: string; argument: unknown }
 }
 
 /** A path of embed names (aliases or relation names) from the root; `[]` is the root. */

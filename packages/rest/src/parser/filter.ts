@@ -1,40 +1,27 @@
 import { parseError } from '../errors'
+import { type ExtensionRegistry, NO_EXTENSIONS } from '../extensions/registry'
 import {
   type Filter,
+  FTS_OPERATORS,
   type FtsOperator,
   type Operation,
   QUANTIFIABLE_OPERATORS,
+  SIMPLE_OPERATORS,
   type SimpleOperator,
 } from './ast'
 import { parseField, Reader } from './field'
 
-const SIMPLE_OPERATORS: ReadonlySet<string> = new Set<SimpleOperator>([
-  'eq',
-  'neq',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'like',
-  'ilike',
-  'match',
-  'imatch',
-  'isdistinct',
-  'cs',
-  'cd',
-  'ov',
-  'sl',
-  'sr',
-  'nxr',
-  'nxl',
-  'adj',
-])
-const FTS_OPERATORS: ReadonlySet<string> = new Set<FtsOperator>(['fts', 'plfts', 'phfts', 'wfts'])
 const IS_VALUES = new Set(['null', 'not_null', 'true', 'false', 'unknown'])
 
 /** True when `name` is an operator PostgREST knows (used to tell filters from RPC arguments). */
-export function isOperatorName(name: string): boolean {
-  return SIMPLE_OPERATORS.has(name) || FTS_OPERATORS.has(name) || name === 'in' || name === 'is'
+export function isOperatorName(name: string, extensions: ExtensionRegistry = NO_EXTENSIONS): boolean {
+  return (
+    SIMPLE_OPERATORS.has(name) ||
+    FTS_OPERATORS.has(name) ||
+    name === 'in' ||
+    name === 'is' ||
+    extensions.operators.has(name)
+  )
 }
 
 /**
@@ -42,14 +29,17 @@ export function isOperatorName(name: string): boolean {
  *
  * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#operators
  */
-export function parseOperation(input: string): { negated: boolean; operation: Operation } {
+export function parseOperation(
+  input: string,
+  extensions: ExtensionRegistry = NO_EXTENSIONS,
+): { negated: boolean; operation: Operation } {
   let text = input
   let negated = false
   if (text.startsWith('not.')) {
     negated = true
     text = text.slice(4)
   }
-  const match = /^([a-z_]+)(?:\(([^)]*)\))?\.([\s\S]*)$/.exec(text)
+  const match = /^([a-z_][a-z0-9_]*)(?:\(([^)]*)\))?\.([\s\S]*)$/.exec(text)
   if (!match) throw parseError(`filter (${input})`, 'expecting an operator followed by "." and a value')
   const op = match[1] as string
   const modifier = match[2]
@@ -85,13 +75,22 @@ export function parseOperation(input: string): { negated: boolean; operation: Op
     }
     throw parseError(`filter (${input})`, `unexpected modifier "${modifier}" for operator "${op}"`)
   }
+  const extension = extensions.operators.get(op)
+  if (extension) {
+    const argument = extension.parse(value, modifier ?? null)
+    return { negated, operation: { kind: 'extension', op, modifier: modifier ?? null, value, argument } }
+  }
   throw parseError(`filter (${input})`, `unknown operator "${op}"`)
 }
 
 /** `col` key + `op.value` → a {@link Filter}. */
-export function parseFilter(fieldText: string, value: string): Filter {
+export function parseFilter(
+  fieldText: string,
+  value: string,
+  extensions: ExtensionRegistry = NO_EXTENSIONS,
+): Filter {
   const field = parseField(fieldText, 'filter')
-  const { negated, operation } = parseOperation(value)
+  const { negated, operation } = parseOperation(value, extensions)
   return { field, negated, operation }
 }
 

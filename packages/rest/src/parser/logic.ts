@@ -1,4 +1,5 @@
 import { parseError } from '../errors'
+import { type ExtensionRegistry, NO_EXTENSIONS } from '../extensions/registry'
 import type { LogicNode, LogicTree } from './ast'
 import { Reader } from './field'
 import { parseOperation } from './filter'
@@ -12,39 +13,51 @@ const RANGE_OPERATORS = new Set(['sl', 'sr', 'nxr', 'nxl', 'adj', 'ov', 'cs', 'c
  *
  * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html#logical-operators
  */
-export function parseLogic(op: 'and' | 'or', negated: boolean, value: string): LogicTree {
+export function parseLogic(
+  op: 'and' | 'or',
+  negated: boolean,
+  value: string,
+  extensions: ExtensionRegistry = NO_EXTENSIONS,
+): LogicTree {
   const reader = new Reader(value)
-  const tree = group(reader, op, negated, value)
+  const tree = group(reader, op, negated, value, 0, extensions)
   if (!reader.done()) throw parseError(`logic tree (${value})`, `unexpected "${reader.rest()}"`)
   return tree
 }
 
 const MAX_DEPTH = 32
 
-function group(reader: Reader, op: 'and' | 'or', negated: boolean, input: string, depth = 0): LogicTree {
+function group(
+  reader: Reader,
+  op: 'and' | 'or',
+  negated: boolean,
+  input: string,
+  depth: number,
+  extensions: ExtensionRegistry,
+): LogicTree {
   const what = `logic tree (${input})`
   if (depth > MAX_DEPTH) throw parseError(what, 'logic trees are nested too deeply')
   reader.expect('(', what)
   const children: LogicNode[] = []
   for (;;) {
-    children.push(node(reader, input, depth))
+    children.push(node(reader, input, depth, extensions))
     if (reader.eat(',')) continue
     reader.expect(')', what)
     return { kind: 'logic', op, negated, children }
   }
 }
 
-function node(reader: Reader, input: string, depth: number): LogicNode {
+function node(reader: Reader, input: string, depth: number, extensions: ExtensionRegistry): LogicNode {
   const what = `logic tree (${input})`
   const nested = /^(not\.)?(and|or)\(/.exec(reader.rest())
   if (nested) {
     reader.pos += (nested[1]?.length ?? 0) + (nested[2] as string).length
-    return group(reader, nested[2] as 'and' | 'or', Boolean(nested[1]), input, depth + 1)
+    return group(reader, nested[2] as 'and' | 'or', Boolean(nested[1]), input, depth + 1, extensions)
   }
   const field = reader.field(what)
   reader.expect('.', what)
   // Operator (with `not.` and modifier) up to the dot before the value.
-  const opMatch = /^(not\.)?[a-z_]+(\([^)]*\))?\./.exec(reader.rest())
+  const opMatch = /^(not\.)?[a-z_][a-z0-9_]*(\([^)]*\))?\./.exec(reader.rest())
   if (!opMatch) throw parseError(what, `expecting an operator after "${field.name}."`)
   const opText = opMatch[0]
   reader.pos += opText.length
@@ -53,7 +66,7 @@ function node(reader: Reader, input: string, depth: number): LogicNode {
     .replace(/\(.*$/, '')
     .replace(/\.$/, '')
   const value = logicValue(reader, opName, input)
-  const { negated, operation } = parseOperation(opText + value)
+  const { negated, operation } = parseOperation(opText + value, extensions)
   return { kind: 'filter', filter: { field, negated, operation } }
 }
 

@@ -1,4 +1,5 @@
 import { parseError } from '../errors'
+import { type ExtensionRegistry, NO_EXTENSIONS } from '../extensions/registry'
 import type { EmbedPath, ParsedQuery } from './ast'
 import { parseFilter } from './filter'
 import { parseLogic } from './logic'
@@ -10,13 +11,15 @@ const STAR_SELECT = [{ kind: 'star' as const }]
 /**
  * Parses a request's query parameters into a {@link ParsedQuery}. Keys may be prefixed with an
  * embed path (`actors.order=`, `actors.films.limit=`, `actors.name=eq.x`, `actors.or=(…)`).
- * `isArgument(key)` claims parameters for RPC GET arguments (they land in `rest`).
+ * `isArgument(key)` claims parameters for RPC GET arguments (they land in `rest`); `extensions`
+ * contribute filter operators and order terms.
  *
  * @see https://docs.postgrest.org/en/v14/references/api/tables_views.html
  */
 export function parseQuery(
   params: URLSearchParams,
   isArgument?: (key: string, value: string) => boolean,
+  extensions: ExtensionRegistry = NO_EXTENSIONS,
 ): ParsedQuery {
   const query: ParsedQuery = {
     select: STAR_SELECT,
@@ -50,7 +53,7 @@ export function parseQuery(
     }
     const { path, last } = splitKey(key)
     if (last === 'order') {
-      query.order.push({ path, terms: parseOrder(value) })
+      query.order.push({ path, terms: parseOrder(value, extensions) })
     } else if (last === 'limit' || last === 'offset') {
       const n = nonNegativeInt(value, key)
       const id = path.join('\u0000')
@@ -60,9 +63,9 @@ export function parseQuery(
     } else if (last === 'or' || last === 'and') {
       const negated = path.at(-1) === 'not'
       const treePath = negated ? path.slice(0, -1) : path
-      query.logic.push({ path: treePath, tree: parseLogic(last, negated, value) })
+      query.logic.push({ path: treePath, tree: parseLogic(last, negated, value, extensions) })
     } else {
-      query.filters.push({ path, filter: parseFilter(last, value) })
+      query.filters.push({ path, filter: parseFilter(last, value, extensions) })
     }
   }
   query.limits = [...limits.values()]

@@ -3,6 +3,7 @@ import { compileResponse } from '../compiler/response'
 import { compileNode } from '../compiler/select'
 import { ident, qualified, SqlParams } from '../compiler/sql'
 import type { RestContext } from '../context'
+import { compileOptionsFor } from '../extensions/compile'
 
 /** What compiling a read needs: the request context without the transaction. */
 export type ReadRequest = Omit<RestContext, 'tx'>
@@ -34,7 +35,7 @@ export function compileRead(ctx: ReadRequest): CompiledRead {
     authorize: ctx.authorize,
   })
   const params = new SqlParams()
-  const node = compileNode(ctx.cache, plan, params)
+  const node = compileNode(ctx.cache, plan, params, 'root', compileOptionsFor(ctx))
   const from = `${qualified(relation.schema, relation.name)} AS ${ident(plan.alias)}`
   const where = node.conditions.length > 0 ? ` WHERE ${node.conditions.join(' AND ')}` : ''
   const maxRows = ctx.options.maxRows ?? null
@@ -59,6 +60,8 @@ export function compileRead(ctx: ReadRequest): CompiledRead {
     media: ctx.media,
     countSql: exact ? countSource : null,
     headOnly: ctx.method === 'HEAD',
+    params,
+    relation,
   })
   return {
     text,

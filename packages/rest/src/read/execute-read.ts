@@ -22,7 +22,7 @@ export function prepareRead(ctx: ReadRequest): CompiledRead {
     compiled = new Map()
     compiledByCache.set(ctx.cache, compiled)
   }
-  const key = `${ctx.method}\u0000${ctx.schema}\u0000${ctx.path}\u0000${ctx.url.search}\u0000${ctx.media.contentType}\u0000${ctx.prefer.count}\u0000${ctx.range.offset}\u0000${ctx.range.limit}\u0000${ctx.options.maxRows}\u0000${ctx.options.aggregates}`
+  const key = `${ctx.method}\u0000${ctx.schema}\u0000${ctx.path}\u0000${ctx.url.search}\u0000${ctx.media.contentType}\u0000${ctx.media.extension ? JSON.stringify(ctx.media.extension.params) : ''}\u0000${ctx.prefer.count}\u0000${ctx.range.offset}\u0000${ctx.range.limit}\u0000${ctx.options.maxRows}\u0000${ctx.options.aggregates}`
   let entry = compiled.get(key)
   if (!entry) {
     entry = compileRead(ctx)

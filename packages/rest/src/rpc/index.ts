@@ -20,6 +20,7 @@ import { contentRange } from '../execution/content-range'
 import { explainStatement } from '../execution/explain'
 import { applyGucs, resultFromRow } from '../execution/result'
 import { namedStatement } from '../execution/statement-names'
+import { compileOptionsFor } from '../extensions/compile'
 import type { Column, FunctionInfo, Relation, SchemaCache } from '../schema-cache/types'
 import { qualifiedKey } from '../schema-cache/types'
 import { parseJson } from '../write/payload'
@@ -231,7 +232,7 @@ function callRows(
     aggregates: ctx.options.aggregates,
     authorize: ctx.authorize,
   })
-  const node = compileNode(ctx.cache, plan, params)
+  const node = compileNode(ctx.cache, plan, params, 'root', compileOptionsFor(ctx))
   const where = node.conditions.length > 0 ? ` WHERE ${node.conditions.join(' AND ')}` : ''
   const { limit, offset } = fn.returnsSet ? pagination(ctx) : { limit: null, offset: 0 }
   const counted = fn.returnsSet && ctx.prefer.count !== null
@@ -253,7 +254,7 @@ function callRows(
       ? { ...ctx.media, kind: 'object' as const }
       : ctx.media
   return {
-    text: compileResponse({ source: select, media, countSql, ctes }),
+    text: compileResponse({ source: select, media, countSql, ctes, params, relation }),
     finish: (row) =>
       fn.returnsSet
         ? paged(ctx, row, offset)

@@ -21,6 +21,7 @@ import { pgrstError } from '../errors'
 import { explainStatement } from '../execution/explain'
 import { resultFromRow } from '../execution/result'
 import { namedStatement } from '../execution/statement-names'
+import { compileOptionsFor } from '../extensions/compile'
 import type { ParsedQuery } from '../parser/ast'
 import type { Relation } from '../schema-cache/types'
 import { deleteStatement, insertStatement, type Returning, resolveColumns, updateStatement } from './mutation'
@@ -108,7 +109,17 @@ function payloadColumns(ctx: WriteRequest, relation: Relation): { payload: Paylo
     }
     names = payload.keys
   }
-  return { payload, names: resolveColumns(relation, names).map((c) => c.name) }
+  const columns = resolveColumns(relation, names)
+  // Extensions' column types check their values first (e.g. geo's GeoJSON/WKT), for a clear 400.
+  for (const column of columns) {
+    const check = ctx.extensions.columnTypes.get(column.udtName)?.check
+    if (!check) continue
+    for (const row of payload.rows) {
+      const value = row[column.name]
+      if (value !== undefined && value !== null) check(value, column)
+    }
+  }
+  return { payload, names: columns.map((c) => c.name) }
 }
 
 function insert(
@@ -134,6 +145,7 @@ function insert(
     missingDefault: ctx.prefer.missing === 'default',
     onConflict,
     returning: returningFor(mode),
+    inputs: ctx.extensions.columnTypes,
   })
   return { sql, rows: payload.rows.length }
 }
@@ -153,6 +165,7 @@ function put(
     missingDefault: false,
     onConflict: { action: 'merge', target: relation.primaryKey },
     returning: returningFor(mode),
+    inputs: ctx.extensions.columnTypes,
   })
   return { sql, rows: payload.rows.length }
 }
@@ -170,6 +183,7 @@ function update(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: 
     columns: resolveColumns(relation, names),
     where: whereFor(ctx, relation, params),
     returning: returningFor(mode),
+    inputs: ctx.extensions.columnTypes,
   })
 }
 
@@ -186,7 +200,7 @@ function remove(ctx: WriteRequest, relation: Relation, params: SqlParams, mode: 
 function whereFor(ctx: WriteRequest, relation: Relation, params: SqlParams): string {
   const limited = ctx.range.limit !== null || ctx.range.offset > 0
   const alias = limited ? 'pgrst_limited' : relation.name
-  const scope = { cache: ctx.cache, relation, alias }
+  const scope = { cache: ctx.cache, relation, alias, extensions: ctx.extensions }
   const conditions: string[] = []
   for (const { path, filter } of ctx.query.filters)
     if (path.length === 0) conditions.push(filterSql(scope, filter, params))
@@ -205,7 +219,7 @@ function whereFor(ctx: WriteRequest, relation: Relation, params: SqlParams): str
       aggregates: false,
     },
   )
-  const order = compileNode(ctx.cache, plan, params).orderBy
+  const order = compileNode(ctx.cache, plan, params, 'root', compileOptionsFor(ctx)).orderBy
   const inner =
     `SELECT ${ident(alias)}.ctid FROM ${qualified(relation.schema, relation.name)} AS ${ident(alias)}` +
     (conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '') +
@@ -240,7 +254,7 @@ function responseSql(
       aggregates: ctx.options.aggregates,
       authorize: ctx.authorize,
     })
-    const node = compileNode(ctx.cache, plan, params)
+    const node = compileNode(ctx.cache, plan, params, 'root', compileOptionsFor(ctx))
     source =
       `SELECT ${node.columns} FROM ${MUTATION} AS ${ident(plan.alias)} ${node.joins}` +
       (node.conditions.length > 0 ? ` WHERE ${node.conditions.join(' AND ')}` : '') +
@@ -256,6 +270,8 @@ function responseSql(
     media: mode === 'representation' ? ctx.media : { ...ctx.media, kind: 'json', stripNulls: false },
     ctes: [`${MUTATION} AS (${mutation})`],
     extra: upserts(ctx) ? [`nullif(current_setting('${UPDATED_SETTING}', true), '') AS upsert_updated`] : [],
+    params,
+    relation,
   })
 }
 

@@ -10,6 +10,7 @@
 import { UPDATED_SETTING } from '../compiler/response'
 import { ident, qualified, type SqlParams } from '../compiler/sql'
 import { pgrstError } from '../errors'
+import type { RestColumnType } from '../extensions/types'
 import type { Column, Relation } from '../schema-cache/types'
 import type { Payload } from './payload'
 
@@ -39,9 +40,26 @@ function returningClause(relation: Relation, returning: Returning): string {
   return returning === 'rows' ? `RETURNING ${qualified(relation.schema, relation.name)}.*` : 'RETURNING 1'
 }
 
-/** `json_to_recordset(...) AS pgrst_body("a" int, …)` column definitions. */
-function recordDefinition(columns: Column[]): string {
-  return columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')
+/** Column types whose write input an extension converts (by `pg_type.typname`). */
+export type ColumnInputs = ReadonlyMap<string, RestColumnType>
+
+function converter(column: Column, inputs: ColumnInputs | undefined): RestColumnType['input'] {
+  return inputs?.get(column.udtName)?.input
+}
+
+/**
+ * `json_to_recordset(...) AS pgrst_body("a" int, …)` column definitions; a column whose type an
+ * extension reads (GeoJSON into `geometry`) arrives as `json` and is converted by {@link cell}.
+ */
+function recordDefinition(columns: Column[], inputs?: ColumnInputs): string {
+  return columns.map((c) => `${ident(c.name)} ${converter(c, inputs) ? 'json' : c.type}`).join(', ')
+}
+
+/** `pgrst_body.col`, converted by an extension's column type when it has one. */
+function cell(column: Column, inputs: ColumnInputs | undefined, alias = 'pgrst_body'): string {
+  const sql = `${alias}.${ident(column.name)}`
+  const convert = converter(column, inputs)
+  return convert ? convert(sql, column) : sql
 }
 
 /** Options of {@link insertStatement}. */
@@ -54,6 +72,8 @@ export interface InsertOptions {
   /** `Prefer: resolution=…` with its conflict target (`on_conflict=` or the primary key). */
   onConflict: { action: 'merge' | 'ignore'; target: string[] } | null
   returning: Returning
+  /** Extensions' column types converting write input. */
+  inputs?: ColumnInputs
 }
 
 /**
@@ -69,7 +89,7 @@ export function insertStatement(params: SqlParams, options: InsertOptions): stri
     // `{}` or `[{}, {}]`: one row of defaults per object.
     source = `SELECT FROM json_array_elements(${params.add(JSON.stringify(payload.rows))}::json)`
   } else if (options.missingDefault && !payload.rows.every((row) => columns.every((c) => c.name in row))) {
-    const definition = recordDefinition(columns)
+    const definition = recordDefinition(columns, options.inputs)
     const rows = payload.rows.map((row) => {
       // The row's parameter only when a cell reads it: a parameter no placeholder uses fails at
       // Bind ("bind message supplies 1 parameters, but prepared statement requires 0").
@@ -77,7 +97,7 @@ export function insertStatement(params: SqlParams, options: InsertOptions): stri
       const cells = columns.map((c) => {
         if (!(c.name in row)) return 'DEFAULT'
         placeholder ??= params.add(JSON.stringify(row))
-        return `(SELECT pgrst_row.${ident(c.name)} FROM json_to_record(${placeholder}::json) AS pgrst_row(${definition}))`
+        return `(SELECT ${cell(c, options.inputs, 'pgrst_row')} FROM json_to_record(${placeholder}::json) AS pgrst_row(${definition}))`
       })
       return `(${cells.join(', ')})`
     })
@@ -85,8 +105,8 @@ export function insertStatement(params: SqlParams, options: InsertOptions): stri
   } else {
     const body = params.add(JSON.stringify(payload.rows))
     source =
-      `SELECT ${columns.map((c) => `pgrst_body.${ident(c.name)}`).join(', ')} ` +
-      `FROM json_to_recordset(${body}::json) AS pgrst_body(${recordDefinition(columns)})`
+      `SELECT ${columns.map((c) => cell(c, options.inputs)).join(', ')} ` +
+      `FROM json_to_recordset(${body}::json) AS pgrst_body(${recordDefinition(columns, options.inputs)})`
   }
   const into = columns.length === 0 ? target : `${target} (${names})`
   let conflict = ''
@@ -117,6 +137,8 @@ export interface UpdateOptions {
   /** The compiled filter over the relation (referenced by its qualified name), or `''`. */
   where: string
   returning: Returning
+  /** Extensions' column types converting write input. */
+  inputs?: ColumnInputs
 }
 
 /** `UPDATE … SET col = pgrst_body.col FROM json_to_record($n) … WHERE …`. */
@@ -124,9 +146,9 @@ export function updateStatement(params: SqlParams, options: UpdateOptions): stri
   const { relation, columns } = options
   const target = qualified(relation.schema, relation.name)
   const body = params.add(JSON.stringify(options.row))
-  const set = columns.map((c) => `${ident(c.name)} = pgrst_body.${ident(c.name)}`).join(', ')
+  const set = columns.map((c) => `${ident(c.name)} = ${cell(c, options.inputs)}`).join(', ')
   return (
-    `UPDATE ${target} SET ${set} FROM (SELECT * FROM json_to_record(${body}::json) AS pgrst_body(${recordDefinition(columns)})) pgrst_body` +
+    `UPDATE ${target} SET ${set} FROM (SELECT * FROM json_to_record(${body}::json) AS pgrst_body(${recordDefinition(columns, options.inputs)})) pgrst_body` +
     `${options.where ? ` WHERE ${options.where}` : ''} ${returningClause(relation, options.returning)}`
   )
 }
