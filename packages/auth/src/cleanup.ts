@@ -13,6 +13,12 @@ export interface CleanupResult {
   /** Ended windows of API-key budgets (`auth.api_usage`). */
   apiUsage: number
   auditLogEntries: number
+  /** Revoked client-credentials token ids past their token's expiry (`auth.oauth_revoked_tokens`). */
+  oauthRevokedTokens: number
+  /** Started external sign-ins older than a day (`auth.oauth_states`). */
+  oauthStates: number
+  /** MFA challenges older than a day (`auth.mfa_challenges`). */
+  mfaChallenges: number
 }
 
 /**
@@ -40,6 +46,9 @@ export async function cleanup(
     ),
     rateLimits: await count("delete from auth.rate_limits where window_start < now() - interval '1 day'"),
     apiUsage: await count("delete from auth.api_usage where window_end < now() - interval '1 minute'"),
+    oauthRevokedTokens: await count('delete from auth.oauth_revoked_tokens where expires_at < now()'),
+    oauthStates: await count("delete from auth.oauth_states where created_at < now() - interval '1 day'"),
+    mfaChallenges: await count("delete from auth.mfa_challenges where created_at < now() - interval '1 day'"),
     auditLogEntries:
       options.auditRetention > 0
         ? await count(

@@ -49,6 +49,24 @@ export type GoTrueErrorCode =
   | 'email_address_invalid'
   | 'request_timeout'
   | 'unknown'
+  // Social sign-in, identities and MFA (GoTrue's names):
+  | 'bad_oauth_state'
+  | 'bad_oauth_callback'
+  | 'oauth_provider_not_supported'
+  | 'identity_already_exists'
+  | 'identity_not_found'
+  | 'single_identity_not_deletable'
+  | 'manual_linking_disabled'
+  | 'provider_email_needs_verification'
+  | 'mfa_factor_not_found'
+  | 'mfa_challenge_expired'
+  | 'mfa_verification_failed'
+  | 'mfa_verification_rejected'
+  | 'mfa_factor_name_conflict'
+  | 'mfa_totp_enroll_not_enabled'
+  | 'mfa_totp_verify_not_enabled'
+  | 'too_many_enrolled_mfa_factors'
+  | 'insufficient_aal'
   // Groundwork's own (apps and API keys; GoTrue has none of these):
   | 'invalid_api_key'
   | 'secret_key_in_browser'
@@ -87,6 +105,21 @@ const DEFAULT_STATUS: Partial<Record<GoTrueErrorCode, number>> = {
   app_not_found: 404,
   api_key_not_found: 404,
   user_owns_apps: 409,
+  bad_oauth_state: 400,
+  bad_oauth_callback: 400,
+  identity_already_exists: 422,
+  identity_not_found: 404,
+  single_identity_not_deletable: 422,
+  manual_linking_disabled: 404,
+  mfa_factor_not_found: 404,
+  mfa_challenge_expired: 422,
+  mfa_verification_failed: 422,
+  mfa_verification_rejected: 422,
+  mfa_factor_name_conflict: 422,
+  mfa_totp_enroll_not_enabled: 422,
+  mfa_totp_verify_not_enabled: 422,
+  too_many_enrolled_mfa_factors: 422,
+  insufficient_aal: 403,
 }
 
 /** `AuthError.code`: `AUTH_` + the upper-cased GoTrue code, so a `switch` narrows. */

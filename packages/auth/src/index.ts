@@ -42,7 +42,22 @@ export type { ApiKey, ApiKeyScope, ApiRateLimit, App, CreatedApiKey } from './ke
 export type { KeyAdmin, KeyAdminOptions } from './keys/store'
 export { createKeyAdmin } from './keys/store'
 export type { AuthMailer, AuthMailMessage, AuthMailTemplate, AuthMailVariables } from './mailer'
+export type {
+  EnrolledFactor,
+  EnrollFactorInput,
+  FactorChallenge,
+  MfaAdminApi,
+  MfaApi,
+} from './mfa/api'
+export type { Factor } from './mfa/factors'
+export { authSealedColumns } from './mfa/sealed-columns'
 export { migrations } from './migrations'
+export type {
+  ClientCredentialsTokenInput,
+  IntrospectedToken,
+  IssueGrantInput,
+  OAuthGrantsApi,
+} from './oauth-grants/grants'
 export type {
   ApiKeysOptions,
   AuthOptions,
@@ -56,6 +71,18 @@ export type {
 export type { AccessTokenClaims, AmrEntry } from './sessions/jwt'
 export type { SignOutScope } from './sessions/sessions'
 export type { AuthenticationMethod, Session } from './sessions/types'
+export type {
+  AuthorizeInput,
+  CallbackResult,
+  ExternalSession,
+  SignInWithIdTokenInput,
+  SocialApi,
+} from './social/api'
+export type { Env } from './social/env'
+export { socialOptionsFromEnv } from './social/env'
+export type { ExternalProviderOptions, MfaOptions, SocialOptions } from './social/options'
+export { PRESET_PROVIDERS } from './social/presets'
+export type { ExternalProfile } from './social/profile'
 export type { User, UserAppMetadata, UserIdentity, UserMetadata } from './users/json'
 export { toUser } from './users/json'
 export type { PasswordCheck, ScryptParams, WeakPassword } from './users/passwords'

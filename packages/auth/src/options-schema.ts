@@ -1,4 +1,4 @@
-import type { OnError } from '@groundwork/core'
+import { encryptionKeysOption, type OnError } from '@groundwork/core'
 import {
   basePathOption,
   DEFAULT_MAX_JSON_DEPTH,
@@ -12,6 +12,7 @@ import type { AuthHooks } from './hooks'
 import type { AuthMailer } from './mailer'
 import type { AuthOptions } from './options'
 import { parseRedirectPattern } from './redirect'
+import { mfaOptionsSchema, socialOptionsSchema } from './social/options'
 
 /** Default {@link AuthOptions.maxBodyBytes}. */
 export const DEFAULT_AUTH_MAX_BODY_BYTES = 64 * 1024
@@ -133,6 +134,7 @@ export const authOptionsSchema = optionsSchema<AuthOptions>()(
           otp: rateLimit.default({ max: 30, windowSeconds: 300 }),
           emailSent: rateLimit.default({ max: 4, windowSeconds: 3600 }),
           emailFrequencySeconds: z.number().int().nonnegative().default(60),
+          mfaVerify: rateLimit.default({ max: 10, windowSeconds: 300 }),
         })
         .prefault({}),
       allowedRoles: z.array(z.string().min(1).max(63)).optional(),
@@ -160,6 +162,9 @@ export const authOptionsSchema = optionsSchema<AuthOptions>()(
           lastUsedInterval: z.number().positive().max(3600).default(5),
         })
         .prefault({}),
+      social: socialOptionsSchema,
+      mfa: mfaOptionsSchema,
+      encryptionKeys: encryptionKeysOption,
     })
     .superRefine((options, ctx) => {
       // The request roles of `db` are known only here, next to `allowedRoles`.

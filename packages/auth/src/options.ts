@@ -1,6 +1,7 @@
 import type { Database, OnError } from '@groundwork/core'
 import type { AuthHooks } from './hooks'
 import type { AuthMailer } from './mailer'
+import type { MfaOptions, SocialOptions } from './social/options'
 
 /** One asymmetric signing key: a private JWK (ES256 or RS256), optionally with a `kid`. */
 export interface SigningJwk {
@@ -98,6 +99,11 @@ export interface RateLimitOptions {
    * has an account; email changes and reauthentication per user. @default 60
    */
   emailFrequencySeconds?: number
+  /**
+   * `POST /factors/{id}/verify` per factor (GoTrue's `RATE_LIMIT_VERIFY` is per IP; a factor's own
+   * limit stops guessing its 10⁶ codes from many addresses). @default { max: 10, windowSeconds: 300 }
+   */
+  mfaVerify?: RateLimit | false
 }
 
 /** The in-memory side of API keys (see docs/auth.md#apps-and-api-keys). */
@@ -222,6 +228,23 @@ export interface AuthOptions {
   onError?: OnError
   /** The API-key cache and `last_used_at` batching. @default { cacheTtl: 60, cacheSize: 10000, lastUsedInterval: 5 } */
   apiKeys?: ApiKeysOptions
+  /**
+   * Social sign-in: OAuth 2 / OIDC providers (presets for Google, GitHub, GitLab, Entra, Apple,
+   * Discord, Keycloak, Auth0, Okta, or generic ones), identity linking. See docs/auth.md#social-sign-in.
+   * @default { providers: {}, manualLinking: false, stateTtl: 600 }
+   */
+  social?: SocialOptions
+  /** MFA with TOTP factors. @default { totpEnroll: true, totpVerify: true, maxEnrolledFactors: 10, challengeExpiry: 300 } */
+  mfa?: MfaOptions
+  /**
+   * Keys (32 bytes, base64 or hex: `openssl rand -base64 32`) that encrypt the secrets auth must
+   * read back — TOTP seeds — at rest with AES-256-GCM (core's `createSecretBox`; GoTrue's
+   * `SECURITY_DB_ENCRYPTION`). The first seals new seeds, every one opens (list a new key first to
+   * rotate); seeds stored before a key was set stay readable. The demo reads them from
+   * `GROUNDWORK_ENCRYPTION_KEYS` (comma-separated).
+   * @default [] (stored as generated, in `auth`, which only the connecting role reads)
+   */
+  encryptionKeys?: string[]
 }
 
 export type { ResolvedAuthOptions } from './options-schema'

@@ -33,6 +33,11 @@ beforeAll(async () => {
     anonymousSignIns: true,
     allowedRoles: ['editor'],
     rateLimits: { emailFrequencySeconds: 0, emailSent: false },
+    // Built locally (no discovery), never called: the in-process social calls below stop short of the network.
+    social: {
+      manualLinking: true,
+      providers: { github: { clientId: 'c', secret: 's', url: 'http://127.0.0.1:9' } },
+    },
   })
   api = recorded(s.auth.api)
 })
@@ -257,9 +262,151 @@ describe('auth.api: apps and keys', () => {
   })
 })
 
+describe('auth.api.oauthGrants (for @groundwork/oauth-provider)', () => {
+  it('issues grant sessions bound to their client; refreshes, introspects and revokes them', async () => {
+    const email = address('grant')
+    const user = await api.admin.createUser({ email, password: 'grant user 1', email_confirm: true })
+    const clientId = '7c9e6679-7425-40de-944b-e07fc1f90ae7'
+    const grant = await inProcess(() =>
+      api.oauthGrants.issue({ userId: user.id, clientId, scope: 'openid email' }),
+    )
+    const [, payload] = grant.access_token.split('.')
+    expect(JSON.parse(Buffer.from(payload as string, 'base64url').toString())).toMatchObject({
+      client_id: clientId,
+      scope: 'openid email',
+      session_id: grant.session_id,
+      jti: expect.any(String),
+    })
+    expect(await inProcess(() => api.oauthGrants.refreshTokenClient(grant.refresh_token))).toEqual({
+      clientId,
+      userId: user.id,
+      scope: 'openid email',
+    })
+    // Bound to its client: neither GoTrue's refresh nor another client may use it.
+    await expect(api.refreshSession(grant.refresh_token)).rejects.toMatchObject({
+      code: 'AUTH_REFRESH_TOKEN_NOT_FOUND',
+    })
+    await expect(api.oauthGrants.refresh(grant.refresh_token, 'another')).rejects.toMatchObject({
+      code: 'AUTH_REFRESH_TOKEN_NOT_FOUND',
+    })
+    const refreshed = await inProcess(() => api.oauthGrants.refresh(grant.refresh_token, clientId))
+    expect(await inProcess(() => api.oauthGrants.introspect(refreshed.access_token))).toMatchObject({
+      kind: 'user',
+    })
+    expect(await inProcess(() => api.oauthGrants.revoke(refreshed.refresh_token, 'another'))).toBe(false)
+    expect(await inProcess(() => api.oauthGrants.revoke(refreshed.refresh_token, clientId))).toBe(true)
+    expect(await api.oauthGrants.introspect(refreshed.access_token)).toBeNull()
+
+    const second = await api.oauthGrants.issue({ userId: user.id, clientId, scope: 'openid' })
+    expect(await inProcess(() => api.oauthGrants.revokeSession(second.session_id, clientId))).toBe(true)
+    await api.oauthGrants.issue({ userId: user.id, clientId, scope: 'openid' })
+    expect(await inProcess(() => api.oauthGrants.revokeGrant(user.id, clientId))).toBe(1)
+    await api.oauthGrants.issue({ userId: user.id, clientId, scope: 'openid' })
+    expect(await inProcess(() => api.oauthGrants.revokeClient(clientId))).toBe(1)
+  })
+
+  it('signs client-credentials tokens that authenticate until revoked', async () => {
+    const clientId = '9b2f3c1e-1111-4222-8333-944455556666'
+    const { access_token } = await inProcess(() =>
+      api.oauthGrants.clientCredentials({
+        clientId,
+        appId: null,
+        scope: 'read',
+        allowedTables: ['public.t'],
+        expiresIn: 60,
+      }),
+    )
+    const request = () => new Request('http://x/', { headers: { authorization: `Bearer ${access_token}` } })
+    expect(await s.auth.authenticate(request())).toMatchObject({
+      role: 'authenticated',
+      scopes: ['read'],
+      allowedTables: ['public.t'],
+    })
+    expect(await api.oauthGrants.introspect(access_token)).toMatchObject({ kind: 'client_credentials' })
+    expect(await api.oauthGrants.revoke(access_token, clientId)).toBe(true)
+    await expect(s.auth.authenticate(request())).rejects.toMatchObject({ status: 401 })
+    expect(await api.oauthGrants.introspect(access_token)).toBeNull()
+  })
+})
+
+describe('auth.api: social sign-in and MFA', () => {
+  it('starts and finishes external sign-ins, links and unlinks, all in-process', async () => {
+    expect(await api.social.providers()).toEqual(['github'])
+    const url = new URL(
+      await inProcess(() =>
+        api.social.authorize({ provider: 'github', redirectTo: 'http://localhost:3000/cb' }),
+      ),
+    )
+    expect(`${url.origin}${url.pathname}`).toBe('http://127.0.0.1:9/login/oauth/authorize')
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256')
+    expect(url.searchParams.get('redirect_uri')).toBe(`${s.url}/callback`)
+    await expect(
+      api.social.authorize({ provider: 'nope', redirectTo: 'http://localhost:3000' }),
+    ).rejects.toMatchObject({
+      errorCode: 'validation_failed',
+    })
+    // A state nobody issued: back to the site URL with GoTrue's error parameters.
+    const { location } = await inProcess(() =>
+      api.social.callback(new URLSearchParams({ state: 'forged', code: 'x' })),
+    )
+    expect(new URL(location).searchParams.get('error_code')).toBe('bad_oauth_state')
+    await expect(
+      api.social.signInWithIdToken({ provider: 'github', idToken: 'x.y.z' }),
+    ).rejects.toBeInstanceOf(OAuthError)
+
+    const email = address('social')
+    await api.admin.createUser({ email, password: 'password 123', email_confirm: true })
+    const { session } = await api.signInWithPassword({ email, password: 'password 123' })
+    const link = await inProcess(() =>
+      api.social.linkIdentity(session.access_token, {
+        provider: 'github',
+        redirectTo: 'http://localhost:3000',
+      }),
+    )
+    expect(new URL(link).searchParams.get('state')).toBeTruthy()
+    // The id_token link checks the user's token before the id_token: a malformed one is refused.
+    await expect(
+      inProcess(() =>
+        api.social.linkIdentityWithIdToken(session.access_token, { provider: 'github', idToken: 'x.y.z' }),
+      ),
+    ).rejects.toBeInstanceOf(OAuthError)
+    const identity = session.user.identities[0]
+    await expect(
+      inProcess(() => api.social.unlinkIdentity(session.access_token, identity?.identity_id ?? '')),
+    ).rejects.toMatchObject({ errorCode: 'single_identity_not_deletable', status: 422 })
+  })
+
+  it('enrolls, verifies and removes a TOTP factor, and administers factors, all in-process', async () => {
+    const { totpCode } = await import('../src/mfa/totp')
+    const email = address('mfa')
+    const created = await api.admin.createUser({ email, password: 'password 123', email_confirm: true })
+    const { session } = await api.signInWithPassword({ email, password: 'password 123' })
+    const factor = await inProcess(() => api.mfa.enroll(session.access_token, { factorType: 'totp' }))
+    expect(factor.totp.qr_code.startsWith('<svg')).toBe(true)
+    const challenge = await inProcess(() => api.mfa.challenge(session.access_token, factor.id))
+    const aal2 = await inProcess(() =>
+      api.mfa.verify(session.access_token, factor.id, {
+        challengeId: challenge.id,
+        code: totpCode(factor.totp.secret),
+      }),
+    )
+    expect((await api.verifyAccessToken(aal2.access_token)).claims.aal).toBe('aal2')
+    expect((await inProcess(() => api.mfa.listFactors(aal2.access_token))).map((f) => f.status)).toEqual([
+      'verified',
+    ])
+    const second = await api.mfa.enroll(aal2.access_token, { factorType: 'totp', friendlyName: 'backup' })
+    expect((await inProcess(() => api.adminMfa.listFactors(created.id))).length).toBe(2)
+    expect((await inProcess(() => api.adminMfa.deleteFactor(created.id, second.id))).id).toBe(second.id)
+    expect(await inProcess(() => api.mfa.unenroll(aal2.access_token, factor.id))).toEqual({ id: factor.id })
+    await expect(api.mfa.challenge(aal2.access_token, factor.id)).rejects.toMatchObject({
+      errorCode: 'mfa_factor_not_found',
+    })
+  })
+})
+
 describe('coverage', () => {
   it('called every method of auth.api and its groups above', () => {
-    const groups = ['admin', 'apps', 'keys', 'userKeys'] as const
+    const groups = ['admin', 'apps', 'keys', 'userKeys', 'oauthGrants', 'social', 'mfa', 'adminMfa'] as const
     const methods = [
       ...Object.keys(s.auth.api).filter((name) => !(groups as readonly string[]).includes(name)),
       ...groups.flatMap((group) => Object.keys(s.auth.api[group]).map((name) => `${group}.${name}`)),

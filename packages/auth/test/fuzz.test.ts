@@ -51,6 +51,13 @@ beforeAll(async () => {
       signUp: false,
       verify: false,
       otp: false,
+      mfaVerify: false,
+    },
+    // A provider whose authorization URL is built locally (no discovery): the redirect lands on
+    // 127.0.0.1, a host the redirect check accepts. Nothing listens there; the fuzz never calls it.
+    social: {
+      manualLinking: true,
+      providers: { github: { clientId: 'fuzz', secret: 'fuzz', url: 'http://127.0.0.1:9' } },
     },
   })
   const { data } = await s
@@ -131,6 +138,23 @@ const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['GET', '/user/api-keys'],
   ['POST', '/user/api-keys'],
   ['DELETE', '/user/api-keys/not-a-uuid'],
+  ['GET', '/authorize?provider=github'],
+  ['GET', '/authorize?provider=github&skip_http_redirect=true'],
+  ['GET', '/authorize'],
+  ['GET', '/callback'],
+  ['GET', '/callback?state=not-a-state&code=x'],
+  ['POST', '/callback'],
+  ['GET', '/user/identities/authorize?provider=github&skip_http_redirect=true'],
+  ['GET', '/user/identities/authorize'],
+  ['DELETE', '/user/identities/not-a-uuid'],
+  ['DELETE', '/user/identities/00000000-0000-4000-8000-000000000001'],
+  ['POST', '/factors'],
+  ['POST', '/factors/not-a-uuid/challenge'],
+  ['POST', '/factors/00000000-0000-4000-8000-000000000001/verify'],
+  ['DELETE', '/factors/not-a-uuid'],
+  ['GET', '/admin/users/FUZZ_USER_ID/factors'],
+  ['GET', '/admin/users/not-a-uuid/factors'],
+  ['DELETE', '/admin/users/FUZZ_USER_ID/factors/00000000-0000-4000-8000-000000000001'],
 ]
 
 const KEYS = [
@@ -174,6 +198,13 @@ const KEYS = [
   'scopes',
   'allowed_tables',
   'expires_at',
+  'factor_type',
+  'friendly_name',
+  'issuer',
+  'challenge_id',
+  'code',
+  'access_token',
+  'state',
 ]
 
 function scalar(r: Rng): unknown {
@@ -203,6 +234,9 @@ function scalar(r: Rng): unknown {
     () => 'invite',
     () => 'sms',
     () => 's256',
+    () => 'totp',
+    () => 'github',
+    () => 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
     () => 'plain',
     () => '00000000-0000-4000-8000-000000000001',
     () => 'http://evil.test/steal',
@@ -299,6 +333,13 @@ function query(r: Rng): string {
         'scope',
         'email',
         'code',
+        'provider',
+        'scopes',
+        'state',
+        'code_challenge',
+        'code_challenge_method',
+        'skip_http_redirect',
+        'prompt',
       ]),
       String(r.chance(0.2) ? r.pick(HOSTILE.redirectUrls) : scalar(r)),
     )

@@ -45,7 +45,7 @@ export async function updateUser(
   ctx: AuthCallContext,
 ): Promise<User> {
   const { options } = services
-  const { user, session } = await services.tokens.user(accessToken)
+  const { user, session } = await services.tokens.accountUser(accessToken)
   const { data, password, nonce } = attributes
   if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) {
     throw new AuthError('validation_failed', 'data must be an object', { status: 400 })

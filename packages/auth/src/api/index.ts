@@ -1,6 +1,9 @@
 import type { AppsApi } from '../keys/apps'
 import type { ApiKeysApi } from '../keys/keys'
+import { createMfaApi, type MfaAdminApi, type MfaApi } from '../mfa/api'
+import { createOAuthGrantsApi, type OAuthGrantsApi } from '../oauth-grants/grants'
 import type { AuthServices } from '../services'
+import { createSocialApi, type SocialApi } from '../social/api'
 import { type AccountsApi, createAccountsApi } from './accounts'
 import { type AuthAdminApi, createAdminApi } from './admin'
 import { createEmailApi, type EmailApi } from './email'
@@ -24,15 +27,28 @@ export interface AuthApi extends AccountsApi, EmailApi, ServerApi {
   readonly keys: ApiKeysApi
   /** A signed-in user's own app keys (each call takes their access token). */
   readonly userKeys: UserApiKeysApi
+  /** OAuth grants as auth sessions, for `@groundwork/oauth-provider` (trusted in-process calls). */
+  readonly oauthGrants: OAuthGrantsApi
+  /** Social sign-in (OAuth 2 / OIDC providers), id_token sign-in, identity linking. */
+  readonly social: SocialApi
+  /** A signed-in user's MFA (TOTP) factors (each call takes their access token). */
+  readonly mfa: MfaApi
+  /** Any user's MFA factors (trusted in-process calls; `GET|DELETE /admin/users/{id}/factors`). */
+  readonly adminMfa: MfaAdminApi
 }
 
 /** Composes {@link AuthApi} over the services. */
 export function createApi(services: AuthServices): AuthApi {
+  const mfa = createMfaApi(services)
   return {
     ...guarded({ ...createAccountsApi(services), ...createEmailApi(services), ...createServerApi(services) }),
     admin: guarded(createAdminApi(services)),
     apps: guarded(services.keyStore.apps),
     keys: guarded(services.keyStore.keys),
     userKeys: guarded(createUserKeysApi(services)),
+    oauthGrants: guarded(createOAuthGrantsApi(services)),
+    social: guarded(createSocialApi(services)),
+    mfa: guarded(mfa.mfa),
+    adminMfa: guarded(mfa.admin),
   }
 }

@@ -24,7 +24,7 @@ export interface UserApiKeysApi {
 export function createUserKeysApi(services: AuthServices): UserApiKeysApi {
   const { keyStore, tokens } = services
   const actorOf = async (accessToken: string) => {
-    const { user } = await tokens.user(accessToken)
+    const { user } = await tokens.accountUser(accessToken)
     return { id: user.id, email: user.email, phone: user.phone }
   }
   return {

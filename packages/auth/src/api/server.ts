@@ -70,6 +70,8 @@ export function createServerApi(services: AuthServices): ServerApi {
       const external: Record<string, boolean> = Object.fromEntries(
         EXTERNAL_PROVIDERS.map((name) => [name, false]),
       )
+      // Configured providers (presets and generic ones, by their names) are enabled.
+      for (const name of Object.keys(options.social.providers)) external[name] = true
       external.email = true
       external.phone = false
       external.anonymous_users = options.anonymousSignIns

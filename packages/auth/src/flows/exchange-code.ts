@@ -32,6 +32,16 @@ export async function exchangeCodeForSession(
     }
     if (isBanned(user)) throw new AuthError('user_banned', 'User is banned', { status: 403 })
     await services.audit(tx, 'login', user, { ip: ctx.ip, traits: { provider_type: flow.method } })
-    return services.sessions.issue(tx, user, { amr: flow.method, ip: ctx.ip, userAgent: ctx.userAgent })
+    const session = await services.sessions.issue(tx, user, {
+      amr: flow.method,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+    })
+    // A social sign-in's session carries the provider's tokens, as GoTrue answers them.
+    return {
+      ...session,
+      ...(flow.providerAccessToken ? { provider_token: flow.providerAccessToken } : {}),
+      ...(flow.providerRefreshToken ? { provider_refresh_token: flow.providerRefreshToken } : {}),
+    }
   })
 }

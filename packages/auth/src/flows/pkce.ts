@@ -29,6 +29,7 @@ export type PkceAuthenticationMethod =
   | 'recovery'
   | 'email_change'
   | 'otp'
+  | 'oauth'
 
 /** The PKCE part of an input (`code_challenge`, `code_challenge_method`); both or neither. */
 export interface PkceInput {
@@ -121,6 +122,9 @@ export async function issueAuthCode(
 export interface ExchangedFlow {
   userId: string
   method: PkceAuthenticationMethod
+  /** The provider's tokens of a social sign-in (`provider_token`, `provider_refresh_token`). */
+  providerAccessToken?: string | null
+  providerRefreshToken?: string | null
 }
 
 /**
@@ -145,10 +149,13 @@ export async function exchangeAuthCode(
     code_challenge: string
     code_challenge_method: 's256' | 'plain'
     authentication_method: PkceAuthenticationMethod
+    provider_access_token: string | null
+    provider_refresh_token: string | null
     expired: boolean
   }>(
     `delete from auth.flow_state where auth_code = $1
-     returning user_id, code_challenge, code_challenge_method, authentication_method,
+     returning user_id, code_challenge, code_challenge_method, authentication_method, provider_access_token,
+       provider_refresh_token,
        (case when auth_code_issued_at is not null then auth_code_issued_at else created_at end)
          + make_interval(secs => $2) < now() as expired`,
     [hashToken(input.authCode), ttl],
@@ -176,7 +183,12 @@ export async function exchangeAuthCode(
       commit: true,
     })
   }
-  return { userId: row.user_id, method: row.authentication_method }
+  return {
+    userId: row.user_id,
+    method: row.authentication_method,
+    providerAccessToken: row.provider_access_token,
+    providerRefreshToken: row.provider_refresh_token,
+  }
 }
 
 /** The `flow_state.authentication_method` for a `/verify` type (GoTrue's `ParseAuthenticationMethod`). */

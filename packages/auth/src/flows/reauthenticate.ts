@@ -14,7 +14,7 @@ export async function reauthenticate(
   accessToken: string,
   ctx: AuthCallContext,
 ): Promise<void> {
-  const { user } = await services.tokens.user(accessToken)
+  const { user } = await services.tokens.accountUser(accessToken)
   if (!user.email) {
     throw new AuthError(
       'validation_failed',

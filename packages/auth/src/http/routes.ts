@@ -3,7 +3,9 @@ import { accountRoutes } from './routes/accounts'
 import { adminRoutes } from './routes/admin'
 import { apiKeyRoutes } from './routes/api-keys'
 import { emailRoutes } from './routes/email'
+import { mfaRoutes } from './routes/mfa'
 import { serverRoutes } from './routes/server'
+import { socialRoutes } from './routes/social'
 import { tokenRoute } from './routes/token'
 import { verifyLinkRoute } from './routes/verify-link'
 
@@ -21,4 +23,6 @@ export const ROUTES: readonly Route[] = [
   ...adminRoutes,
   ...apiKeyRoutes,
   ...serverRoutes,
+  ...socialRoutes,
+  ...mfaRoutes,
 ]

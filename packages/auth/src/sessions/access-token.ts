@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { ResolvedAuthOptions } from '../options'
 import { toUser } from '../users/json'
 import type { UserRecord } from '../users/record'
@@ -6,7 +7,7 @@ import type { AccessTokenClaims, TokenSigner } from './jwt'
 import type { Session, SessionRow } from './types'
 
 /** The part of a session an access token is minted for. */
-export type SessionClaimsSource = Pick<SessionRow, 'id' | 'aal' | 'amr'>
+export type SessionClaimsSource = Pick<SessionRow, 'id' | 'aal' | 'amr' | 'oauth_client_id' | 'scope'>
 
 /** Mints access tokens and builds the session JSON around them. */
 export interface SessionTokens {
@@ -89,6 +90,14 @@ export function createSessionTokens(deps: {
       }
     }
     claims.role = roles.requireUserRole(claims.role)
+    if (session.oauth_client_id) {
+      // An OAuth grant's token: RFC 9068's profile (`typ: at+jwt`, `client_id`, `scope`, `jti`),
+      // so policies can read `auth.jwt() ->> 'client_id'`. See src/oauth-grants/.
+      claims.client_id = session.oauth_client_id
+      claims.scope = session.scope ?? ''
+      claims.jti = randomUUID()
+      return { token: await signer.sign(claims, { typ: 'at+jwt' }), expiresAt: exp }
+    }
     return { token: await signer.sign(claims), expiresAt: exp }
   }
 

@@ -2,6 +2,7 @@ import type { Authenticate, Principal } from '@groundwork/core'
 import { AuthError } from '../errors'
 import { isApiKeyLike } from '../keys/format'
 import type { KeyVerifier } from '../keys/verifier'
+import { clientCredentialsPrincipal, isClientCredentialsToken } from '../oauth-grants/principal'
 import type { ResolvedAuthOptions } from '../options'
 import type { RolePolicy } from '../users/roles'
 import { isUuid } from '../users/validation'
@@ -47,6 +48,7 @@ export function createAuthenticate(
     if (!policy.isRequestRole(role)) {
       throw new AuthError('bad_jwt', 'invalid JWT: the role is not allowed', { status: 401 })
     }
+    if (isClientCredentialsToken(claims)) return clientCredentialsPrincipal(options.db, role, claims, token)
     if (options.verifySessions && typeof claims.sub === 'string' && claims.sub !== '') {
       // GoTrue refuses such tokens the same way; checking here keeps the query below from failing
       // on the cast, so a database error is never mistaken for "no session" (and vice versa).

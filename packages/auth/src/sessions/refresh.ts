@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { auditPayload } from '../audit'
-import type { Queryable } from '../db'
+import { named, type Queryable } from '../db'
 import { AuthError } from '../errors'
 import type { ResolvedAuthOptions } from '../options'
 import { hashToken } from '../secrets'
@@ -36,11 +36,14 @@ export async function rotateRefreshToken(
   // rotating the same token. (The token's own columns may be stale after waiting for the lock;
   // they are re-read below, in a statement that starts after the lock is held.)
   const locked = await tx.query<SessionRow & { token_id: string }>(
-    `select s.id, s.user_id, s.aal, s.amr, s.created_at, s.updated_at, s.not_after, s.refreshed_at, s.user_agent,
-       host(s.ip) as ip, s.refresh_token_hmac_key, s.refresh_token_counter, t.id as token_id
+    named(
+      'refresh_lock',
+      `select s.id, s.user_id, s.aal, s.amr, s.created_at, s.updated_at, s.not_after, s.refreshed_at, s.user_agent,
+       host(s.ip) as ip, s.refresh_token_hmac_key, s.refresh_token_counter, s.oauth_client_id, s.scope, t.id as token_id
      from auth.refresh_tokens t join auth.sessions s on s.id = t.session_id
      where t.token_hash = $1 for update of s`,
-    [presented],
+      [presented],
+    ),
   )
   const session = locked.rows[0]
   if (!session) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
@@ -55,7 +58,9 @@ export async function rotateRefreshToken(
       newer: number
     }
   >(
-    `select t.revoked as rt_revoked, t.updated_at + make_interval(secs => $3) > now() as rt_reusable,
+    named(
+      'refresh_state',
+      `select t.revoked as rt_revoked, t.updated_at + make_interval(secs => $3) > now() as rt_reusable,
        a.token_hash as active_hash, a.parent as active_parent,
        (select count(*)::int from auth.refresh_tokens n where n.session_id = $2 and n.id > t.id) as newer,
        usr.*
@@ -64,7 +69,9 @@ export async function rotateRefreshToken(
      left join lateral (select token_hash, parent from auth.refresh_tokens
                         where session_id = $2 and revoked = false order by id desc limit 1) a on true
      where t.id = $1`,
-    [session.token_id, session.id, options.refreshTokenReuseInterval],
+      // An OAuth grant keeps only the immediate-parent grace: any older token is reuse (OAuth 2.1 §4.3.1).
+      [session.token_id, session.id, session.oauth_client_id ? 0 : options.refreshTokenReuseInterval],
+    ),
   )
   const row = current.rows[0]
   if (!row) throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
@@ -73,6 +80,9 @@ export async function rotateRefreshToken(
   if (!user || user.deleted_at)
     throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
   if (isBanned(user)) throw invalid('user_banned', 'Invalid Refresh Token: User Banned')
+  // An OAuth grant's token refreshes only through its client at the provider's token endpoint.
+  if ((session.oauth_client_id ?? undefined) !== client.oauthClientId)
+    throw invalid('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
   if (session.not_after && session.not_after <= new Date()) {
     throw invalid('session_expired', 'Invalid Refresh Token: Session Expired')
   }
@@ -123,11 +133,14 @@ export async function rotateRefreshToken(
   const child = deriveChild(session.refresh_token_hmac_key, refreshToken)
   // Rotate, record the refresh and audit it in one statement.
   await tx.query(
-    `with r as (update auth.refresh_tokens set revoked = true, updated_at = now() where id = $7),
+    named(
+      'refresh_rotate',
+      `with r as (update auth.refresh_tokens set revoked = true, updated_at = now() where id = $7),
      c as (insert into auth.refresh_tokens (token_hash, user_id, session_id, parent) values ($8, $9, $1, $10)),
      a as (insert into auth.audit_log_entries (payload, ip_address) values ($5, $6))
      ${TOUCH}`,
-    [...touch, 1, ...audit, session.token_id, hashToken(child), user.id, presented],
+      [...touch, 1, ...audit, session.token_id, hashToken(child), user.id, presented],
+    ),
   )
   return tokens.session(user, session, child, 'token_refresh')
 }

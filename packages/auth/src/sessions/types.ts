@@ -15,6 +15,10 @@ export interface SessionRow {
   ip: string | null
   refresh_token_hmac_key: string
   refresh_token_counter: string
+  /** The OAuth client whose grant this session is (`@groundwork/oauth-provider`); null for sign-ins. */
+  oauth_client_id?: string | null
+  /** The scope granted to that client (space-separated); null for sign-ins. */
+  scope?: string | null
 }
 
 /**
@@ -35,6 +39,10 @@ export interface Session {
   /** Single use: each refresh rotates it. */
   refresh_token: string
   user: User
+  /** A social sign-in's provider access token (GoTrue's `provider_token`). */
+  provider_token?: string
+  /** A social sign-in's provider refresh token, when the provider issued one. */
+  provider_refresh_token?: string
 }
 
 /** How a session was established; becomes the `amr` claim's `method`. */
@@ -59,10 +67,22 @@ export interface IssueSessionOptions {
   aal?: 'aal1' | 'aal2'
   ip?: string | undefined
   userAgent?: string | null | undefined
+  /** The OAuth client this session is a grant to (`@groundwork/oauth-provider`). */
+  oauthClientId?: string | undefined
+  /** The scope granted to that client. */
+  scope?: string | undefined
+  /** The new session's id, chosen by the caller (a UUID); a fresh one when absent. */
+  sessionId?: string | undefined
 }
 
 /** The client of a refresh, recorded on the session (GoTrue's `UpdateOnlyRefreshInfo`). */
 export interface RefreshClient {
   ip?: string | undefined
   userAgent?: string | null | undefined
+  /**
+   * The OAuth client refreshing (authenticated by the OAuth provider). A grant's refresh token is
+   * bound to its client (RFC 6749 §6): it refreshes only when this names that client, and a
+   * sign-in's only when this is absent.
+   */
+  oauthClientId?: string | undefined
 }

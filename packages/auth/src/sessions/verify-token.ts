@@ -22,6 +22,14 @@ export interface TokenVerifier {
    * bad one, `user_not_found` when its user is gone, `session_not_found` when its session ended.
    */
   user(accessToken: string): Promise<VerifiedUserToken>
+  /**
+   * {@link user} for the calls that manage the account itself — change email or password, link or
+   * unlink identities, enrol or verify MFA factors, reauthenticate, mint API keys: a token the OAuth
+   * provider issued to a third-party client (it carries `client_id`) is refused with 403
+   * `bad_jwt`. A grant lets an app act on the user's data within its scopes, never take over
+   * the account's credentials.
+   */
+  accountUser(accessToken: string): Promise<VerifiedUserToken>
   /** GoTrue's `requireAdmin`: 401 without a token, 403 `bad_jwt`, 403 `not_admin` for other roles. */
   serviceRole(accessToken: string): Promise<AccessTokenClaims>
 }
@@ -38,7 +46,7 @@ export function createTokenVerifier(deps: {
       throw new AuthError('no_authorization', 'This endpoint requires a Bearer token', { status: 401 })
     return signer.verify(token, { requireAudience: false })
   }
-  return {
+  const verifier: TokenVerifier = {
     async user(accessToken) {
       const claims = await claimsOf(accessToken)
       if (typeof claims.sub !== 'string' || claims.sub === '') {
@@ -57,6 +65,15 @@ export function createTokenVerifier(deps: {
       }
       return { user, claims, session }
     },
+    async accountUser(accessToken) {
+      const verified = await verifier.user(accessToken)
+      if (verified.claims.client_id !== undefined) {
+        throw new AuthError('bad_jwt', 'A token issued to an OAuth client cannot manage the account', {
+          status: 403,
+        })
+      }
+      return verified
+    },
     async serviceRole(accessToken) {
       const claims = await claimsOf(accessToken)
       if (typeof claims.role !== 'string' || !ADMIN_ROLES.includes(claims.role)) {
@@ -65,4 +82,5 @@ export function createTokenVerifier(deps: {
       return claims
     },
   }
+  return verifier
 }

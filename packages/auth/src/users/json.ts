@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { type Factor, toFactor } from '../mfa/factors'
 import type { IdentityRow, UserRecord } from './record'
 
 /** A user's `app_metadata`: how they signed up (`provider`, `providers`) and what admins set. */
@@ -61,6 +62,8 @@ export interface User {
   app_metadata: UserAppMetadata
   user_metadata: UserMetadata
   identities: UserIdentity[]
+  /** MFA factors, when the user has any (GoTrue leaves the key out otherwise). */
+  factors?: Factor[]
   created_at: string
   updated_at: string
   banned_until?: string
@@ -100,6 +103,7 @@ export function toUser(record: UserRecord): User {
   user.app_metadata = record.raw_app_meta_data ?? {}
   user.user_metadata = record.raw_user_meta_data ?? {}
   user.identities = record.identities.map(toIdentity)
+  if (record.factors && record.factors.length > 0) user.factors = record.factors.map(toFactor)
   user.created_at = record.created_at.toISOString()
   user.updated_at = record.updated_at.toISOString()
   optional('banned_until', record.banned_until)

@@ -1,3 +1,4 @@
+import type { FactorRow } from '../mfa/factors'
 /** A row of `auth.users` (timestamps as `Date`). */
 export interface UserRow {
   id: string
@@ -49,6 +50,8 @@ export interface IdentityRow {
  */
 export interface UserRecord extends UserRow {
   identities: IdentityRow[]
+  /** The user's MFA factors (`user.factors` in GoTrue's JSON); absent where not loaded. */
+  factors?: FactorRow[]
 }
 
 const USER_COLUMNS = `u.id, u.aud, u.role, u.email, u.encrypted_password, u.email_confirmed_at, u.invited_at,
@@ -62,7 +65,11 @@ const USER_COLUMNS = `u.id, u.aud, u.role, u.email, u.encrypted_password, u.emai
  * subquery by the refresh grant and the token check, with {@link hydrateUser} on the result.
  */
 export const SELECT_USER = `select ${USER_COLUMNS},
-  coalesce((select json_agg(i order by i.created_at) from auth.identities i where i.user_id = u.id), '[]') as identities
+  coalesce((select json_agg(i order by i.created_at) from auth.identities i where i.user_id = u.id), '[]') as identities,
+  coalesce((select json_agg(json_build_object('id', f.id, 'user_id', f.user_id, 'friendly_name', f.friendly_name,
+      'factor_type', f.factor_type, 'status', f.status, 'created_at', f.created_at, 'updated_at', f.updated_at,
+      'last_challenged_at', f.last_challenged_at) order by f.created_at)
+    from auth.mfa_factors f where f.user_id = u.id), '[]') as factors
   from auth.users u`
 
 /** A row as {@link SELECT_USER} returns it (identities still JSON). */
@@ -72,6 +79,7 @@ export type RawUser = UserRow & {
     created_at: string
     updated_at: string
   })[]
+  factors?: FactorRow[]
 }
 
 /** Turns a {@link SELECT_USER} row into a {@link UserRecord} (identity timestamps as `Date`). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Queryable } from '../db'
+import { named, type Queryable } from '../db'
 import { AuthError } from '../errors'
 import { hydrateUser, type RawUser, SELECT_USER, type UserRecord, type UserRow } from './record'
 import { isUuid, normalizeEmail } from './validation'
@@ -113,8 +113,11 @@ export function createUsersRepository(defaults: { audience: string; role: string
     async findById(tx, id, options = {}) {
       // A malformed id can never match; checking avoids a 22P02 from the uuid cast.
       if (!isUuid(id)) return null
-      const lock = options.forUpdate ? ' for update of u' : ''
-      const { rows } = await tx.query<RawUser>(`${SELECT_USER} where u.id = $1${lock}`, [id])
+      const { rows } = await tx.query<RawUser>(
+        options.forUpdate
+          ? named('user_by_id_for_update', `${SELECT_USER} where u.id = $1 for update of u`, [id])
+          : named('user_by_id', `${SELECT_USER} where u.id = $1`, [id]),
+      )
       return hydrateUser(rows[0])
     },
     async findByEmail(tx, email, options = {}) {

@@ -15,10 +15,24 @@ const GRANTS: Record<string, RouteHandler> = {
     json(await api.refreshSession(body.refresh_token as string, ctx)),
   pkce: async ({ body, ctx }, { api }) =>
     json(await api.exchangeCodeForSession(body.auth_code as string, body.code_verifier as string, ctx)),
+  async id_token({ body, ctx, accessToken }, { api }) {
+    const input = {
+      provider: body.provider as string,
+      idToken: body.id_token as string,
+      nonce: body.nonce as string,
+      accessToken: body.access_token as string,
+    }
+    // auth-js `linkIdentity({ provider, token })`: the same grant, with the user's access token.
+    return json(
+      body.link_identity === true
+        ? await api.social.linkIdentityWithIdToken(accessToken, input, ctx)
+        : await api.social.signInWithIdToken(input, ctx),
+    )
+  },
 }
 
 /**
- * `POST /token?grant_type=password|refresh_token|pkce`; an unknown grant is the OAuth error
+ * `POST /token?grant_type=password|refresh_token|pkce|id_token`; an unknown grant is the OAuth error
  * `unsupported_grant_type`, as GoTrue answers it.
  *
  * @see https://github.com/supabase/auth/blob/master/internal/api/token.go
