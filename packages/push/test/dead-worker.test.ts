@@ -7,7 +7,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createJobs } from '@groundwork/jobs'
-import { createTestDatabase, type TestDatabase } from '@groundwork/testing'
+import { createTestDatabase, sourceForkArgv, type TestDatabase } from '@groundwork/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPush, fcmProvider } from '../src/index'
@@ -17,13 +17,14 @@ import { fcmToken, waitFor } from './helpers'
 const DEVICES = 3000
 const BATCH = 100
 const TOPIC = 'breaking-news'
+const FREEZE_LOCK = 7_340_001
 
 let t: TestDatabase
 let fcm: FcmTestServer
 let child: ChildProcess | undefined
 
 beforeAll(async () => {
-  ;[t, fcm] = await Promise.all([createTestDatabase(), startFcmServer({ latencyMs: 25 })])
+  ;[t, fcm] = await Promise.all([createTestDatabase(), startFcmServer({ latencyMs: 100 })])
   await t.db.query(
     `with d as (
        insert into push.devices (user_id, provider, token)
@@ -60,17 +61,26 @@ describe('a worker killed with SIGKILL mid-fan-out', () => {
         PUSH_TEST_FCM_CREDENTIALS: JSON.stringify(fcm.credentials),
         PUSH_TEST_BATCH_SIZE: String(BATCH),
       },
-      execArgv: [
-        '--conditions',
-        '@groundwork/source',
-        '--import',
-        'tsx',
-        '--import',
-        fileURLToPath(new URL('./fixtures/raw-loader.mjs', import.meta.url)),
-      ],
+      execArgv: sourceForkArgv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     await messageFrom(child, 'ready')
+
+    // Freeze the fan-out after its second step (batches 1–4, 400 deliveries, committed): the third
+    // step's update of the notification row waits, in a trigger, for an advisory lock the blocker
+    // holds. The kill then lands with the fan-out unfinished and the first batches' sends in
+    // flight, however fast or slow the machine is.
+    const blocker = new pg.Client({ connectionString: t.url })
+    await blocker.connect()
+    await blocker.query('select pg_advisory_lock($1)', [FREEZE_LOCK])
+    await t.db.query(
+      `create function public.freeze_fanout() returns trigger language plpgsql as $$
+         begin perform pg_advisory_xact_lock(${FREEZE_LOCK}); return new; end $$`,
+    )
+    await t.db.query(
+      `create trigger freeze_fanout before update on push.notifications for each row
+         when (old.fanout_batches >= 4) execute function public.freeze_fanout()`,
+    )
 
     const sender = createPush({ db: t.db })
     const { id } = await sender.api.send({
@@ -78,20 +88,6 @@ describe('a worker killed with SIGKILL mid-fan-out', () => {
       notification: { title: 'Breaking', body: 'News' },
     })
 
-    // Freeze the fan-out after a couple of batches (its next batch waits for this row lock), so
-    // the kill lands with the fan-out unfinished and deliveries of the first batches in flight.
-    const blocker = new pg.Client({ connectionString: t.url })
-    await blocker.connect()
-    await waitFor(
-      async () => {
-        const { rows } = await t.db.query('select fanout_batches from push.notifications where id = $1', [id])
-        return (rows[0]?.fanout_batches ?? 0) >= 2
-      },
-      30_000,
-      5,
-    )
-    await blocker.query('begin')
-    await blocker.query('select 1 from push.notifications where id = $1 for update', [id])
     // Kill once some outcomes are recorded, with others still in flight.
     await waitFor(
       async () => {
@@ -119,8 +115,10 @@ describe('a worker killed with SIGKILL mid-fan-out', () => {
        where dl.notification_id = $1 and dl.status = 'sent'`,
       [id],
     )
-    await blocker.query('rollback')
+    // Unfreeze: the dead worker's backend finishes its statement, finds its client gone and
+    // rolls back; then the trigger goes, so the restarted fan-out runs freely.
     await blocker.end()
+    await t.db.query('drop trigger freeze_fanout on push.notifications')
     const crash = atKill.rows[0] as {
       fanned_out_at: Date | null
       fanout_batches: number
