@@ -4,6 +4,7 @@ import {
   type GroundworkService,
   type Logger,
   type MigrationSet,
+  recordAudit,
   type ServiceHandler,
 } from '@groundwork/core'
 import { parseOptions } from '@groundwork/core/kit'
@@ -200,6 +201,7 @@ export function createPush(options: PushOptions): Push {
     limits: { maxBytes: resolved.maxBodyBytes, maxJsonDepth: resolved.maxJsonDepth },
     cors: resolved.cors,
     onError: resolved.onError,
+    audit: (entry) => recordAudit(db, entry),
   })
   const devHandler = createDevPageHandler({
     dev,

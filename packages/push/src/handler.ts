@@ -1,7 +1,9 @@
 import {
+  type AuditEntry,
   type Authenticate,
   assertAccess,
   canAdminister,
+  clientAddress,
   type OnError,
   type Principal,
   rateLimitHeaders,
@@ -37,6 +39,8 @@ export interface PushHandlerSettings {
   limits: BodyLimits
   cors: boolean | readonly string[]
   onError?: OnError | undefined
+  /** Records an admin action in auth's audit log (core's `recordAudit` on the database). */
+  audit?: ((entry: AuditEntry) => Promise<void>) | undefined
 }
 
 const deviceBody = z.object({
@@ -253,7 +257,7 @@ export function createPushHandler(settings: PushHandlerSettings): (request: Requ
       path: '/send',
       status: 202,
       handler: async ({ request }) => {
-        await sender(request)
+        const principal = await sender(request)
         const body = await readValidated(request, sendBody, limits)
         const { id } = await api.send({
           to: { userIds: body.to.user_ids, deviceIds: body.to.device_ids, topic: body.to.topic },
@@ -279,6 +283,18 @@ export function createPushHandler(settings: PushHandlerSettings): (request: Requ
           collapseKey: body.collapse_key,
           ttlSeconds: body.ttl_seconds,
           priority: body.priority,
+        })
+        await settings.audit?.({
+          action: 'push.sent',
+          logType: 'push',
+          actor: principal,
+          ipAddress: clientAddress(request) ?? undefined,
+          traits: {
+            notification_id: id,
+            users: body.to.user_ids?.length ?? 0,
+            devices: body.to.device_ids?.length ?? 0,
+            topic: body.to.topic ?? null,
+          },
         })
         return { id }
       },

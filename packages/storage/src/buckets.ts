@@ -1,3 +1,4 @@
+import { recordAudit, type Transaction } from '@groundwork/core'
 import { noSuchBucket, storageError } from './errors'
 import { asCaller, type CallOptions, ownerOf, type StorageContext } from './internal/context'
 import { assertBucketId, escapeLike, parseFileSizeLimit } from './names'
@@ -98,6 +99,20 @@ function mimeTypes(value: unknown): string[] | null | undefined {
  */
 export const LIMITS_CACHE_MS = 1000
 
+/**
+ * Records a bucket change in auth's audit log (core's `recordAudit`) in the change's own
+ * transaction, so the change and its entry commit together (a refused or rolled-back change logs
+ * nothing; a crash cannot keep one without the other). The caller's role may not write `auth`:
+ * the entry is written as the connecting role (`reset role`), and the caller's role is set back
+ * at once, so a statement added after it still runs under the caller's RLS.
+ */
+async function audit(tx: Transaction, call: CallOptions, action: string, traits: Record<string, unknown>) {
+  const { rows } = await tx.query<{ role: string }>(`select current_setting('role') as role`)
+  await tx.query('reset role')
+  await recordAudit(tx, { action, logType: 'storage', actor: call.as ?? 'system', traits })
+  await tx.query(`select set_config('role', $1, true)`, [rows[0]?.role ?? 'none'])
+}
+
 /** Bucket operations, run as the caller: RLS on `storage.buckets` decides (service_role bypasses). */
 export function createBucketApi(ctx: StorageContext) {
   const objectsTable = { tables: ['storage.buckets'] }
@@ -169,12 +184,14 @@ export function createBucketApi(ctx: StorageContext) {
         ctx,
         call,
         { operation: 'write', ...objectsTable, buckets: [id] },
-        (tx) =>
-          tx.query(
+        async (tx) => {
+          await tx.query(
             `insert into storage.buckets (id, name, owner, owner_id, public, file_size_limit, allowed_mime_types)
              values ($1, $2, $3, $4, $5, $6, $7)`,
             [id, name, owner, ownerId, input.public ?? false, limit, allowed],
-          ),
+          )
+          await audit(tx, call, 'storage.bucket_created', { bucket: id, public: input.public ?? false })
+        },
         { duplicate: 'STORAGE_BUCKET_EXISTS' },
       )
       cache.delete(id)
@@ -213,6 +230,9 @@ export function createBucketApi(ctx: StorageContext) {
               allowed ?? null,
             ],
           )
+          if (rowCount) {
+            await audit(tx, call, 'storage.bucket_updated', { bucket: id, fields: Object.keys(input) })
+          }
           return rowCount ?? 0
         },
       )
@@ -228,8 +248,14 @@ export function createBucketApi(ctx: StorageContext) {
     async emptyBucket(id: string, call: CallOptions = {}): Promise<{ message: string }> {
       assertBucketId(id)
       await this.getBucket(id, call)
-      await asCaller(ctx, call, { operation: 'write', tables: ['storage.objects'], buckets: [id] }, (tx) =>
-        tx.query('delete from storage.objects where bucket_id = $1', [id]),
+      await asCaller(
+        ctx,
+        call,
+        { operation: 'write', tables: ['storage.objects'], buckets: [id] },
+        async (tx) => {
+          await tx.query('delete from storage.objects where bucket_id = $1', [id])
+          await audit(tx, call, 'storage.bucket_emptied', { bucket: id })
+        },
       )
       return { message: 'Successfully emptied' }
     },
@@ -250,6 +276,7 @@ export function createBucketApi(ctx: StorageContext) {
         { operation: 'write', ...objectsTable, buckets: [id] },
         async (tx) => {
           const { rowCount } = await tx.query('delete from storage.buckets where id = $1', [id])
+          if (rowCount) await audit(tx, call, 'storage.bucket_deleted', { bucket: id })
           return rowCount ?? 0
         },
       )

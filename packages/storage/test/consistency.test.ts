@@ -7,6 +7,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import { sourceForkArgv } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { versionKey } from '../src/backends/types'
 import { ALICE, BOB, countKeys, createStack, type Stack, waitFor } from './helpers'
@@ -111,14 +112,7 @@ describe('a committed delete survives the process dying before the bytes are del
         STORAGE_TEST_ROOT: stack.root,
         STORAGE_TEST_OBJECT: name,
       },
-      execArgv: [
-        '--conditions',
-        '@groundwork/source',
-        '--import',
-        'tsx',
-        '--import',
-        fileURLToPath(new URL('./fixtures/raw-loader.mjs', import.meta.url)),
-      ],
+      execArgv: sourceForkArgv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     await new Promise<void>((resolve, reject) => {

@@ -84,7 +84,7 @@ export type BackendKind = 'local' | 's3'
 export async function createBackend(
   kind: BackendKind,
   options: { partSize?: number; queueSize?: number; ownProcess?: boolean } = {},
-): Promise<{ backend: StorageBackend; root: string; close(): Promise<void> }> {
+): Promise<{ backend: StorageBackend; root: string; endpoint?: string; close(): Promise<void> }> {
   if (kind === 'local') {
     const root = await mkdtemp(join(tmpdir(), 'gw-storage-'))
     return { backend: localBackend({ root }), root, close: () => rm(root, { recursive: true, force: true }) }
@@ -98,7 +98,7 @@ export async function createBackend(
     partSize: options.partSize ?? 5 * 1024 * 1024,
     queueSize: options.queueSize ?? 2,
   })
-  return { backend, root: join(s3.directory, S3_BUCKET), close: () => s3.close() }
+  return { backend, root: join(s3.directory, S3_BUCKET), endpoint: s3.endpoint, close: () => s3.close() }
 }
 
 /** A real HTTP server in front of a Web handler, through core's Node adapter. */
@@ -157,6 +157,8 @@ export interface Stack {
   backend: StorageBackend
   /** Where the backend keeps bytes on disk (the S3 server's bucket folder for s3). */
   root: string
+  /** The S3 server's URL (s3 only). */
+  endpoint?: string
   url: string
   tokens: { alice: string; bob: string; anon: string; service: string }
   /** A storage-js client as `token`'s bearer (apikey: the anon key, as supabase-js sends). */
@@ -198,6 +200,7 @@ export async function createStack(
     storage,
     backend: made.backend,
     root: made.root,
+    ...(made.endpoint ? { endpoint: made.endpoint } : {}),
     url: server.url,
     tokens,
     jobs,
