@@ -1,15 +1,19 @@
 import { resolve } from 'node:path'
-import { createAuth } from '@groundwork/auth'
+import { createAuth, type SocialOptions } from '@groundwork/auth'
 import {
+  composeHandlers,
   migrations as coreMigrations,
   createJwtAuthenticator,
+  createMetrics,
   type Database,
   type GroundworkService,
   type MigrationSet,
 } from '@groundwork/core'
 import { toNodeHandler } from '@groundwork/core/node'
+import { createGeo } from '@groundwork/geo'
 import { createJobs } from '@groundwork/jobs'
 import { createMail, outboxTransport, smtpTransport } from '@groundwork/mail'
+import { createOAuthProvider } from '@groundwork/oauth-provider'
 import {
   apnsProvider,
   createPush,
@@ -21,14 +25,22 @@ import {
 import { createRealtime } from '@groundwork/realtime'
 import { createRest, type RestEnvOptions } from '@groundwork/rest'
 import { createStorage, localBackend, s3Backend } from '@groundwork/storage'
+import { createWebhooks } from '@groundwork/webhooks'
 import express, { type Express } from 'express'
+import * as promClient from 'prom-client'
 import { demoMigrations } from './demo-migrations'
 import type { DemoPush, DemoSmtp, DemoStorage } from './env'
+import { consentPage } from './oauth-consent'
 
 /** The demo's environment reader (`PORT`, `DATABASE_URL`, `PGRST_*`…), for hosts and tests composing it. */
 export { readEnv } from './env'
 
 import { healthRoute } from './health'
+import { observability } from './observability'
+import { webMigrations, webRoutes } from './web'
+
+/** Where the demo serves its OAuth consent page. */
+export const OAUTH_CONSENT_PATH = '/oauth/consent'
 
 /** What the demo needs to compose the stack. */
 export interface DemoOptions {
@@ -50,6 +62,14 @@ export interface DemoOptions {
   rest?: RestEnvOptions
   /** Push providers for `/push/v1`, e.g. `readEnv().push` (from `PUSH_*`); none configured: the dev provider. @default dev provider, no dev page */
   push?: DemoPush
+  /** Social sign-in providers for `/auth/v1`, e.g. `readEnv().social` (`GOTRUE_EXTERNAL_*`, `AUTH_OIDC_*`); docs/auth.md#social-sign-in. @default none */
+  social?: SocialOptions
+  /** The OAuth provider under `/auth/v1/oauth` (docs/oauth-provider.md), e.g. `readEnv().oauth` (`OAUTH_*`). @default { dynamicRegistration: false } */
+  oauth?: { dynamicRegistration?: boolean | undefined }
+  /** `/admin/webhooks`, e.g. `readEnv().webhooks` (`WEBHOOKS_ALLOW_HOSTS`: hosts exempt from the SSRF guard). @default { allowHosts: [] } */
+  webhooks?: { allowHosts?: string[] | undefined }
+  /** Keys that encrypt TOTP seeds, webhook signing secrets and id_token signing keys at rest, e.g. `readEnv().encryptionKeys` (`GROUNDWORK_ENCRYPTION_KEYS`). @default [] */
+  encryptionKeys?: string[] | undefined
 }
 
 /** The composed demo: an Express app, every service, and the migrations of everything mounted. */
@@ -88,13 +108,29 @@ export function createDemo(options: DemoOptions): Demo {
   const auth = createAuth({
     db,
     jwt: { secret: options.jwtSecret },
+    encryptionKeys: options.encryptionKeys ?? [],
     siteUrl: options.publicUrl,
     externalUrl: `${options.publicUrl}/auth/v1`,
     additionalRedirectUrls: ['http://localhost:*/**', 'http://127.0.0.1:*/**'],
     mail: mail.api,
     anonymousSignIns: true,
+    // Social sign-in (callback `<public URL>/auth/v1/callback`) and MFA (TOTP, on by default).
+    ...(options.social ? { social: options.social } : {}),
   })
-  const rest = createRest({ db, authenticate: auth.authenticate, ...options.rest })
+  // The OAuth 2.1 / OIDC provider on auth: issuer `<public URL>/auth/v1`, where Supabase serves it;
+  // its consent page is the demo's own (below).
+  const oauth = createOAuthProvider({
+    db,
+    auth,
+    issuer: `${options.publicUrl}/auth/v1`,
+    consentUrl: OAUTH_CONSENT_PATH,
+    dynamicRegistration: options.oauth?.dynamicRegistration ?? false,
+    encryptionKeys: options.encryptionKeys ?? [],
+  })
+  // Geo plugs into rest (st_* filters, nearest-first order, GeoJSON, tiles) and serves /geo/v1/tiles;
+  // without PostGIS (the embedded default) it reports so at start and answers geo features with 501.
+  const geo = createGeo({ db, rest: () => rest })
+  const rest = createRest({ db, authenticate: auth.authenticate, ...options.rest, extensions: [geo.rest] })
   const realtime = createRealtime({ db, authenticate: auth.authenticate })
   const storageConfig = options.storage ?? { kind: 'local', root: '.groundwork/storage' }
   const storage = createStorage({
@@ -113,28 +149,59 @@ export function createDemo(options: DemoOptions): Demo {
     providers: pushProviders(options.push),
     devPage: options.push?.devPage ?? false,
   })
-  const contributors: GroundworkService[] = [rest, auth, realtime, mail, storage, push]
+  // Prometheus metrics (served at /metrics): every mounted handler is wrapped by `observe` below.
+  const metrics = createMetrics({ client: promClient })
+  const webhooks = createWebhooks({
+    db,
+    authenticate,
+    allowHosts: options.webhooks?.allowHosts ?? [],
+    encryptionKeys: options.encryptionKeys ?? [],
+    metrics,
+  })
+  const contributors: GroundworkService[] = [rest, geo, auth, oauth, realtime, mail, storage, push, webhooks]
   const jobs = createJobs({ db, tasks: contributors.flatMap((service) => service.tasks), authenticate })
   // Jobs last: its runner starts once everything that enqueues is up, and stops first.
   const services: GroundworkService[] = [...contributors, jobs]
 
   const app = express()
   app.disable('x-powered-by')
-  app.use('/auth/v1', toNodeHandler(auth.handler))
-  app.use('/rest/v1', toNodeHandler(rest.handler))
-  app.use('/realtime/v1', toNodeHandler(realtime.handler))
-  app.use('/storage/v1', toNodeHandler(storage.handler))
-  app.use('/push/v1', toNodeHandler(push.handler))
-  app.use('/admin/mail', toNodeHandler(mail.handler))
-  app.use('/admin', toNodeHandler(jobs.handler)) // /admin/jobs, /admin/schedules, /admin/matviews, /admin/runs
+  // X-Request-Id, request metrics by route and status, spans: /health, /health/ready, /metrics (docs/observability.md).
+  const watch = observability({ app, db, metrics, jobs, realtime, services })
+  // One /auth/v1: the OAuth provider's routes (/oauth/*, /admin/oauth/*, /user/oauth/*, /.well-known/*), then GoTrue's.
+  app.use('/auth/v1', toNodeHandler(watch(composeHandlers(oauth.handler, auth.handler), 'auth')))
+  // RFC 8414 / RFC 9728 metadata at the host root, and the consent page the authorization endpoint sends browsers to.
+  app.get(
+    [
+      '/.well-known/oauth-authorization-server/auth/v1',
+      '/.well-known/openid-configuration/auth/v1',
+      '/.well-known/oauth-protected-resource/rest/v1',
+    ],
+    toNodeHandler(oauth.wellKnownHandler([`${options.publicUrl}/rest/v1`])),
+  )
+  app.get(OAUTH_CONSENT_PATH, consentPage('/auth/v1'))
+  app.use('/rest/v1', toNodeHandler(watch(rest.handler, 'rest')))
+  app.use('/geo/v1', toNodeHandler(watch(geo.handler, 'geo'))) // GET /geo/v1/tiles/{schema}.{table}/{z}/{x}/{y}.mvt
+  app.use('/realtime/v1', toNodeHandler(watch(realtime.handler, 'realtime')))
+  app.use('/storage/v1', toNodeHandler(watch(storage.handler, 'storage')))
+  app.use('/push/v1', toNodeHandler(watch(push.handler, 'push')))
+  app.use('/admin/mail', toNodeHandler(watch(mail.handler, 'mail')))
+  app.use('/admin/webhooks', toNodeHandler(watch(webhooks.handler, 'webhooks')))
+  app.use('/admin', toNodeHandler(watch(jobs.handler, 'jobs'))) // /admin/jobs, /admin/schedules, /admin/matviews, /admin/runs
   if (options.devMailbox) app.use('/mail', toNodeHandler(mail.mailboxHandler))
   if (options.push?.devPage) app.use('/push/dev', toNodeHandler(push.devHandler))
   app.get('/health', healthRoute(db))
+  // The browser todo app (examples/web) at `/`, and the anon key it needs at `/config.json`.
+  app.use(webRoutes({ jwtSecret: options.jwtSecret }))
 
   return {
     app,
     services,
-    migrationSets: [coreMigrations, ...services.map((service) => service.migrations), demoMigrations()],
+    migrationSets: [
+      coreMigrations,
+      ...services.map((service) => service.migrations),
+      demoMigrations(),
+      webMigrations(),
+    ],
     async start() {
       // Daily `push:disable-stale`; created once, so an operator's later edits are kept.
       await jobs.api.schedules.create({ ...STALE_DEVICES_SCHEDULE }).catch((error: { code?: string }) => {
@@ -144,6 +211,7 @@ export function createDemo(options: DemoOptions): Demo {
     },
     async stop() {
       for (const service of services.toReversed()) await service.close()
+      await watch.close()
     },
   }
 }

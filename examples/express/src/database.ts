@@ -15,6 +15,8 @@ export const GROUNDWORK_SCHEMAS = [
   'realtime',
   'storage',
   'push',
+  'oauth',
+  'webhooks',
 ]
 
 /** The connecting role's password: stable for one JWT secret, so several instances agree. */

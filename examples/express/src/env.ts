@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { type SocialOptions, socialOptionsFromEnv } from '@groundwork/auth'
+import { encryptionKeyOption } from '@groundwork/core'
 import { type RestEnvOptions, restOptionsFromEnv } from '@groundwork/rest'
 import { z } from 'zod'
 
@@ -61,6 +63,18 @@ export interface DemoEnv {
   rest: RestEnvOptions
   /** `/push/v1` providers (`PUSH_*`). */
   push: DemoPush
+  /** `/auth/v1` social sign-in (`GOTRUE_EXTERNAL_<PROVIDER>_*`, `AUTH_OIDC_<NAME>_*`, `GOTRUE_SECURITY_MANUAL_LINKING_ENABLED`). */
+  social: SocialOptions
+  /** The OAuth provider (`OAUTH_DYNAMIC_REGISTRATION`: RFC 7591 registration at `/auth/v1/oauth/clients/register`). */
+  oauth: { dynamicRegistration: boolean }
+  /** `/admin/webhooks`: `WEBHOOKS_ALLOW_HOSTS`, comma-separated hosts exempt from the SSRF guard (`127.0.0.1` for local receivers). */
+  webhooks: { allowHosts: string[] }
+  /**
+   * `GROUNDWORK_ENCRYPTION_KEYS`, comma-separated 32-byte keys (`openssl rand -base64 32`): TOTP
+   * seeds, webhook signing secrets and id_token signing keys are encrypted at rest with the first;
+   * every one decrypts.
+   */
+  encryptionKeys: string[]
 }
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')
@@ -95,6 +109,18 @@ const envSchema = z.object({
   PUSH_APNS_TEAM_ID: z.string().min(1).optional(),
   PUSH_APNS_TOPIC: z.string().min(1).optional(),
   PUSH_APNS_HOST: z.string().min(1).optional(),
+  OAUTH_DYNAMIC_REGISTRATION: flag.optional(),
+  WEBHOOKS_ALLOW_HOSTS: z.string().optional(),
+  GROUNDWORK_ENCRYPTION_KEYS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== ''),
+    )
+    .pipe(z.array(encryptionKeyOption))
+    .optional(),
 })
 
 /** Reads and checks the environment; a bad variable throws naming it. */
@@ -131,6 +157,15 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): DemoEnv {
     devMailbox: !production && !smtp && (parsed.DEV_MAILBOX ?? true),
     rest: restOptionsFromEnv(env),
     push: pushOf(parsed, production),
+    social: socialOptionsFromEnv(env),
+    oauth: { dynamicRegistration: parsed.OAUTH_DYNAMIC_REGISTRATION ?? false },
+    webhooks: {
+      allowHosts: (parsed.WEBHOOKS_ALLOW_HOSTS ?? '')
+        .split(',')
+        .map((host) => host.trim())
+        .filter((host) => host !== ''),
+    },
+    encryptionKeys: parsed.GROUNDWORK_ENCRYPTION_KEYS ?? [],
   }
 }
 

@@ -42,6 +42,10 @@ async function main() {
     storage: env.storage,
     rest: env.rest,
     push: env.push,
+    social: env.social,
+    oauth: env.oauth,
+    webhooks: env.webhooks,
+    encryptionKeys: env.encryptionKeys,
   })
 
   console.log('Applying migrations…')
@@ -63,10 +67,11 @@ async function main() {
   console.log(`
 Groundwork demo listening on http://localhost:${port}
   health:        http://localhost:${port}/health
+  observability: http://localhost:${port}/health/ready, /metrics   (Prometheus)
   auth:          http://localhost:${port}/auth/v1        (GoTrue API; @supabase/auth-js)
-  rest:          http://localhost:${port}/rest/v1        (PostgREST API; @supabase/postgrest-js)
+${Object.keys(env.social.providers ?? {}).length > 0 ? `  social:        ${Object.keys(env.social.providers ?? {}).join(', ')}   (callback ${publicUrl}/auth/v1/callback)\n` : ''}  rest:          http://localhost:${port}/rest/v1        (PostgREST API; @supabase/postgrest-js)
   realtime:      http://localhost:${port}/realtime/v1/stream?table=todos   (SSE)
-  admin:         http://localhost:${port}/admin/jobs/stats, /admin/mail/templates   (service_role key)
+  admin:         http://localhost:${port}/admin/jobs/stats, /admin/mail/templates, /admin/webhooks   (service_role key)
 ${mailLine}  storage:       http://localhost:${port}/storage/v1   (Supabase Storage API; @supabase/storage-js) — ${env.storage.kind === 's3' ? `S3 bucket ${env.storage.bucket} at ${env.storage.endpoint}` : `files in ${resolve(env.storage.root)}`}
   database:      ${embedded ? `embedded PostgreSQL on port ${embedded.port}` : 'DATABASE_URL'}, serving as role ${runtime.role}
 ${env.jwtSecretGenerated ? `  JWT_SECRET:    ${env.jwtSecret}   (generated; set JWT_SECRET to keep keys stable)\n` : ''}  anon key:         ${anonKey}
