@@ -1,13 +1,7 @@
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { addJob } from '@groundwork/jobs'
 import { createTestDatabase, type TestDatabase } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const run = promisify(execFile)
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
-const LOADER = fileURLToPath(new URL('./fixtures/raw-loader.mjs', import.meta.url))
+import { runCli } from './fixtures/run-cli'
 
 let empty: TestDatabase
 let t: TestDatabase
@@ -19,20 +13,8 @@ afterAll(async () => {
 })
 
 /** Spawns the `groundwork` source entry under tsx, as a user would run the binary. */
-async function groundwork(args: string[], url: string | null = t.url) {
-  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: url ?? '' }
-  if (url === null) delete env.DATABASE_URL
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--conditions', '@groundwork/source', '--import', 'tsx', '--import', LOADER, BIN, ...args],
-      { env: env as NodeJS.ProcessEnv, timeout: 30_000 },
-    )
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
+function groundwork(args: string[], url: string | null = t.url) {
+  return runCli(args, { DATABASE_URL: url ?? undefined })
 }
 
 describe('groundwork CLI', () => {

@@ -1,13 +1,7 @@
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { createTestDatabase, type TestDatabase } from '@groundwork/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const run = promisify(execFile)
-const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
-const LOADER = fileURLToPath(new URL('./fixtures/raw-loader.mjs', import.meta.url))
+import { runCli } from './fixtures/run-cli'
 
 let t: TestDatabase
 const user = randomUUID()
@@ -23,18 +17,8 @@ afterAll(async () => {
   await t.drop()
 })
 
-async function groundwork(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--conditions', '@groundwork/source', '--import', 'tsx', '--import', LOADER, BIN, ...args],
-      { env: { ...process.env, DATABASE_URL: t.url }, timeout: 30_000 },
-    )
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
+function groundwork(args: string[]) {
+  return runCli(args, { DATABASE_URL: t.url })
 }
 
 describe('groundwork push', () => {

@@ -1,12 +1,16 @@
 import type { CommandGroup } from '../command'
+import { genGroup } from './gen'
 import { jobsGroup } from './jobs'
 import { appsGroup, keysGroup } from './keys'
 import { matviewsGroup } from './matviews'
 import { migrateGroup } from './migrate'
+import { oauthGroup } from './oauth'
 import { pushGroup } from './push'
 import { realtimeGroup } from './realtime'
 import { schedulesGroup } from './schedules'
+import { secretsGroup } from './secrets'
 import { storageGroup } from './storage'
+import { webhooksGroup } from './webhooks'
 
 /**
  * Every command group of `groundwork`, in help order. To add one, write
@@ -20,6 +24,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   realtimeGroup,
   appsGroup,
   keysGroup,
+  oauthGroup,
   pushGroup,
   storageGroup,
+  webhooksGroup,
+  secretsGroup,
+  genGroup,
 ]
