@@ -67,6 +67,9 @@ const RELEASE_SQL = `update webhooks.deliveries set status = 'pending', attempts
 const CLAIM_SQL = `select id::text, message_id, body, attempts
   from webhooks.claim($1, $2, $3, $4::bigint[], $5::int[], $6::text[], $7::int[], $8::text[], $9::text[], $10::float8[])`
 
+/** The longest an outcome waits to be recorded with others (see `drain`). */
+const SETTLE_MS = 20
+
 /** How often a long-running dispatcher re-reads its endpoint (URL, headers, secrets, enabled). */
 const RELOAD_MS = 2000
 
@@ -227,11 +230,28 @@ export function createDispatchTask(settings: DispatchSettings) {
     let active = 0
     let outcomes: Outcome[] = []
     let wakeUp: (() => void) | null = null
+    let timer: NodeJS.Timeout | null = null
+    const wake = () => {
+      if (timer) clearTimeout(timer)
+      timer = null
+      wakeUp?.()
+    }
+    // Outcomes are recorded in batches: the loop waits until half the cap has finished, the
+    // claimed-ahead queue runs low, nothing is in flight, or SETTLE_MS passed since the first
+    // unrecorded outcome — one round trip per many deliveries while the queue keeps the
+    // requests going.
+    let gone = false
+    const ready = () => {
+      const half = Math.max(1, endpoint.max_concurrency >> 1)
+      return outcomes.length > 0 && (outcomes.length >= half || queue.length < half || active === 0 || gone)
+    }
     const finished = (outcome: Outcome) => {
       outcomes.push(outcome)
+      if (outcome.responseStatus === 410) gone = true
       active--
       launch()
-      wakeUp?.()
+      if (ready()) wake()
+      else timer ??= setTimeout(wake, SETTLE_MS)
     }
     const launch = () => {
       while (active < endpoint.max_concurrency && queue.length > 0) {
@@ -256,7 +276,7 @@ export function createDispatchTask(settings: DispatchSettings) {
     for (;;) {
       const batch = outcomes
       outcomes = []
-      if (batch.some((o) => o.responseStatus === 410) || ctx.signal.aborted) stop = true
+      if (gone || ctx.signal.aborted) stop = true
       if (!stop && Date.now() - endpoint.loadedAt > RELOAD_MS) {
         // A reload that fails (database blip, secrets that no longer open) keeps the loaded state.
         const reloaded = await load(endpointId).catch((error: Error) => {
@@ -275,7 +295,8 @@ export function createDispatchTask(settings: DispatchSettings) {
       queue.push(...rows)
       launch()
       if (active === 0 && queue.length === 0 && outcomes.length === 0) break
-      if (outcomes.length === 0) {
+      if (!ready()) {
+        if (outcomes.length > 0) timer ??= setTimeout(wake, SETTLE_MS)
         await new Promise<void>((resolve) => {
           wakeUp = resolve
         })
