@@ -171,7 +171,7 @@ export function createDeliverTask(settings: DeliverTaskSettings): AnyTaskDefinit
           ? await db.query<{ rows: ClaimedRow[] }>(SELECT_SQL, [notificationId, batch])
           : await db.query<{ rows: ClaimedRow[] }>(CLAIM_SQL, [notificationId, batch, attempt])
       const rows = result[0]?.rows ?? []
-      const writer = new ResultWriter(db, { attempt })
+      const writer = new ResultWriter(db, { attempt, notificationId, batchNumber: batch })
       const tally = { sent: 0, failed: 0, pruned: 0, retry: 0 }
       const retries: { deliveryId: string; retryAfterMs: number; code: string }[] = []
       const problems = new Map<string, number>()

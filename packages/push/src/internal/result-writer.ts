@@ -22,6 +22,9 @@ export interface DeliveryOutcome {
 // One round trip per flush: the deliveries' new states, then (same statement) the devices that
 // were pruned (disabled with the provider's code as reason) or whose APNs environment was wrong.
 // `attempts` becomes at least the job's attempt (the first run counts it here, with the outcome).
+// The notification and batch are named so that, whatever the planner picks (statistics lag right
+// after a fan-out: it has hashed every pending delivery of the table to update a hundred), the
+// rows it reads are bounded by the batch, never by the table.
 const FLUSH_SQL = `with r as (
     select * from jsonb_to_recordset($1::jsonb) as r(id bigint, status text, provider text,
       provider_message_id text, error_code text, error text, response jsonb, environment text)
@@ -30,7 +33,7 @@ const FLUSH_SQL = `with r as (
       provider_message_id = r.provider_message_id,
       error_code = r.error_code, error = r.error, response = r.response, updated_at = now(),
       sent_at = case when r.status = 'sent' then now() else dl.sent_at end
-    from r where dl.id = r.id and dl.status = 'pending'
+    from r where dl.id = r.id and dl.notification_id = $3 and dl.batch = $4 and dl.status = 'pending'
     returning dl.device_id, r.status, r.error_code, r.environment
   ), pruned as (
     update push.devices d set disabled_at = now(), disabled_reason = recorded.error_code, updated_at = now()
@@ -50,15 +53,31 @@ export class ResultWriter {
   readonly #batch: number
   readonly #delayMs: number
   readonly #attempt: number
+  readonly #notificationId: string
+  readonly #batchNumber: number
   #buffer: DeliveryOutcome[] = []
   #timer: NodeJS.Timeout | null = null
   #flushing: Promise<void> = Promise.resolve()
   #error: unknown = null
 
-  /** `attempt`: the delivery job's attempt, the least `attempts` a recorded delivery shows. */
-  constructor(db: Queryable, options: { attempt: number; batch?: number; delayMs?: number }) {
+  /**
+   * `attempt`: the delivery job's attempt, the least `attempts` a recorded delivery shows;
+   * `notificationId` and `batchNumber`: the fan-out batch the outcomes belong to.
+   */
+  constructor(
+    db: Queryable,
+    options: {
+      attempt: number
+      notificationId: string
+      batchNumber: number
+      batch?: number
+      delayMs?: number
+    },
+  ) {
     this.#db = db
     this.#attempt = options.attempt
+    this.#notificationId = options.notificationId
+    this.#batchNumber = options.batchNumber
     this.#batch = options.batch ?? 250
     this.#delayMs = options.delayMs ?? 25
   }
@@ -96,7 +115,7 @@ export class ResultWriter {
             environment: r.environment ?? null,
           })),
         )
-        await this.#db.query(FLUSH_SQL, [json, this.#attempt])
+        await this.#db.query(FLUSH_SQL, [json, this.#attempt, this.#notificationId, this.#batchNumber])
       } catch (error) {
         this.#error ??= error
       }
