@@ -55,14 +55,15 @@ export async function rotateRefreshToken(
       rt_reusable: boolean
       active_hash: string | null
       active_parent: string | null
-      newer: number
+      newer: number | null
     }
   >(
     named(
       'refresh_state',
       `select t.revoked as rt_revoked, t.updated_at + make_interval(secs => $3) > now() as rt_reusable,
        a.token_hash as active_hash, a.parent as active_parent,
-       (select count(*)::int from auth.refresh_tokens n where n.session_id = $2 and n.id > t.id) as newer,
+       -- Only a revoked token needs the count (a reuse); the current one skips the session's chain.
+       case when t.revoked then (select count(*)::int from auth.refresh_tokens n where n.session_id = $2 and n.id > t.id) end as newer,
        usr.*
      from auth.refresh_tokens t
      cross join lateral (${SELECT_USER} where u.id = t.user_id) usr
@@ -103,7 +104,7 @@ export async function rotateRefreshToken(
     let answer: string | null = null
     if (active_hash && (active_parent === presented || rt_reusable)) {
       let candidate = refreshToken
-      for (let i = 0; i < newer; i++) {
+      for (let i = 0; i < (newer ?? 0); i++) {
         candidate = deriveChild(session.refresh_token_hmac_key, candidate)
         if (hashToken(candidate) === active_hash) {
           answer = candidate
