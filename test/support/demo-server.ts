@@ -1,3 +1,4 @@
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Database } from '@groundwork/core'
 import { createDemo, type Demo, type DemoOptions } from '@groundwork/example-express'
@@ -43,18 +44,33 @@ export async function startDemo(
   await new Promise<void>((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   listening.url = url
+  return runningDemo({ url, server, demo, database, runtime: runtime.db })
+}
+
+/**
+ * The handle of a demo that is serving on `server` at `url`: its API keys, and a `stop` that
+ * closes the server, the demo and the databases.
+ */
+export async function runningDemo(parts: {
+  url: string
+  server: Server
+  demo: Demo
+  database: TestDatabase
+  runtime: Database
+}): Promise<RunningDemo> {
+  const { server, demo, database, runtime } = parts
   const keys = await issueApiKeys(TEST_JWT_SECRET)
   return {
-    url,
+    url: parts.url,
     ...keys,
     demo,
     database,
-    runtime: runtime.db,
+    runtime,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await demo.stop()
-      if (runtime.db !== database.db) await runtime.db.close()
+      if (runtime !== database.db) await runtime.close()
       await database.drop()
     },
   }

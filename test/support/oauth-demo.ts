@@ -3,9 +3,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createDemo, type DemoOptions } from '@groundwork/example-express'
 import { prepareDatabase, runtimeDatabase } from '@groundwork/example-express/database'
-import { issueApiKeys } from '@groundwork/example-express/keys'
 import { createTestDatabase, TEST_JWT_SECRET } from '@groundwork/testing'
-import type { RunningDemo } from './demo-server'
+import { type RunningDemo, runningDemo } from './demo-server'
 
 /**
  * Boots the demo as {@link startDemo} does, but binds the port first, so the public URL (and so
@@ -31,19 +30,5 @@ export async function startOAuthDemo(
   await prepareDatabase(database.db, demo, { jwtSecret: TEST_JWT_SECRET })
   await demo.start()
   server.on('request', demo.app)
-  const keys = await issueApiKeys(TEST_JWT_SECRET)
-  return {
-    url,
-    ...keys,
-    demo,
-    database,
-    runtime: runtime.db,
-    async stop() {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await demo.stop()
-      if (runtime.db !== database.db) await runtime.db.close()
-      await database.drop()
-    },
-  }
+  return runningDemo({ url, server, demo, database, runtime: runtime.db })
 }
